@@ -1,0 +1,50 @@
+"""``create_app(settings)``: the aiohttp application and the resources it owns."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+
+from services.api.keys import DB, REDIS, SETTINGS, SOURCES
+from services.api.middleware import json_errors, request_context
+from services.api.routes import add_routes
+from shared.config import Settings
+from shared.db.pool import db_pool
+from shared.redis import redis_client
+from shared.sources.registry import build_sources
+from shared.streams.publisher import ensure_groups
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the API; resources open on start-up and close on clean-up."""
+    app = web.Application(
+        middlewares=[request_context, json_errors], client_max_size=settings.api.max_body_bytes
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_redis_lifespan, _db_lifespan, _sources_lifespan])
+    add_routes(app)
+    return app
+
+
+async def _redis_lifespan(app: web.Application) -> AsyncIterator[None]:
+    async with redis_client(app[SETTINGS].redis) as redis:
+        app[REDIS] = redis
+        await ensure_groups(redis)
+        yield
+
+
+async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:
+    async with db_pool(app[SETTINGS].database) as pool:
+        app[DB] = pool
+        yield
+
+
+async def _sources_lifespan(app: web.Application) -> AsyncIterator[None]:
+    # The API only plans commands; the session exists because sources are built with one.
+    async with aiohttp.ClientSession() as session:
+        settings = app[SETTINGS]
+        sources = build_sources(settings, session)
+        app[SOURCES] = {name: sources[name] for name in sources if name in settings.api.sources}
+        yield

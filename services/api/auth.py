@@ -1,0 +1,26 @@
+"""Who may change state: a bearer token compared in constant time."""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from shared.config import ApiSettings
+
+
+def require_writer(request: web.Request, settings: ApiSettings) -> None:
+    """Raise 401/403 unless the request may change state."""
+    if settings.token is None:
+        if settings.allow_anonymous_writes:
+            return
+        raise web.HTTPForbidden(reason="writes are disabled: set API_TOKEN")
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented:
+        raise web.HTTPUnauthorized(
+            reason="a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    expected = settings.token.get_secret_value().encode()
+    if not hmac.compare_digest(presented.strip().encode(), expected):
+        raise web.HTTPForbidden(reason="the bearer token is not valid")

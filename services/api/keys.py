@@ -1,0 +1,15 @@
+"""Typed application keys: what the API's handlers can reach."""
+
+from __future__ import annotations
+
+import aiomysql
+from aiohttp import web
+from redis.asyncio import Redis
+
+from shared.config import Settings
+from shared.sources.base import Source
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+DB = web.AppKey("db", aiomysql.Pool)
+SOURCES = web.AppKey("sources", dict[str, Source])

@@ -1,0 +1,76 @@
+"""Middlewares: bind request context for logs; turn every error into JSON."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pymysql
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+
+from services.api.responses import error_response
+from shared.errors import InvalidRequest, NotFound
+from shared.models.http import ErrorDetail
+
+log = structlog.get_logger()
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Bind ``request_id``, ``method`` and ``path`` to every log line of the request."""
+    structlog.contextvars.clear_contextvars()
+    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+    structlog.contextvars.bind_contextvars(
+        service="api", request_id=request_id[:64], method=request.method, path=request.path
+    )
+    started = time.perf_counter()
+    response = await handler(request)
+    response.headers["X-Request-ID"] = request_id[:64]
+    log.debug(
+        "http.request",
+        status=response.status,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+    return response
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Map errors to JSON with the right status; nothing a client sends yields a 500."""
+    try:
+        return await handler(request)
+    except ValidationError as exc:
+        details = [
+            ErrorDetail(field=".".join(str(p) for p in err["loc"]) or None, message=err["msg"])
+            for err in exc.errors()
+        ]
+        return error_response(422, "validation_error", "the request is not valid", details)
+    except InvalidRequest as exc:
+        details = [ErrorDetail(field=exc.field, message=str(exc))]
+        return error_response(400, "invalid_request", str(exc), details)
+    except NotFound as exc:
+        return error_response(404, "not_found", str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _STATUS_CODES.get(exc.status, "http_error")
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        return error_response(exc.status, code, exc.reason, headers=headers)
+    except (RedisError, OSError, pymysql.err.OperationalError, pymysql.err.InterfaceError) as exc:
+        log.warning("http.dependency_unavailable", error=f"{type(exc).__name__}: {exc}")
+        return error_response(503, "unavailable", "a dependency is unavailable; try again")

@@ -1,0 +1,70 @@
+"""``item-sync``: one console script for every service and operator command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from services.api.main import run as run_api
+from services.fetcher.main import run as run_fetcher
+from services.runner import run_all
+from services.scheduler.main import run as run_scheduler
+from services.writer.main import run as run_writer
+from shared.config import Settings, load_settings
+from shared.db.migrate import migrate
+from shared.errors import ConfigError
+from shared.service import ServiceMain, run_service
+
+SERVICES: dict[str, ServiceMain] = {
+    "api": run_api,
+    "scheduler": run_scheduler,
+    "fetcher": run_fetcher,
+    "writer": run_writer,
+}
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, read settings once, dispatch."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "migrate":
+        return _migrate(settings)
+    if args.command == "run":
+        return run_all(settings, fetchers=args.fetchers, writers=args.writers)
+    run_service(args.command, SERVICES[args.command], settings)
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    applied = asyncio.run(migrate(settings.database))
+    if applied:
+        print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
+    else:
+        print("database is up to date")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="item-sync", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("migrate", help="create the database and apply pending migrations")
+    commands.add_parser("api", help="serve the HTTP API")
+    commands.add_parser("scheduler", help="open a sync job per source every interval")
+    commands.add_parser("fetcher", help="fetch commands from the upstream APIs")
+    commands.add_parser("writer", help="write fetched pages into MySQL")
+    run = commands.add_parser("run", help="migrate, then run all four services (local use)")
+    run.add_argument("--fetchers", type=int, default=1, help="fetcher processes (default 1)")
+    run.add_argument("--writers", type=int, default=1, help="writer processes (default 1)")
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())

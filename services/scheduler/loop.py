@@ -1,0 +1,68 @@
+"""The scheduler: every interval, open one scheduled job per configured source."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass
+
+import aiomysql
+import structlog
+from redis.asyncio import Redis
+
+from shared.launch import launch_sync
+from shared.models.jobs import JobTrigger
+from shared.sources.base import Source
+from shared.streams import names
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """Opens a full ``list`` sync of each source once per ``interval_s``."""
+
+    redis: Redis
+    pool: aiomysql.Pool
+    sources: list[Source]
+    interval_s: float
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        """Tick at each interval boundary until stopped."""
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception as exc:
+                log.error("scheduler.tick_failed", error=f"{type(exc).__name__}: {exc}")
+            wait_s = self.interval_s - (time.time() % self.interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=wait_s)
+
+    async def tick(self) -> None:
+        """Open this interval's job for every source that has none yet."""
+        slot = int(time.time() // self.interval_s)
+        for source in self.sources:
+            # One scheduler per source per interval wins this key, however many run.
+            claimed = await self.redis.set(
+                names.schedule_key(source.name, slot), "1", nx=True, ex=int(self.interval_s) + 60
+            )
+            if not claimed:
+                continue
+            job, created = await launch_sync(
+                pool=self.pool,
+                redis=self.redis,
+                source=source,
+                operation="list",
+                params={},
+                force_sync=False,
+                trigger=JobTrigger.SCHEDULED,
+                trace_id=uuid.uuid4().hex,
+            )
+            log.info(
+                "job.scheduled" if created else "job.still_open",
+                job_id=str(job.id),
+                source=source.name,
+                trace_id=job.trace_id,
+            )

@@ -1,0 +1,39 @@
+"""``item-sync scheduler``: open a sync job per source every ``WORKER_SYNC_INTERVAL``."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+import aiohttp
+import structlog
+
+from services.scheduler.loop import Scheduler
+from shared.config import Settings
+from shared.db.pool import db_pool
+from shared.redis import redis_client
+from shared.sources.registry import build_sources
+from shared.streams.publisher import ensure_groups
+
+log = structlog.get_logger()
+
+
+async def run(settings: Settings, stop: asyncio.Event) -> None:
+    """Schedule until stopped; with ``WORKER_ENABLED=false`` just wait for the stop."""
+    if not settings.worker.enabled:
+        log.info("scheduler.disabled")
+        await stop.wait()
+        return
+    async with AsyncExitStack() as stack:
+        redis = await stack.enter_async_context(redis_client(settings.redis))
+        pool = await stack.enter_async_context(db_pool(settings.database))
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        await ensure_groups(redis)
+        sources = build_sources(settings, session)
+        scheduler = Scheduler(
+            redis=redis,
+            pool=pool,
+            sources=[sources[name] for name in settings.api.sources if name in sources],
+            interval_s=settings.worker.sync_interval.total_seconds(),
+        )
+        await scheduler.run_until(stop)

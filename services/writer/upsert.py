@@ -1,0 +1,316 @@
+"""Apply a batch of pages in one MySQL transaction, exactly once per page.
+
+Per-row outcomes come from a SELECT of the batch's keys (FOR UPDATE, sorted), not
+from the multi-row statement's affected-rows sum, so counters stay exact.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiomysql
+
+from shared.clock import utc_now
+from shared.db.times import from_db, to_db
+from shared.hashing import canonical_json, hash_bytes
+from shared.models.pages import FetchedItem, PageMessage
+
+_UPSERT = (
+    "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
+    " created_at, updated_at, synced_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON DUPLICATE KEY UPDATE name = VALUES(name), payload = VALUES(payload),"
+    " content_hash = VALUES(content_hash), updated_at = VALUES(updated_at),"
+    " synced_at = VALUES(synced_at), deleted_at = NULL"
+)
+_SELECT_CHUNK = 500  # keys per SELECT ... IN (...)
+
+
+@dataclass
+class JobTally:
+    """What one batch did to one job's counters."""
+
+    pages: int = 0
+    pages_total: int | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+    @property
+    def seen(self) -> int:
+        """Every item the pages named, fetched or failed."""
+        return self.created + self.updated + self.unchanged + self.failed
+
+
+@dataclass
+class BatchResult:
+    """The outcome of one committed batch."""
+
+    tallies: dict[uuid.UUID, JobTally] = field(default_factory=dict)
+    duplicate_pages: int = 0
+    orphan_pages: int = 0
+    changed_item_ids: list[int] = field(default_factory=list)
+    finished_jobs: dict[uuid.UUID, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Stored:
+    item_id: int
+    content_hash: str
+    synced_at: datetime
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    job_id: uuid.UUID
+    source: str
+    item: FetchedItem
+    fetched_at: datetime
+    payload_json: bytes
+    content_hash: str
+
+
+async def apply_batch(
+    conn: aiomysql.Connection, pages: list[PageMessage], *, max_statement_bytes: int
+) -> BatchResult:
+    """Apply every page not applied before, then COMMIT; roll back on any error."""
+    try:
+        result = await _apply(conn, pages, max_statement_bytes)
+        await conn.commit()
+        return result
+    except BaseException:
+        await conn.rollback()
+        raise
+
+
+async def _apply(
+    conn: aiomysql.Connection, pages: list[PageMessage], max_statement_bytes: int
+) -> BatchResult:
+    result = BatchResult()
+    now = utc_now()
+    force = await _force_flags(conn, {message.envelope.job_id for message in pages})
+    fresh = await _claim_pages(conn, pages, force, result, now)
+    rows: list[tuple[Any, ...]] = []
+    for source, candidates in sorted(_candidates(fresh).items()):
+        keys = sorted({c.item.external_id for c in candidates})
+        stored = await _lock_existing(conn, source, keys)
+        decided: set[str] = set()
+        for candidate in candidates:
+            key = candidate.item.external_id
+            tally = result.tallies[candidate.job_id]
+            if key in decided:  # the same item twice in one batch: the first one counts
+                tally.unchanged += 1
+                continue
+            decided.add(key)
+            before = stored.get(key)
+            if _should_write(candidate, before, force[candidate.job_id], tally):
+                rows.append(_row(candidate, now))
+                if before is not None:
+                    result.changed_item_ids.append(before.item_id)
+    rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
+    await _upsert(conn, rows, max_statement_bytes)
+    for message in fresh:
+        await _record_failures(conn, message, now)
+    for job_id in sorted(result.tallies, key=str):
+        status = await _update_job(conn, job_id, result.tallies[job_id], now)
+        if status is not None:
+            result.finished_jobs[job_id] = status
+    return result
+
+
+async def _claim_pages(
+    conn: aiomysql.Connection,
+    pages: list[PageMessage],
+    force: dict[uuid.UUID, bool],
+    result: BatchResult,
+    now: datetime,
+) -> list[PageMessage]:
+    """Pages this batch applies: known job, not in the ledger yet (now recorded there)."""
+    fresh: list[PageMessage] = []
+    for message in pages:
+        job_id = message.envelope.job_id
+        if job_id not in force:
+            result.orphan_pages += 1
+            continue
+        if not await _record_page(conn, message, now):
+            result.duplicate_pages += 1
+            continue
+        fresh.append(message)
+        tally = result.tallies.setdefault(job_id, JobTally())
+        tally.pages += 1
+        tally.failed += len(message.page.failed)
+        if message.page.pages_total is not None:
+            tally.pages_total = message.page.pages_total
+    return fresh
+
+
+def _candidates(pages: list[PageMessage]) -> dict[str, list[_Candidate]]:
+    by_source: dict[str, list[_Candidate]] = defaultdict(list)
+    for message in pages:
+        for item in message.page.items:
+            payload_json = canonical_json(item.payload)
+            by_source[message.envelope.source].append(
+                _Candidate(
+                    job_id=message.envelope.job_id,
+                    source=message.envelope.source,
+                    item=item,
+                    fetched_at=message.page.fetched_at,
+                    payload_json=payload_json,
+                    content_hash=hash_bytes(payload_json),
+                )
+            )
+    return by_source
+
+
+def _should_write(
+    candidate: _Candidate, before: _Stored | None, force: bool, tally: JobTally
+) -> bool:
+    """Count the item's outcome; True when its row must be written."""
+    if before is None:
+        tally.created += 1
+        return True
+    if candidate.fetched_at < before.synced_at:
+        tally.unchanged += 1  # a late redelivery of an older fetch never overwrites newer data
+        return False
+    if before.content_hash == candidate.content_hash and not before.deleted and not force:
+        tally.unchanged += 1
+        return False
+    tally.updated += 1
+    return True
+
+
+async def _force_flags(conn: aiomysql.Connection, job_ids: set[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    if not job_ids:
+        return {}
+    marks = ", ".join(["%s"] * len(job_ids))
+    async with conn.cursor() as cur:
+        await cur.execute(
+            f"SELECT id, force_sync FROM sync_jobs WHERE id IN ({marks})",  # noqa: S608 - placeholders
+            [str(job_id) for job_id in job_ids],
+        )
+        return {uuid.UUID(row[0]): bool(row[1]) for row in await cur.fetchall()}
+
+
+async def _record_page(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> bool:
+    """Insert the page into the ledger; False when it was applied before."""
+    async with conn.cursor() as cur:
+        inserted = await cur.execute(
+            "INSERT IGNORE INTO sync_job_pages (job_id, page_key, items, failed, written_at)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            (
+                str(message.envelope.job_id),
+                message.page.page_key,
+                len(message.page.items),
+                len(message.page.failed),
+                to_db(now),
+            ),
+        )
+    return bool(inserted)
+
+
+async def _lock_existing(
+    conn: aiomysql.Connection, source: str, keys: list[str]
+) -> dict[str, _Stored]:
+    stored: dict[str, _Stored] = {}
+    async with conn.cursor() as cur:
+        for start in range(0, len(keys), _SELECT_CHUNK):
+            chunk = keys[start : start + _SELECT_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            await cur.execute(
+                "SELECT external_id, id, content_hash, synced_at, deleted_at FROM items"  # noqa: S608
+                f" WHERE api_source = %s AND external_id IN ({marks})"
+                " ORDER BY external_id FOR UPDATE",
+                [source, *chunk],
+            )
+            for external_id, item_id, hash_, synced_at, deleted_at in await cur.fetchall():
+                stored[external_id] = _Stored(
+                    item_id=int(item_id),
+                    content_hash=hash_,
+                    synced_at=from_db(synced_at) or synced_at,
+                    deleted=deleted_at is not None,
+                )
+    return stored
+
+
+def _row(candidate: _Candidate, now: datetime) -> tuple[Any, ...]:
+    return (
+        candidate.source,
+        candidate.item.external_id,
+        candidate.item.name[:255],
+        candidate.payload_json.decode(),
+        candidate.content_hash,
+        to_db(now),
+        to_db(now),
+        to_db(candidate.fetched_at),
+    )
+
+
+async def _upsert(
+    conn: aiomysql.Connection, rows: list[tuple[Any, ...]], max_statement_bytes: int
+) -> None:
+    if not rows:
+        return
+    async with conn.cursor() as cur:
+        # executemany folds rows into multi-row INSERTs no longer than max_stmt_length,
+        # which keeps each statement under max_allowed_packet even with 1.5 MB payloads.
+        cur.max_stmt_length = max_statement_bytes
+        await cur.executemany(_UPSERT, rows)
+
+
+async def _record_failures(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> None:
+    if not message.page.failed:
+        return
+    job_id = str(message.envelope.job_id)
+    async with conn.cursor() as cur:
+        await cur.executemany(
+            "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
+            " VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
+            " attempts = attempts + VALUES(attempts), recorded_at = VALUES(recorded_at)",
+            [
+                (job_id, failure.external_id, failure.error[:1000], failure.attempts, to_db(now))
+                for failure in message.page.failed
+            ],
+        )
+
+
+async def _update_job(
+    conn: aiomysql.Connection, job_id: uuid.UUID, tally: JobTally, now: datetime
+) -> str | None:
+    """Add the tally to the job's counters; close it when its last page landed."""
+    async with conn.cursor() as cur:
+        await cur.execute(
+            "UPDATE sync_jobs SET pages_done = pages_done + %s,"
+            " pages_total = COALESCE(%s, pages_total),"
+            " items_seen = items_seen + %s, items_created = items_created + %s,"
+            " items_updated = items_updated + %s, items_unchanged = items_unchanged + %s,"
+            " items_failed = items_failed + %s,"
+            " status = IF(status = 'pending', 'running', status) WHERE id = %s",
+            (
+                tally.pages,
+                tally.pages_total,
+                tally.seen,
+                tally.created,
+                tally.updated,
+                tally.unchanged,
+                tally.failed,
+                str(job_id),
+            ),
+        )
+        await cur.execute(
+            "SELECT status, pages_total, pages_done, items_failed FROM sync_jobs WHERE id = %s",
+            (str(job_id),),
+        )
+        status, pages_total, pages_done, items_failed = await cur.fetchone()
+        if status != "running" or pages_total is None or pages_done < pages_total:
+            return None
+        final = "partial" if items_failed else "succeeded"
+        await cur.execute(
+            "UPDATE sync_jobs SET status = %s, finished_at = %s, active_key = NULL WHERE id = %s",
+            (final, to_db(now), str(job_id)),
+        )
+    return final

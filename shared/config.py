@@ -1,0 +1,198 @@
+"""Settings: one typed section per environment prefix, read once in ``main``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.durations import Duration
+from shared.errors import ConfigError
+from shared.sources.names import SOURCE_NAMES
+
+
+class ApiSettings(BaseModel):
+    """``API_*``: which sources are synced, and who may change state over HTTP."""
+
+    api_type: str = "pokemon"
+    token: SecretStr | None = None
+    allow_anonymous_writes: bool = False
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+
+    @field_validator("api_type")
+    @classmethod
+    def _known_sources(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",") if name.strip()]
+        unknown = sorted(set(names) - SOURCE_NAMES)
+        if not names or unknown:
+            raise ValueError(
+                f"unknown source {', '.join(unknown) or '(empty)'}; "
+                f"choose from {', '.join(sorted(SOURCE_NAMES))}"
+            )
+        return ",".join(dict.fromkeys(names))
+
+    @property
+    def sources(self) -> list[str]:
+        """The configured sources, in the order given, without repeats."""
+        return self.api_type.split(",")
+
+
+class WorkerSettings(BaseModel):
+    """``WORKER_*``: the scheduler's period and the job deadline."""
+
+    enabled: bool = True
+    sync_interval: Duration = timedelta(minutes=15)
+    job_timeout: Duration = timedelta(minutes=10)
+
+
+class RetrySettings(BaseModel):
+    """``RETRY_*``: the one retry policy and the per-source breaker."""
+
+    max_retries: int = Field(default=5, ge=0, le=50)
+    backoff_factor: float = Field(default=2.0, ge=1.0)
+    circuit_threshold: int = Field(default=5, ge=1)
+    circuit_timeout: Duration = timedelta(seconds=60)
+
+
+class DatabaseSettings(BaseModel):
+    """``DATABASE_*``: MySQL 8 or MariaDB 10.6+."""
+
+    host: str = "localhost"
+    port: int = Field(default=3306, gt=0, lt=65536)
+    user: str = "root"
+    password: SecretStr = SecretStr("")
+    database: str = Field(default="item_sync", pattern=r"^[A-Za-z0-9_]+$")
+    pool_size: int = Field(default=10, ge=1, le=512)
+
+
+class RedisSettings(BaseModel):
+    """``REDIS_*``: Redis 6.2+."""
+
+    host: str = "localhost"
+    port: int = Field(default=6379, gt=0, lt=65536)
+    password: SecretStr | None = None
+    db: int = Field(default=0, ge=0)
+    pool_size: int = Field(default=64, ge=1)
+    socket_timeout: Duration = timedelta(seconds=10)
+
+
+class ServerSettings(BaseModel):
+    """``SERVER_*``: where the HTTP API listens."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - a service in a container listens on every interface
+    port: int = Field(default=8080, gt=0, lt=65536)
+
+
+class PokeapiSettings(BaseModel):
+    """``POKEAPI_*``: the PokeAPI source."""
+
+    base_url: str = "https://pokeapi.co/api/v2"
+    page_size: int = Field(default=20, ge=1, le=1000)
+    detail_concurrency: int = Field(default=8, ge=1, le=256)
+    request_timeout: Duration = timedelta(seconds=30)
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class OpenweatherSettings(BaseModel):
+    """``OPENWEATHER_*``: the OpenWeather source; the key is a secret."""
+
+    base_url: str = "https://api.openweathermap.org/data/2.5"
+    api_key: SecretStr | None = None
+    api_key_file: Path | None = None
+    cities: str = "London,Paris,Tokyo,New York,Sydney"
+    request_timeout: Duration = timedelta(seconds=30)
+
+    @model_validator(mode="after")
+    def _key_from_file(self) -> OpenweatherSettings:
+        if self.api_key is None and self.api_key_file is not None:
+            try:
+                key = self.api_key_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"cannot read api_key_file: {exc.strerror}") from None
+            self.api_key = SecretStr(key)
+        return self
+
+
+class StreamSettings(BaseModel):
+    """``STREAM_*``: how consumers read their streams."""
+
+    block: Duration = timedelta(seconds=2)
+    claim_idle: Duration = timedelta(seconds=60)
+    max_deliveries: int = Field(default=5, ge=1)
+
+
+class FetcherSettings(BaseModel):
+    """``FETCHER_*``: how many commands a fetcher holds at once."""
+
+    batch_size: int = Field(default=4, ge=1, le=256)
+
+
+class WriterSettings(BaseModel):
+    """``WRITER_*``: how many pages one MySQL transaction applies."""
+
+    batch_size: int = Field(default=8, ge=1, le=1000)
+    max_statement_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+
+
+class CacheSettings(BaseModel):
+    """``CACHE_*``: the Redis cache in front of ``GET /items/{id}``."""
+
+    item_ttl: Duration = timedelta(minutes=5)
+
+
+class LogSettings(BaseModel):
+    """``LOG_*``: level and renderer."""
+
+    level: str = Field(default="info", pattern=r"(?i)^(debug|info|warning|error)$")
+    format: str = Field(default="auto", pattern=r"^(auto|json|console)$")
+
+
+class Settings(BaseSettings):
+    """Every setting of every service; sections match the ``SECTION_NAME`` variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+    )
+
+    api: ApiSettings = ApiSettings()
+    worker: WorkerSettings = WorkerSettings()
+    retry: RetrySettings = RetrySettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    server: ServerSettings = ServerSettings()
+    pokeapi: PokeapiSettings = PokeapiSettings()
+    openweather: OpenweatherSettings = OpenweatherSettings()
+    stream: StreamSettings = StreamSettings()
+    fetcher: FetcherSettings = FetcherSettings()
+    writer: WriterSettings = WriterSettings()
+    cache: CacheSettings = CacheSettings()
+    log: LogSettings = LogSettings()
+
+
+def load_settings(env_file: str | None = ".env") -> Settings:
+    """Read the environment (and ``.env``) once; raise ``ConfigError`` naming the variable."""
+    try:
+        return Settings(_env_file=env_file)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    variable = "_".join(str(part).upper() for part in error["loc"][:2])
+    value = error.get("input")
+    secret = any(word in variable for word in ("PASSWORD", "KEY", "TOKEN"))
+    shown = "***" if secret else repr(value)
+    return f"invalid configuration: {variable}={shown}: {error['msg']}"

@@ -1,0 +1,1 @@
+"""MySQL access: the pool, migrations and the repositories."""

@@ -1,0 +1,126 @@
+"""Apply the numbered SQL files in ``migrations/`` once each, in order."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import aiomysql
+
+from shared.clock import utc_now
+from shared.config import DatabaseSettings
+from shared.db.pool import db_pool
+from shared.errors import ItemSyncError
+
+_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_LOCK = "item_sync_migrate"  # GET_LOCK name: two migrators never interleave
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One SQL file: its number, name and text."""
+
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        """sha256 of the file, to notice an applied file that was edited."""
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    def statements(self) -> list[str]:
+        """The file's statements, split on ``;`` at line ends."""
+        body = "\n".join(
+            line for line in self.sql.splitlines() if not line.lstrip().startswith("--")
+        )
+        return [part.strip() for part in re.split(r";\s*$", body, flags=re.M) if part.strip()]
+
+
+def available_migrations() -> list[Migration]:
+    """Every migration shipped with the package, in order."""
+    files = [f for f in resources.files("migrations").iterdir() if _FILE.match(f.name)]
+    found = [
+        Migration(version=int(f.name[:4]), name=f.name, sql=f.read_text(encoding="utf-8"))
+        for f in files
+    ]
+    return sorted(found, key=lambda m: m.version)
+
+
+async def migrate(settings: DatabaseSettings) -> list[str]:
+    """Create the database if missing and apply pending migrations; return their names."""
+    async with db_pool(settings, database=False) as pool, pool.acquire() as conn:
+        async with conn.cursor() as cur:
+            await cur.execute(
+                "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s",
+                (settings.database,),
+            )
+            (exists,) = await cur.fetchone()
+            if not exists:  # checked first: IF NOT EXISTS would still raise a warning
+                await cur.execute(
+                    f"CREATE DATABASE IF NOT EXISTS `{settings.database}` "
+                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                )
+            await cur.execute(f"USE `{settings.database}`")
+            await cur.execute("SELECT GET_LOCK(%s, 60)", (_LOCK,))
+        try:
+            return await _apply_pending(conn)
+        finally:
+            async with conn.cursor() as cur:
+                await cur.execute("SELECT RELEASE_LOCK(%s)", (_LOCK,))
+
+
+async def applied_versions(conn: aiomysql.Connection) -> dict[int, str]:
+    """Applied versions and their checksums; empty when the ledger table is missing."""
+    async with conn.cursor() as cur:
+        await cur.execute(
+            "SELECT COUNT(*) FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'"
+        )
+        (exists,) = await cur.fetchone()
+        if not exists:
+            return {}
+        await cur.execute("SELECT version, checksum FROM schema_migrations")
+        return {int(version): str(checksum) for version, checksum in await cur.fetchall()}
+
+
+async def pending_migrations(conn: aiomysql.Connection) -> list[Migration]:
+    """Migrations not yet applied to the connected database."""
+    applied = await applied_versions(conn)
+    return [m for m in available_migrations() if m.version not in applied]
+
+
+async def _apply_pending(conn: aiomysql.Connection) -> list[str]:
+    applied = await applied_versions(conn)
+    if not applied:
+        async with conn.cursor() as cur:
+            await cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL,"
+                " checksum CHAR(64) NOT NULL, applied_at DATETIME(6) NOT NULL"
+                ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+            )
+    for migration in available_migrations():
+        known = applied.get(migration.version)
+        if known is not None and known != migration.checksum:
+            raise ItemSyncError(f"migration {migration.name} was edited after it was applied")
+    done: list[str] = []
+    for migration in await pending_migrations(conn):
+        async with conn.cursor() as cur:
+            for statement in migration.statements():
+                await cur.execute(statement)
+            await cur.execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
+                "VALUES (%s, %s, %s, %s)",
+                (
+                    migration.version,
+                    migration.name,
+                    migration.checksum,
+                    utc_now().replace(tzinfo=None),
+                ),
+            )
+        await conn.commit()
+        done.append(migration.name)
+    return done

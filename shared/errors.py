@@ -1,0 +1,47 @@
+"""The error taxonomy: each class names what the caller does next."""
+
+from __future__ import annotations
+
+
+class ItemSyncError(Exception):
+    """Base for every error we raise on purpose."""
+
+
+class ConfigError(ItemSyncError):
+    """A setting is missing or invalid: the process stops with one line."""
+
+
+class UpstreamError(ItemSyncError):
+    """An upstream API call did not give us what we asked for."""
+
+
+class TransientUpstreamError(UpstreamError):
+    """Timeout, 5xx, 429 or broken body: retry with backoff; honour ``retry_after_s``."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class PermanentUpstreamError(UpstreamError):
+    """404, 400, 401: recorded in the page's ``failed`` and not retried."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidMessage(ItemSyncError):
+    """A stream entry that cannot be decoded: dead-lettered at once with the reason."""
+
+
+class NotFound(ItemSyncError):
+    """The requested resource does not exist: HTTP 404."""
+
+
+class InvalidRequest(ItemSyncError):
+    """The client sent something we cannot act on: HTTP 400."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

@@ -1,0 +1,62 @@
+"""Starting a sync: plan its commands, open its job, publish the commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiomysql
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from shared.clock import utc_now
+from shared.db.jobs import fail_job, open_job
+from shared.models.commands import CommandMessage, ListCommand
+from shared.models.envelope import Envelope
+from shared.models.jobs import JobTrigger, SyncJobRow
+from shared.sources.base import Source
+from shared.streams import names
+from shared.streams.codec import encode_command
+
+
+async def launch_sync(
+    *,
+    pool: aiomysql.Pool,
+    redis: Redis,
+    source: Source,
+    operation: str,
+    params: dict[str, Any],
+    force_sync: bool,
+    trigger: JobTrigger,
+    trace_id: str,
+) -> tuple[SyncJobRow, bool]:
+    """Open a job and emit its first commands; an identical open job is returned instead.
+
+    Bad params raise ``InvalidRequest`` before anything is written.
+    """
+    commands = source.plan(operation, params)
+    fans_out = any(isinstance(c, ListCommand) and c.fan_out for c in commands)
+    job, created = await open_job(
+        pool,
+        source=source.name,
+        trigger=trigger,
+        operation=operation,
+        params=params,
+        force_sync=force_sync,
+        trace_id=trace_id,
+        pages_total=None if fans_out else len(commands),
+    )
+    if not created:
+        return job, False
+    envelope = Envelope(job_id=job.id, source=source.name, trace_id=trace_id, created_at=utc_now())
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            for command in commands:
+                pipe.xadd(
+                    names.COMMANDS,
+                    encode_command(CommandMessage(envelope=envelope, command=command)),
+                )
+            await pipe.execute()
+    except RedisError as exc:
+        await fail_job(pool, job.id, f"could not enqueue commands: {type(exc).__name__}")
+        raise
+    return job, True

@@ -1,0 +1,1 @@
+"""Typed models for every boundary: streams, HTTP and the database."""

@@ -1,0 +1,42 @@
+"""Commands on ``itemsync:commands``: what a fetcher is asked to fetch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from shared.models.envelope import Envelope
+
+
+class ListCommand(BaseModel, frozen=True):
+    """Fetch one list page; ``fan_out`` makes it learn ``count`` and emit the other pages."""
+
+    type: Literal["list"] = "list"
+    offset: int = Field(ge=0)
+    limit: int = Field(gt=0, le=1000)
+    fan_out: bool = False
+
+
+class DetailCommand(BaseModel, frozen=True):
+    """Fetch one item by its external id."""
+
+    type: Literal["detail"] = "detail"
+    external_id: str = Field(min_length=1, max_length=191)
+
+
+class WeatherCommand(BaseModel, frozen=True):
+    """Fetch the current weather of one city."""
+
+    type: Literal["weather"] = "weather"
+    city: str = Field(min_length=1, max_length=191)
+
+
+Command = Annotated[ListCommand | DetailCommand | WeatherCommand, Field(discriminator="type")]
+
+
+class CommandMessage(BaseModel, frozen=True):
+    """A command with its envelope, as read from or written to the stream."""
+
+    envelope: Envelope
+    command: Command

@@ -1,0 +1,41 @@
+"""Items as stored (``ItemRow``) and as served (``ItemOut``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class ItemRow(BaseModel, frozen=True):
+    """One row of ``items``; ``payload_json`` is the stored JSON text, untouched."""
+
+    id: int
+    api_source: str
+    external_id: str
+    name: str
+    content_hash: str
+    created_at: datetime
+    updated_at: datetime
+    synced_at: datetime
+    deleted_at: datetime | None
+    payload_json: str | None = None  # only loaded where the payload is served
+
+
+class ItemOut(BaseModel, frozen=True):
+    """An item in an API answer, without its payload (lists) or with it (one item)."""
+
+    id: int
+    api_source: str
+    external_id: str
+    name: str
+    content_hash: str
+    created_at: datetime
+    updated_at: datetime
+    synced_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: ItemRow) -> ItemOut:
+        """The public fields of a stored row."""
+        return cls.model_validate(row.model_dump(exclude={"payload_json"}))

@@ -1,0 +1,45 @@
+"""Pages on ``itemsync:pages``: what a fetcher got, for a writer to store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from shared.models.envelope import Envelope
+
+
+class FetchedItem(BaseModel, frozen=True):
+    """One upstream item as fetched: its id, display name and full JSON."""
+
+    external_id: str = Field(min_length=1, max_length=191)
+    name: str = Field(max_length=255)
+    payload: dict[str, Any]
+
+
+class FailedItem(BaseModel, frozen=True):
+    """An item whose fetch failed permanently; recorded on the job, not retried."""
+
+    external_id: str = Field(min_length=1, max_length=191)
+    error: str = Field(max_length=1000)
+    attempts: int = Field(default=1, ge=1)
+
+
+class Page(BaseModel, frozen=True):
+    """One unit of writing: applied exactly once per ``(job_id, page_key)``."""
+
+    type: Literal["page"] = "page"
+    page_key: str = Field(min_length=1, max_length=191)
+    items: list[FetchedItem] = Field(default_factory=list)
+    failed: list[FailedItem] = Field(default_factory=list)
+    total: int | None = Field(default=None, ge=0)  # upstream's count, where it has one
+    pages_total: int | None = Field(default=None, ge=1)  # set by the page that fans out
+    fetched_at: datetime
+
+
+class PageMessage(BaseModel, frozen=True):
+    """A page with its envelope, as read from or written to the stream."""
+
+    envelope: Envelope
+    page: Page

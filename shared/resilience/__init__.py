@@ -1,0 +1,1 @@
+"""Retries and (later) the shared breaker: every upstream call goes through here."""

@@ -1,0 +1,35 @@
+"""The one retry policy for upstream calls, built on stamina from ``RetrySettings``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import stamina
+
+from shared.config import RetrySettings
+from shared.errors import TransientUpstreamError
+
+MAX_RETRY_AFTER_S = 60.0  # an upstream asking for longer gets retried later by redelivery
+
+
+def retry_delay(exc: Exception) -> bool | float:
+    """Backoff hook: retry transient errors, waiting ``Retry-After`` where one was given."""
+    if not isinstance(exc, TransientUpstreamError):
+        return False
+    if exc.retry_after_s is not None and exc.retry_after_s > 0:
+        return min(exc.retry_after_s, MAX_RETRY_AFTER_S)
+    return True
+
+
+def upstream_attempts(settings: RetrySettings) -> AsyncIterator[stamina.Attempt]:
+    """Iterate attempts: ``async for attempt in upstream_attempts(s): with attempt: ...``."""
+    attempts = stamina.retry_context(
+        on=retry_delay,
+        attempts=settings.max_retries + 1,
+        timeout=None,  # each request has its own timeout; stamina checks only between tries
+        wait_initial=0.1,
+        wait_max=30.0,
+        wait_jitter=1.0,
+        wait_exp_base=settings.backoff_factor,
+    )
+    return attempts.__aiter__()

@@ -1,0 +1,1 @@
+"""Upstream sources, one module each, found by name in ``registry``."""

@@ -1,0 +1,32 @@
+"""What a source is: it plans a job's first commands and turns one command into a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from shared.models.commands import Command
+from shared.models.pages import FailedItem, FetchedItem
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """What one command fetched: items, permanent failures, and upstream's count."""
+
+    items: list[FetchedItem]
+    failed: list[FailedItem] = field(default_factory=list)
+    total: int | None = None
+
+
+class Source(Protocol):
+    """A plug-in upstream. ``plan`` is pure; ``fetch`` does the HTTP with retries."""
+
+    name: str
+
+    def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
+        """The commands that start a job; raises ``InvalidRequest`` for bad params."""
+        ...
+
+    async def fetch(self, command: Command) -> SourcePage:
+        """Fetch one command's page; transient errors past the retries propagate."""
+        ...

@@ -1,0 +1,63 @@
+"""One upstream GET, classified into transient and permanent errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+import orjson
+
+from shared.errors import PermanentUpstreamError, TransientUpstreamError
+
+
+async def get_json(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    what: str,
+    timeout_s: float,
+    params: dict[str, str] | None = None,
+) -> Any:
+    """GET and parse JSON. ``what`` names the call in errors (never the URL: it may hold a key)."""
+    try:
+        async with session.get(
+            url,
+            params=params,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            allow_redirects=False,
+        ) as response:
+            body = await response.read()
+            status = response.status
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    except TimeoutError as exc:
+        raise TransientUpstreamError(f"{what}: timed out after {timeout_s:g}s") from exc
+    except aiohttp.ClientError as exc:
+        raise TransientUpstreamError(f"{what}: {type(exc).__name__}") from exc
+    if status == 429 or status >= 500:
+        raise TransientUpstreamError(f"{what}: HTTP {status}", retry_after_s=retry_after)
+    if status >= 300:
+        raise PermanentUpstreamError(f"{what}: HTTP {status}", status=status)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise TransientUpstreamError(f"{what}: response is not valid JSON") from exc
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or HTTP date); None when no usable hint."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+    return seconds if seconds > 0 else None  # 0 or negative means no hint, not "at once"

@@ -1,0 +1,100 @@
+"""PokeAPI: a paginated list of Pokémon and one detail document per id."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from shared.config import PokeapiSettings, RetrySettings
+from shared.errors import InvalidRequest, PermanentUpstreamError
+from shared.models.commands import Command, DetailCommand, ListCommand
+from shared.models.pages import FailedItem, FetchedItem
+from shared.resilience.retry import upstream_attempts
+from shared.sources.base import SourcePage
+from shared.sources.http import get_json
+from shared.sources.ids import id_from_url
+from shared.sources.names import POKEMON
+
+
+class PokeApiSource:
+    """Lists ``/pokemon?offset&limit`` and fetches ``/pokemon/{id}/`` for every entry."""
+
+    name = POKEMON
+
+    def __init__(
+        self, settings: PokeapiSettings, retry: RetrySettings, session: aiohttp.ClientSession
+    ) -> None:
+        self._settings = settings
+        self._retry = retry
+        self._session = session
+        self._details = asyncio.Semaphore(settings.detail_concurrency)
+
+    def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
+        """``list`` fans out from ``offset`` in pages of ``limit``; ``detail`` fetches ``id``."""
+        if operation == "list":
+            limit = params.get("limit") or self._settings.page_size
+            return [ListCommand(offset=params.get("offset") or 0, limit=limit, fan_out=True)]
+        if operation == "detail":
+            item_id = str(params.get("id", ""))
+            if not item_id.isdigit():
+                raise InvalidRequest("params.id must be a whole number", field="params.id")
+            return [DetailCommand(external_id=str(int(item_id)))]
+        raise InvalidRequest(f"operation {operation!r} is not supported", field="operation")
+
+    async def fetch(self, command: Command) -> SourcePage:
+        """A list page with every item's detail, or one item's detail."""
+        if isinstance(command, ListCommand):
+            return await self._fetch_list_page(command)
+        if isinstance(command, DetailCommand):
+            return await self._gather([(command.external_id, None)], total=None)
+        raise PermanentUpstreamError(f"pokemon cannot run a {command.type!r} command")
+
+    async def _fetch_list_page(self, command: ListCommand) -> SourcePage:
+        url = f"{self._settings.base_url}/pokemon"
+        query = {"offset": str(command.offset), "limit": str(command.limit)}
+        what = f"pokemon list offset={command.offset}"
+        listing = await self._get(url, what=what, params=query)
+        if not isinstance(listing, dict) or not isinstance(listing.get("results"), list):
+            raise PermanentUpstreamError(f"{what}: unexpected shape")
+        count = int(listing.get("count") or 0)
+        # The upstream may answer more than asked: keep to the page we were given.
+        entries = listing["results"][: command.limit]
+        refs: list[tuple[str, str | None]] = []
+        failed: list[FailedItem] = []
+        for entry in entries:
+            try:
+                refs.append((id_from_url(str(entry["url"])), str(entry.get("name") or "")))
+            except (KeyError, TypeError, ValueError) as exc:
+                failed.append(FailedItem(external_id=f"?{len(failed)}", error=f"bad entry: {exc}"))
+        page = await self._gather(refs, total=count)
+        return SourcePage(items=page.items, failed=[*failed, *page.failed], total=count)
+
+    async def _gather(self, refs: list[tuple[str, str | None]], total: int | None) -> SourcePage:
+        results = await asyncio.gather(*(self._detail(ext_id, name) for ext_id, name in refs))
+        items = [r for r in results if isinstance(r, FetchedItem)]
+        failed = [r for r in results if isinstance(r, FailedItem)]
+        return SourcePage(items=items, failed=failed, total=total)
+
+    async def _detail(self, external_id: str, listed_name: str | None) -> FetchedItem | FailedItem:
+        # Built from our base URL and the id: never follow an upstream-supplied URL.
+        url = f"{self._settings.base_url}/pokemon/{external_id}/"
+        async with self._details:
+            try:
+                payload = await self._get(url, what=f"pokemon detail {external_id}")
+            except PermanentUpstreamError as exc:
+                return FailedItem(external_id=external_id, error=str(exc))
+        if not isinstance(payload, dict):
+            return FailedItem(external_id=external_id, error="detail is not a JSON object")
+        name = payload.get("name") if isinstance(payload.get("name"), str) else listed_name
+        return FetchedItem(external_id=external_id, name=str(name or ""), payload=payload)
+
+    async def _get(self, url: str, *, what: str, params: dict[str, str] | None = None) -> Any:
+        timeout_s = self._settings.request_timeout.total_seconds()
+        async for attempt in upstream_attempts(self._retry):
+            with attempt:
+                return await get_json(
+                    self._session, url, what=what, timeout_s=timeout_s, params=params
+                )
+        raise AssertionError("unreachable: stamina raises when attempts run out")

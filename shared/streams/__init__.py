@@ -1,0 +1,1 @@
+"""Redis Streams: names, the codec, publishing and group reading."""

@@ -1,0 +1,102 @@
+"""The only code that turns messages into flat stream fields and back.
+
+Every entry has ``type, job_id, source, trace_id, created_at, body``: strings an
+operator can read with ``redis-cli XRANGE``; ``body`` is one compact JSON object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from redis.typing import EncodableT, FieldT
+
+from shared.errors import InvalidMessage
+from shared.models.commands import Command, CommandMessage
+from shared.models.envelope import Envelope
+from shared.models.pages import Page, PageMessage
+
+StreamFields = dict[bytes, bytes]
+OutFields = dict[FieldT, EncodableT]  # what XADD takes
+StreamEntry = tuple[bytes, StreamFields]
+
+_COMMAND = TypeAdapter[Command](Command)
+_ENVELOPE_FIELDS = ("job_id", "source", "trace_id", "created_at")
+
+
+def encode_command(message: CommandMessage) -> OutFields:
+    """Flat fields of a command entry."""
+    return _encode(message.envelope, message.command)
+
+
+def encode_page(message: PageMessage) -> OutFields:
+    """Flat fields of a page entry."""
+    return _encode(message.envelope, message.page)
+
+
+def decode_command(fields: StreamFields) -> CommandMessage:
+    """Parse a command entry; raise ``InvalidMessage`` saying what is wrong."""
+    envelope, kind, body = _split(fields)
+    try:
+        command = _COMMAND.validate_python({**body, "type": kind})
+    except ValidationError as exc:
+        raise InvalidMessage(f"bad {kind!r} command body: {_first_error(exc)}") from exc
+    return CommandMessage(envelope=envelope, command=command)
+
+
+def decode_page(fields: StreamFields) -> PageMessage:
+    """Parse a page entry; raise ``InvalidMessage`` saying what is wrong."""
+    envelope, kind, body = _split(fields)
+    if kind != "page":
+        raise InvalidMessage(f"expected a page entry, got type {kind!r}")
+    try:
+        page = Page.model_validate({**body, "type": kind})
+    except ValidationError as exc:
+        raise InvalidMessage(f"bad page body: {_first_error(exc)}") from exc
+    return PageMessage(envelope=envelope, page=page)
+
+
+def text_fields(fields: StreamFields) -> dict[str, str]:
+    """Fields decoded to text, for dead letters and operator output."""
+    return {
+        key.decode(errors="replace"): value.decode(errors="replace")
+        for key, value in fields.items()
+    }
+
+
+def _encode(envelope: Envelope, body: BaseModel) -> OutFields:
+    data = body.model_dump(mode="json")
+    kind = str(data.pop("type"))
+    return {
+        "type": kind,
+        "job_id": str(envelope.job_id),
+        "source": envelope.source,
+        "trace_id": envelope.trace_id,
+        "created_at": envelope.created_at.isoformat(),
+        "body": orjson.dumps(data).decode(),
+    }
+
+
+def _split(fields: StreamFields) -> tuple[Envelope, str, dict[str, Any]]:
+    text = text_fields(fields)
+    missing = [name for name in ("type", *_ENVELOPE_FIELDS, "body") if name not in text]
+    if missing:
+        raise InvalidMessage(f"entry lacks field(s) {', '.join(missing)}")
+    try:
+        envelope = Envelope.model_validate({name: text[name] for name in _ENVELOPE_FIELDS})
+    except ValidationError as exc:
+        raise InvalidMessage(f"bad envelope: {_first_error(exc)}") from exc
+    try:
+        body = orjson.loads(text["body"])
+    except orjson.JSONDecodeError as exc:
+        raise InvalidMessage(f"body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidMessage("body is not a JSON object")
+    return envelope, text["type"], body
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    return f"{where}: {error['msg']}"

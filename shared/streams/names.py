@@ -1,0 +1,22 @@
+"""Stream, group and key names: the one place they are spelled."""
+
+from __future__ import annotations
+
+COMMANDS = "itemsync:commands"  # group "fetchers"
+PAGES = "itemsync:pages"  # group "writers"
+DEAD = "itemsync:dead"  # entries that failed MAX_DELIVERIES times
+
+FETCHERS = "fetchers"  # consumer group reading COMMANDS
+WRITERS = "writers"  # consumer group reading PAGES
+
+ITEM_CACHE_PREFIX = "itemsync:item:"  # + item id: cached GET /items/{id} answers
+
+
+def item_cache_key(item_id: int) -> str:
+    """Redis key of one item's cached API answer."""
+    return f"{ITEM_CACHE_PREFIX}{item_id}"
+
+
+def schedule_key(source: str, slot: int) -> str:
+    """Redis key a scheduler claims to open ``source``'s job for interval ``slot``."""
+    return f"itemsync:schedule:{source}:{slot}"

@@ -1,0 +1,19 @@
+"""Assembling the stand-in aiohttp application."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from tests.standin import control, openweather, pokeapi
+from tests.standin.faults import fault_middleware
+from tests.standin.state import STATE_KEY, StandinState
+
+
+def create_app(state: StandinState | None = None) -> web.Application:
+    """Return the stand-in application serving ``state`` (the recorded fixtures by default)."""
+    app = web.Application(middlewares=[fault_middleware])
+    app[STATE_KEY] = state if state is not None else StandinState.create()
+    pokeapi.add_routes(app)
+    openweather.add_routes(app)
+    control.add_routes(app)
+    return app

@@ -1,0 +1,170 @@
+"""The mutable PokeAPI catalogue: which items are listed and what their details are."""
+
+from __future__ import annotations
+
+import bisect
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from tests.standin.rewrite import absolutize
+from tests.standin.synthetic import synthetic_detail, synthetic_name
+
+DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+POKEMON_DIR = Path("pokeapi", "api", "v2", "pokemon")
+# Each origin holds ~20 MB of compact details; a few origins cover 127.0.0.1 vs localhost.
+MAX_CACHED_ORIGINS = 4
+
+
+@dataclass(frozen=True)
+class CatalogueConfig:
+    """How the initial catalogue is built; ``POST /_standin/reset`` returns to it."""
+
+    fixtures_dir: Path = DEFAULT_FIXTURES
+    list_limit: int | None = None  # serve only the first N list entries
+    synthetic: int | None = None  # ignore the fixtures and serve N generated items
+
+
+def item_id_from_url(url: str) -> int:
+    """Return the id in a list entry URL such as ``/api/v2/pokemon/10001/``."""
+    # The README warns ids are not contiguous, so the URL is the only source of truth.
+    return int(url.rstrip("/").rsplit("/", 1)[1])
+
+
+class FixtureStore:
+    """Reads the recorded PokeAPI files, loading each detail only when first asked for it."""
+
+    def __init__(self, fixtures_dir: Path) -> None:
+        """Remember where the fixtures are; nothing is read yet."""
+        self._pokemon_dir = fixtures_dir / POKEMON_DIR
+        self._details: dict[str, dict[int, bytes]] = {}
+
+    def list_entries(self) -> list[tuple[int, str]]:
+        """Return ``(id, name)`` for every entry of the recorded list, in file order."""
+        index = orjson.loads((self._pokemon_dir / "index.json").read_bytes())
+        return [(item_id_from_url(entry["url"]), entry["name"]) for entry in index["results"]]
+
+    def detail_bytes(self, item_id: int, origin: str) -> bytes | None:
+        """Return the compact detail JSON of ``item_id`` with absolute links, or None."""
+        per_origin = self._details.get(origin)
+        if per_origin is None:
+            if len(self._details) >= MAX_CACHED_ORIGINS:
+                self._details.clear()  # bounds memory if clients send many Host headers
+            per_origin = self._details.setdefault(origin, {})
+        cached = per_origin.get(item_id)
+        if cached is not None:
+            return cached
+        path = self._pokemon_dir / str(item_id) / "index.json"
+        if not path.is_file():
+            return None
+        body = orjson.dumps(absolutize(orjson.loads(path.read_bytes()), origin))
+        per_origin[item_id] = body
+        return body
+
+
+class Catalogue:
+    """Listed items plus per-item overrides, deletions and synthetic versions."""
+
+    def __init__(self, config: CatalogueConfig) -> None:
+        """Build the initial catalogue from ``config``."""
+        self.config = config
+        self._store = None if config.synthetic is not None else FixtureStore(config.fixtures_dir)
+        self._ids: list[int] = []
+        self._names: dict[int, str] = {}
+        self._by_name: dict[str, int] = {}
+        self._overrides: dict[int, object] = {}
+        self._versions: dict[int, int] = {}
+        self.reset()
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether items are generated instead of read from the fixtures."""
+        return self._store is None
+
+    def reset(self) -> None:
+        """Drop every override, deletion and version bump."""
+        if self._store is None:
+            entries = [(i, synthetic_name(i)) for i in range(1, (self.config.synthetic or 0) + 1)]
+        else:
+            entries = self._store.list_entries()
+        if self.config.list_limit is not None:
+            entries = entries[: self.config.list_limit]
+        entries.sort()  # already sorted by id in the fixture; sorting keeps inserts simple
+        self._ids = [item_id for item_id, _ in entries]
+        self._names = dict(entries)
+        self._by_name = {name: item_id for item_id, name in entries}
+        self._overrides = {}
+        self._versions = {}
+
+    @property
+    def count(self) -> int:
+        """Number of listed items."""
+        return len(self._ids)
+
+    def page(self, offset: int, limit: int) -> list[tuple[int, str]]:
+        """Return the ``(id, name)`` entries of ``results[offset : offset + limit]``."""
+        # Python slices clamp and count negatives from the end exactly like JS Array.slice.
+        return [(item_id, self._names[item_id]) for item_id in self._ids[offset : offset + limit]]
+
+    def resolve(self, key: str) -> int | None:
+        """Return the listed id for an id or name path segment, or None if not listed."""
+        # Only canonical decimal ids match a stored file name such as ``pokemon/1/``.
+        if key.isdecimal() and str(int(key)) == key:
+            item_id = int(key)
+            return item_id if item_id in self._names else None
+        return self._by_name.get(key)
+
+    def detail_bytes(self, key: str, origin: str) -> bytes | None:
+        """Return the detail JSON for an id or name, or None when there is none to serve."""
+        item_id = self.resolve(key)
+        if item_id is None:
+            return None
+        if item_id in self._overrides:
+            return orjson.dumps(absolutize(self._overrides[item_id], origin))
+        if self._store is None:
+            detail = synthetic_detail(item_id, self._versions.get(item_id, 1))
+            return orjson.dumps(absolutize(detail, origin))
+        return self._store.detail_bytes(item_id, origin)
+
+    def put(self, item_id: int, body: dict[str, object]) -> str:
+        """Override the detail of ``item_id``, listing it if needed; return its list name."""
+        name = body.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ValueError("'name' must be a string")
+        if item_id not in self._names:
+            if name is None:
+                raise ValueError("a new item needs a 'name' for the list")
+            bisect.insort(self._ids, item_id)
+        if name is not None:
+            old = self._names.get(item_id)
+            if old is not None and self._by_name.get(old) == item_id:
+                del self._by_name[old]
+            self._names[item_id] = name
+            self._by_name[name] = item_id
+        self._overrides[item_id] = body
+        return self._names[item_id]
+
+    def delete(self, item_id: int) -> bool:
+        """Remove ``item_id`` from the list and its detail; return whether it was listed."""
+        name = self._names.pop(item_id, None)
+        if name is None:
+            return False
+        del self._ids[bisect.bisect_left(self._ids, item_id)]
+        if self._by_name.get(name) == item_id:
+            del self._by_name[name]
+        self._overrides.pop(item_id, None)
+        self._versions.pop(item_id, None)
+        return True
+
+    def mutate(self, fraction: float, seed: int) -> list[int]:
+        """Bump the version of ``fraction`` of the listed synthetic items; return their ids."""
+        if not self.synthetic:
+            raise ValueError("mutate needs synthetic mode")
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError("fraction must be within [0, 1]")
+        chosen = sorted(random.Random(seed).sample(self._ids, round(fraction * len(self._ids))))
+        for item_id in chosen:
+            self._versions[item_id] = self._versions.get(item_id, 1) + 1
+        return chosen

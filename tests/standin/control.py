@@ -1,0 +1,118 @@
+"""Control API under ``/_standin/``: counters, fault settings and catalogue changes."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import web
+
+from tests.standin.state import STATE_KEY, FaultUpdateError
+
+PREFIX = "/_standin"
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+
+
+def _bad_request(message: str, status: int = 400) -> web.Response:
+    return _json({"error": message}, status=status)
+
+
+async def _json_object(request: web.Request) -> dict[str, object] | None:
+    """Return the request body as a JSON object, or None if it is not one."""
+    try:
+        data = orjson.loads(await request.read())
+    except orjson.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    """Return the upstream request counters."""
+    return _json(request.app[STATE_KEY].stats.to_json())
+
+
+async def reset_stats(request: web.Request) -> web.Response:
+    """Zero the upstream request counters."""
+    stats = request.app[STATE_KEY].stats
+    stats.reset()
+    return _json(stats.to_json())
+
+
+async def get_faults(request: web.Request) -> web.Response:
+    """Return the current fault settings."""
+    return _json(request.app[STATE_KEY].faults.to_json())
+
+
+async def put_faults(request: web.Request) -> web.Response:
+    """Change some fault settings; an unknown field or bad value changes nothing (400)."""
+    state = request.app[STATE_KEY]
+    changes = await _json_object(request)
+    if changes is None:
+        return _bad_request("body must be a JSON object")
+    try:
+        state.faults = state.faults.updated(changes)
+    except FaultUpdateError as exc:
+        return _bad_request(str(exc))
+    return _json(state.faults.to_json())
+
+
+async def put_pokemon(request: web.Request) -> web.Response:
+    """Override one item's detail, adding it to the list if it is not listed yet."""
+    catalogue = request.app[STATE_KEY].catalogue
+    item_id = int(request.match_info["item_id"])
+    body = await _json_object(request)
+    if body is None:
+        return _bad_request("body must be a JSON object")
+    try:
+        name = catalogue.put(item_id, body)
+    except ValueError as exc:
+        return _bad_request(str(exc))
+    return _json({"id": item_id, "name": name, "count": catalogue.count})
+
+
+async def delete_pokemon(request: web.Request) -> web.Response:
+    """Remove one item from the list and its detail; deleting twice is not an error."""
+    catalogue = request.app[STATE_KEY].catalogue
+    item_id = int(request.match_info["item_id"])
+    deleted = catalogue.delete(item_id)
+    return _json({"id": item_id, "deleted": deleted, "count": catalogue.count})
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Return to the initial catalogue and the start-up fault settings."""
+    state = request.app[STATE_KEY]
+    state.reset()
+    return _json({"count": state.catalogue.count, "faults": state.faults.to_json()})
+
+
+async def mutate(request: web.Request) -> web.Response:
+    """Bump the version of a seeded random fraction of the synthetic items."""
+    catalogue = request.app[STATE_KEY].catalogue
+    body = await _json_object(request)
+    if body is None:
+        return _bad_request("body must be a JSON object")
+    fraction, seed = body.get("fraction"), body.get("seed", 0)
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+        return _bad_request("fraction must be a number")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        return _bad_request("seed must be an integer")
+    if not catalogue.synthetic:
+        return _bad_request("mutate needs synthetic mode (--synthetic N)", status=409)
+    try:
+        changed = catalogue.mutate(float(fraction), seed)
+    except ValueError as exc:
+        return _bad_request(str(exc))
+    return _json({"mutated": len(changed), "ids": changed})
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the control routes."""
+    app.router.add_get(f"{PREFIX}/stats", get_stats)
+    app.router.add_post(f"{PREFIX}/stats/reset", reset_stats)
+    app.router.add_get(f"{PREFIX}/faults", get_faults)
+    app.router.add_put(f"{PREFIX}/faults", put_faults)
+    app.router.add_put(PREFIX + r"/pokemon/{item_id:\d+}", put_pokemon)
+    app.router.add_delete(PREFIX + r"/pokemon/{item_id:\d+}", delete_pokemon)
+    app.router.add_post(f"{PREFIX}/reset", reset)
+    app.router.add_post(f"{PREFIX}/synthetic/mutate", mutate)
