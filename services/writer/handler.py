@@ -13,6 +13,7 @@ from services.writer.upsert import apply_batch
 from shared.config import WriterSettings
 from shared.errors import InvalidMessage
 from shared.models.pages import PageMessage
+from shared.resilience.retry import lock_conflict_attempts
 from shared.streams import names
 from shared.streams.codec import StreamEntry, decode_page
 from shared.streams.consumer import GroupReader
@@ -48,10 +49,12 @@ class PageWriter:
                 await dead_letter(self.redis, self.reader, entry_id, fields, str(exc), deliveries=1)
         if not messages:
             return
-        async with self.pool.acquire() as conn:
-            result = await apply_batch(
-                conn, messages, max_statement_bytes=self.settings.max_statement_bytes
-            )
+        async for attempt in lock_conflict_attempts():
+            with attempt:
+                async with self.pool.acquire() as conn:
+                    result = await apply_batch(
+                        conn, messages, max_statement_bytes=self.settings.max_statement_bytes
+                    )
         await self._mark_changed(result.changed_item_ids)
         await self.reader.ack(entry_ids)
         for job_id, tally in result.tallies.items():

@@ -200,8 +200,9 @@ async def _record_page(conn: aiomysql.Connection, message: PageMessage, now: dat
     """Insert the page into the ledger; False when it was applied before."""
     async with conn.cursor() as cur:
         inserted = await cur.execute(
-            "INSERT IGNORE INTO sync_job_pages (job_id, page_key, items, failed, written_at)"
-            " VALUES (%s, %s, %s, %s, %s)",
+            # A no-op update on a duplicate reports 0 rows, without INSERT IGNORE's warning.
+            "INSERT INTO sync_job_pages (job_id, page_key, items, failed, written_at)"
+            " VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE job_id = job_id",
             (
                 str(message.envelope.job_id),
                 message.page.page_key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pymysql
 import stamina
 
 from shared.config import RetrySettings
@@ -33,3 +34,27 @@ def upstream_attempts(settings: RetrySettings) -> AsyncIterator[stamina.Attempt]
         wait_exp_base=settings.backoff_factor,
     )
     return attempts.__aiter__()
+
+
+LOCK_CONFLICT_CODES = frozenset({1213, 1205})  # deadlock (rolled back), lock wait timeout
+
+
+def is_lock_conflict(exc: Exception) -> bool:
+    """True for MySQL errors that a fresh transaction can simply try again."""
+    return (
+        isinstance(exc, pymysql.err.OperationalError)
+        and bool(exc.args)
+        and (exc.args[0] in LOCK_CONFLICT_CODES)
+    )
+
+
+def lock_conflict_attempts(attempts: int = 8) -> AsyncIterator[stamina.Attempt]:
+    """Iterate attempts of a whole transaction that may hit a deadlock or lock wait timeout."""
+    return stamina.retry_context(
+        on=is_lock_conflict,
+        attempts=attempts,
+        timeout=None,
+        wait_initial=0.01,
+        wait_max=1.0,
+        wait_jitter=0.05,
+    ).__aiter__()

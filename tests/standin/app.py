@@ -11,7 +11,8 @@ from tests.standin.state import STATE_KEY, StandinState
 
 def create_app(state: StandinState | None = None) -> web.Application:
     """Return the stand-in application serving ``state`` (the recorded fixtures by default)."""
-    app = web.Application(middlewares=[fault_middleware])
+    # Overrides may be large: tests serve payloads of a few MB.
+    app = web.Application(middlewares=[fault_middleware], client_max_size=64 * 1024 * 1024)
     app[STATE_KEY] = state if state is not None else StandinState.create()
     pokeapi.add_routes(app)
     openweather.add_routes(app)

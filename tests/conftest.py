@@ -1,0 +1,36 @@
+"""Fixtures every test shares: no retry sleeps, clean structlog, real-service gates."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import stamina
+import structlog
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_sleeps() -> Iterator[None]:
+    """Retries still happen in tests, but nothing sleeps between attempts."""
+    stamina.set_testing(True, attempts=3)
+    yield
+    stamina.set_testing(False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """Each test starts with structlog's defaults and no bound context."""
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+    yield
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+
+
+def service_missing(what: str, error: BaseException) -> None:
+    """Skip locally when a real service is unreachable, but fail under ``CI=true``."""
+    message = f"{what} is not reachable: {type(error).__name__}: {error}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)

@@ -1,0 +1,64 @@
+"""End-to-end fixtures: the stand-in upstream and real service processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pymysql
+import pytest
+import redis
+
+from tests.conftest import service_missing
+from tests.e2e.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from tests.standin.process import StandinProcess, run_standin
+
+E2E_DATABASE = "item_sync_e2e"
+E2E_REDIS_DB = 14
+API_TOKEN = "e2e-token"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder runs real processes against real services."""
+    for item in items:
+        if "tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def backends() -> None:
+    """Fail (CI) or skip (locally) when MariaDB or Redis is not reachable."""
+    try:
+        pymysql.connect(host="127.0.0.1", user="root", password="", connect_timeout=3).close()
+    except pymysql.err.OperationalError as exc:
+        service_missing("MariaDB", exc)
+    try:
+        redis.Redis(host="127.0.0.1", socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        service_missing("Redis", exc)
+
+
+@pytest.fixture
+def standin() -> Iterator[StandinProcess]:
+    """The stand-in PokeAPI serving the 75 recorded Pokémon with details."""
+    with run_standin("--list-limit", "75") as server:
+        yield server
+
+
+@pytest.fixture
+def pipeline(backends: None, standin: StandinProcess, tmp_path: Path) -> Iterator[Pipeline]:
+    """An empty, migrated database and Redis DB; services are started by the test."""
+    env = service_env(
+        DATABASE_DATABASE=E2E_DATABASE,
+        REDIS_DB=str(E2E_REDIS_DB),
+        SERVER_PORT=str(free_port()),
+        API_TOKEN=API_TOKEN,
+        POKEAPI_BASE_URL=standin.pokeapi_url,
+        POKEAPI_PAGE_SIZE="10",
+        WORKER_ENABLED="false",
+    )
+    reset_backends(env)
+    with running_pipeline(env, tmp_path) as running:
+        migrated = running.run_cli("migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        yield running

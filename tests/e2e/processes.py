@@ -1,0 +1,170 @@
+"""Running item-sync services as real OS processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+import redis
+
+STOP_TIMEOUT_S = 15.0
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    """One ``item-sync <role>`` child with its log file."""
+
+    role: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything the service printed so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        """Signal the process and wait for it to exit; kill it after the timeout."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+@dataclass
+class Pipeline:
+    """A set of running services sharing one environment."""
+
+    env: dict[str, str]
+    workdir: Path
+    services: list[ServiceProcess] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        """Base URL of the API."""
+        return f"http://127.0.0.1:{self.env['SERVER_PORT']}"
+
+    def start(self, role: str) -> ServiceProcess:
+        """Start one ``item-sync <role>`` process."""
+        index = sum(1 for s in self.services if s.role == role)
+        log_path = self.workdir / f"{role}-{index}.log"
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(  # noqa: S603 - our own CLI
+                [sys.executable, "-m", "services.cli", role],
+                env=self.env,
+                cwd=self.workdir,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        service = ServiceProcess(role=role, process=process, log_path=log_path)
+        self.services.append(service)
+        return service
+
+    def run_cli(self, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
+        """Run a one-shot ``item-sync`` command to completion."""
+        return subprocess.run(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "services.cli", *args],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+
+    def wait_for_api(self, timeout_s: float = 20.0) -> None:
+        """Block until /health answers 200."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("the API did not become healthy:\n" + self.logs())
+
+    def logs(self) -> str:
+        """Every service's log, for failure messages."""
+        return "\n".join(
+            f"--- {s.role} ({s.log_path.name})\n{s.log()[-4000:]}" for s in self.services
+        )
+
+    def stop_all(self) -> None:
+        """SIGTERM every service and wait for them."""
+        for service in self.services:
+            if service.process.poll() is None:
+                service.process.send_signal(signal.SIGTERM)
+        for service in self.services:
+            service.stop()
+
+
+def reset_backends(env: Mapping[str, str]) -> None:
+    """Drop the test database and flush the test Redis DB."""
+    conn = pymysql.connect(host=env["DATABASE_HOST"], user="root", password="")
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{env['DATABASE_DATABASE']}`")
+    conn.close()
+    client = redis.Redis(host=env["REDIS_HOST"], db=int(env["REDIS_DB"]))
+    client.flushdb()
+    client.close()
+
+
+def service_env(**overrides: str) -> dict[str, str]:
+    """The environment of the services: the test's own, minus any item-sync settings."""
+    prefixes = (
+        "API_",
+        "WORKER_",
+        "RETRY_",
+        "DATABASE_",
+        "REDIS_",
+        "SERVER_",
+        "POKEAPI_",
+        "OPENWEATHER_",
+        "STREAM_",
+        "FETCHER_",
+        "WRITER_",
+        "CACHE_",
+        "LOG_",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(
+        DATABASE_HOST="127.0.0.1",
+        REDIS_HOST="127.0.0.1",
+        LOG_FORMAT="json",
+        LOG_LEVEL="info",
+        STREAM_BLOCK="500ms",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+@contextmanager
+def running_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
+    """A pipeline whose services are all stopped on exit."""
+    pipeline = Pipeline(env=env, workdir=workdir)
+    try:
+        yield pipeline
+    finally:
+        pipeline.stop_all()
