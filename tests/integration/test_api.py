@@ -74,7 +74,7 @@ async def test_sync_opens_a_job_and_publishes_its_first_command(
     body = await response.json()
     assert body["status"] == "pending"
     assert body["links"]["self"] == f"/jobs/{body['job_id']}"
-    entries = await redis.xrange(names.COMMANDS)
+    entries: Any = await redis.xrange(names.COMMANDS)
     assert len(entries) == 1
     message = decode_command(entries[0][1])
     assert str(message.envelope.job_id) == body["job_id"]

@@ -1,0 +1,77 @@
+"""The scheduler against real Redis and MariaDB: one job per source per interval."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import aiomysql
+import pytest
+from redis.asyncio import Redis
+
+from services.scheduler.loop import Scheduler
+from shared.config import Settings
+from shared.db.jobs import list_jobs
+from shared.models.jobs import JobTrigger
+from shared.sources.registry import build_sources
+from shared.streams import names
+from shared.streams.codec import decode_command
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP session the sources are built with (the scheduler makes no requests)."""
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+def _scheduler(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+) -> Scheduler:
+    sources = build_sources(settings, session)
+    return Scheduler(redis=redis, pool=pool, sources=[sources["pokemon"]], interval_s=3600)
+
+
+async def test_tick_opens_one_scheduled_job_with_its_first_command(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+) -> None:
+    """A tick opens a scheduled list job and emits one fan-out list command for it."""
+    await _scheduler(settings, pool, redis, session).tick()
+    jobs, total = await list_jobs(pool, source="pokemon", status=None, limit=10, offset=0)
+    assert total == 1
+    assert jobs[0].trigger is JobTrigger.SCHEDULED
+    entries: Any = await redis.xrange(names.COMMANDS)
+    assert len(entries) == 1
+    message = decode_command(entries[0][1])
+    assert message.envelope.job_id == jobs[0].id
+    assert message.envelope.trace_id == jobs[0].trace_id
+    assert message.command.type == "list"
+
+
+async def test_two_schedulers_open_one_job_per_interval(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+) -> None:
+    """Concurrent ticks of two schedulers, repeated, open a single job in one interval."""
+    first = _scheduler(settings, pool, redis, session)
+    second = _scheduler(settings, pool, redis, session)
+    await asyncio.gather(first.tick(), second.tick(), first.tick(), second.tick())
+    _, total = await list_jobs(pool, source="pokemon", status=None, limit=10, offset=0)
+    assert total == 1
+    assert await redis.xlen(names.COMMANDS) == 1
+
+
+async def test_run_until_stops_promptly(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+) -> None:
+    """run_until ticks at once and returns as soon as the stop event is set."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(_scheduler(settings, pool, redis, session).run_until(stop))
+    for _ in range(100):
+        if await redis.xlen(names.COMMANDS):
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(task, timeout=2)
+    assert await redis.xlen(names.COMMANDS) == 1
