@@ -7,11 +7,14 @@ import contextlib
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiomysql
 import structlog
 from redis.asyncio import Redis
 
+from shared.clock import utc_now
+from shared.db.jobs import time_out_jobs
 from shared.launch import launch_sync
 from shared.models.jobs import JobTrigger
 from shared.sources.base import Source
@@ -28,6 +31,7 @@ class Scheduler:
     pool: aiomysql.Pool
     sources: list[Source]
     interval_s: float
+    job_timeout_s: float = 600.0
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """Tick at each interval boundary until stopped."""
@@ -41,7 +45,10 @@ class Scheduler:
                 await asyncio.wait_for(stop.wait(), timeout=wait_s)
 
     async def tick(self) -> None:
-        """Open this interval's job for every source that has none yet."""
+        """Close overdue jobs, then open this interval's job for every source without one."""
+        overdue = await time_out_jobs(self.pool, utc_now() - timedelta(seconds=self.job_timeout_s))
+        for job_id in overdue:
+            log.warning("job.timed_out", job_id=str(job_id))
         slot = int(time.time() // self.interval_s)
         for source in self.sources:
             # One scheduler per source per interval wins this key, however many run.

@@ -35,5 +35,6 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             pool=pool,
             sources=[sources[name] for name in settings.api.sources if name in sources],
             interval_s=settings.worker.sync_interval.total_seconds(),
+            job_timeout_s=settings.worker.job_timeout.total_seconds(),
         )
         await scheduler.run_until(stop)

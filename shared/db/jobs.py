@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
 from typing import Any
 
 import aiomysql
@@ -162,3 +163,25 @@ def _row(row: tuple[Any, ...]) -> SyncJobRow:
         items_failed=row[16],
         error=row[17],
     )
+
+
+async def time_out_jobs(pool: aiomysql.Pool, older_than: datetime) -> list[uuid.UUID]:
+    """Close open jobs started before ``older_than`` as ``timed_out``; return their ids."""
+    async with pool.acquire() as conn:
+        async with conn.cursor() as cur:
+            await cur.execute(
+                "SELECT id FROM sync_jobs WHERE status IN ('pending', 'running')"
+                " AND started_at < %s FOR UPDATE",
+                (to_db(older_than),),
+            )
+            ids = [uuid.UUID(row[0]) for row in await cur.fetchall()]
+            if ids:
+                marks = ", ".join(["%s"] * len(ids))
+                await cur.execute(
+                    "UPDATE sync_jobs SET status = 'timed_out', finished_at = %s,"  # noqa: S608
+                    f" active_key = NULL, error = 'no progress before WORKER_JOB_TIMEOUT'"
+                    f" WHERE id IN ({marks})",
+                    (to_db(utc_now()), *[str(i) for i in ids]),
+                )
+        await conn.commit()
+    return ids

@@ -14,10 +14,11 @@ from redis.asyncio import Redis
 from services.scheduler.loop import Scheduler
 from shared.config import Settings
 from shared.db.jobs import list_jobs
-from shared.models.jobs import JobTrigger
+from shared.models.jobs import JobStatus, JobTrigger
 from shared.sources.registry import build_sources
 from shared.streams import names
 from shared.streams.codec import decode_command
+from tests.integration.jobs_helpers import new_job, reload
 
 
 @pytest.fixture
@@ -75,3 +76,22 @@ async def test_run_until_stops_promptly(
     stop.set()
     await asyncio.wait_for(task, timeout=2)
     assert await redis.xlen(names.COMMANDS) == 1
+
+
+async def test_tick_times_out_jobs_past_the_deadline(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+) -> None:
+    """An open job older than WORKER_JOB_TIMEOUT is closed as timed_out, freeing its slot."""
+    stuck = await new_job(pool)
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "UPDATE sync_jobs SET started_at = started_at - INTERVAL 1 HOUR WHERE id = %s",
+            (str(stuck.id),),
+        )
+        await conn.commit()
+    fresh = await new_job(pool)
+    scheduler = _scheduler(settings, pool, redis, session)
+    await scheduler.tick()
+    assert (await reload(pool, stuck)).status is JobStatus.TIMED_OUT
+    assert (await reload(pool, stuck)).finished_at is not None
+    assert (await reload(pool, fresh)).status is JobStatus.PENDING
