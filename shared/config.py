@@ -127,6 +127,7 @@ class StreamSettings(BaseModel):
     block: Duration = timedelta(seconds=2)
     claim_idle: Duration = timedelta(seconds=60)
     max_deliveries: int = Field(default=5, ge=1)
+    shutdown_grace: Duration = timedelta(seconds=8)
 
 
 class FetcherSettings(BaseModel):

@@ -45,3 +45,12 @@ class InvalidRequest(ItemSyncError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class CircuitOpenError(UpstreamError):
+    """The source's breaker is open: delay the command, never dead-letter it."""
+
+    def __init__(self, source: str, retry_after_s: float) -> None:
+        super().__init__(f"circuit for {source!r} is open; retry in {retry_after_s:.1f}s")
+        self.source = source
+        self.retry_after_s = retry_after_s

@@ -14,7 +14,6 @@ from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.redis import redis_client
 from shared.sources.registry import build_sources
-from shared.streams.publisher import ensure_groups
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -31,7 +30,6 @@ def create_app(settings: Settings) -> web.Application:
 async def _redis_lifespan(app: web.Application) -> AsyncIterator[None]:
     async with redis_client(app[SETTINGS].redis) as redis:
         app[REDIS] = redis
-        await ensure_groups(redis)
         yield
 
 
@@ -45,6 +43,6 @@ async def _sources_lifespan(app: web.Application) -> AsyncIterator[None]:
     # The API only plans commands; the session exists because sources are built with one.
     async with aiohttp.ClientSession() as session:
         settings = app[SETTINGS]
-        sources = build_sources(settings, session)
+        sources = build_sources(settings, session, app[REDIS])
         app[SOURCES] = {name: sources[name] for name in sources if name in settings.api.sources}
         yield

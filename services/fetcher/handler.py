@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -12,12 +13,13 @@ from structlog.contextvars import bound_contextvars
 
 from services.fetcher.fanout import remaining_offsets
 from shared.clock import utc_now
-from shared.errors import InvalidMessage, PermanentUpstreamError, TransientUpstreamError
+from shared.errors import CircuitOpenError, InvalidMessage, PermanentUpstreamError
 from shared.models.commands import CommandMessage, ListCommand
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, Page, PageMessage
 from shared.sources.base import Source, SourcePage
 from shared.streams import names
+from shared.streams.attempts import delivery_counts, remember_error
 from shared.streams.codec import (
     OutFields,
     StreamEntry,
@@ -28,7 +30,7 @@ from shared.streams.codec import (
 )
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
-from shared.streams.publisher import publish_and_ack
+from shared.streams.publisher import publish_and_ack, requeue
 
 log = structlog.get_logger()
 
@@ -43,6 +45,9 @@ def page_key(command: CommandMessage) -> str:
     return f"weather:{body.city}"
 
 
+MAX_CIRCUIT_WAIT_S = 5.0  # hold a command at most this long before requeueing it
+
+
 @dataclass(frozen=True)
 class CommandFetcher:
     """Runs each command of a batch concurrently; each is acked with its outputs."""
@@ -50,6 +55,7 @@ class CommandFetcher:
     redis: Redis
     reader: GroupReader
     sources: dict[str, Source]
+    stop: asyncio.Event
 
     async def handle(self, entries: list[StreamEntry]) -> None:
         """Handle a batch; a command whose upstream stays down is left pending for later."""
@@ -75,7 +81,36 @@ class CommandFetcher:
             source=envelope.source,
             entry_id=entry_id.decode(),
         ):
-            await self._fetch_and_emit(entry_id, message, source)
+            try:
+                await self._fetch_and_emit(entry_id, message, source)
+            except CircuitOpenError as exc:
+                await self._wait_for_breaker(entry_id, fields, exc)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                await remember_error(self.redis, self.reader.stream, [entry_id], error)
+                log.warning("command.failed", page_key=page_key(message), error=error)
+
+    async def _wait_for_breaker(
+        self, entry_id: bytes, fields: StreamFields, exc: CircuitOpenError
+    ) -> None:
+        """Hold the command while the breaker is open, then requeue it: delayed, not failed."""
+        wait_s = min(exc.retry_after_s, MAX_CIRCUIT_WAIT_S)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), timeout=wait_s)
+        delivered = await delivery_counts(
+            self.redis, self.reader.stream, self.reader.group, [entry_id]
+        )
+        await requeue(
+            self.redis,
+            stream=self.reader.stream,
+            group=self.reader.group,
+            entry_id=entry_id,
+            fields=fields,
+            failed_now=delivered.get(entry_id, 1) - 1,
+        )
+        log.info(
+            "command.delayed", reason="circuit_open", retry_after_s=round(exc.retry_after_s, 2)
+        )
 
     async def _fetch_and_emit(
         self, entry_id: bytes, message: CommandMessage, source: Source
@@ -84,9 +119,6 @@ class CommandFetcher:
         key = page_key(message)
         try:
             result = await source.fetch(message.command)
-        except TransientUpstreamError as exc:
-            log.warning("command.failed_transient", page_key=key, error=str(exc))
-            raise
         except PermanentUpstreamError as exc:
             # The whole command failed for good: record it on the job, do not retry.
             result = SourcePage(items=[], failed=[FailedItem(external_id=key, error=str(exc))])

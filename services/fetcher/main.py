@@ -12,9 +12,9 @@ from shared.config import Settings
 from shared.redis import redis_client
 from shared.sources.registry import build_sources
 from shared.streams import names
-from shared.streams.consumer import GroupReader, consumer_name
-from shared.streams.loop import consume
-from shared.streams.publisher import ensure_groups
+from shared.streams.loop import ConsumerLoop
+from shared.streams.publisher import wait_for_groups
+from shared.streams.runner import group_reader, loop_settings
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
@@ -24,21 +24,15 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         session = await stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": "item-sync/0.1"})
         )
-        await ensure_groups(redis)
-        reader = GroupReader(
-            redis=redis,
-            stream=names.COMMANDS,
-            group=names.FETCHERS,
-            consumer=consumer_name("fetcher"),
-            block_ms=int(settings.stream.block.total_seconds() * 1000),
+        if not await wait_for_groups(redis, stop):
+            return
+        reader = group_reader(
+            redis, settings, stream=names.COMMANDS, group=names.FETCHERS, role="fetcher"
         )
         fetcher = CommandFetcher(
-            redis=redis, reader=reader, sources=build_sources(settings, session)
+            redis=redis, reader=reader, sources=build_sources(settings, session, redis), stop=stop
         )
-        await consume(
-            reader,
-            fetcher.handle,
-            count=settings.fetcher.batch_size,
-            stop=stop,
-            claim_idle_ms=int(settings.stream.claim_idle.total_seconds() * 1000),
+        loop = ConsumerLoop(
+            reader, fetcher.handle, loop_settings(settings, count=settings.fetcher.batch_size)
         )
+        await loop.run_until(stop)

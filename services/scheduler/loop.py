@@ -14,7 +14,7 @@ import structlog
 from redis.asyncio import Redis
 
 from shared.clock import utc_now
-from shared.db.jobs import time_out_jobs
+from shared.db.jobs import open_job_for_source, time_out_jobs
 from shared.launch import launch_sync
 from shared.models.jobs import JobTrigger
 from shared.sources.base import Source
@@ -56,6 +56,10 @@ class Scheduler:
                 names.schedule_key(source.name, slot), "1", nx=True, ex=int(self.interval_s) + 60
             )
             if not claimed:
+                continue
+            running = await open_job_for_source(self.pool, source.name)
+            if running is not None:
+                log.info("job.skipped", source=source.name, open_job_id=str(running.id))
                 continue
             job, created = await launch_sync(
                 pool=self.pool,

@@ -13,7 +13,7 @@ from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.redis import redis_client
 from shared.sources.registry import build_sources
-from shared.streams.publisher import ensure_groups
+from shared.streams.publisher import wait_for_groups
 
 log = structlog.get_logger()
 
@@ -28,8 +28,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         redis = await stack.enter_async_context(redis_client(settings.redis))
         pool = await stack.enter_async_context(db_pool(settings.database))
         session = await stack.enter_async_context(aiohttp.ClientSession())
-        await ensure_groups(redis)
-        sources = build_sources(settings, session)
+        if not await wait_for_groups(redis, stop):
+            return
+        sources = build_sources(settings, session, redis)
         scheduler = Scheduler(
             redis=redis,
             pool=pool,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -9,12 +11,14 @@ import aiomysql
 import structlog
 from redis.asyncio import Redis
 
-from services.writer.upsert import apply_batch
+from services.writer.upsert import BatchResult, apply_batch
 from shared.config import WriterSettings
 from shared.errors import InvalidMessage
 from shared.models.pages import PageMessage
-from shared.resilience.retry import lock_conflict_attempts
+from shared.resilience.backoff import failure_pause_s
+from shared.resilience.retry import is_connection_error, lock_conflict_attempts
 from shared.streams import names
+from shared.streams.attempts import remember_error
 from shared.streams.codec import StreamEntry, decode_page
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
@@ -22,6 +26,10 @@ from shared.streams.deadletter import dead_letter
 log = structlog.get_logger()
 
 STALE_MARK_MS = 5000  # how long a changed item's cache slot refuses to be refilled
+
+
+class MySQLUnavailable(Exception):
+    """MySQL stayed unreachable until the writer was asked to stop."""
 
 
 @dataclass(frozen=True)
@@ -32,35 +40,49 @@ class PageWriter:
     pool: aiomysql.Pool
     reader: GroupReader
     settings: WriterSettings
+    stop: asyncio.Event
 
     async def handle(self, entries: list[StreamEntry]) -> None:
-        """Write one batch: undecodable entries are dead-lettered, the rest committed, all acked."""
-        started = time.perf_counter()
-        messages: list[PageMessage] = []
-        entry_ids: list[bytes] = []
+        """Write one batch; a page that keeps failing is isolated so the others land."""
+        messages: list[tuple[bytes, PageMessage]] = []
         for entry_id, fields in entries:
             if not fields:  # trimmed away while pending: nothing left to apply
                 await self.reader.ack([entry_id])
                 continue
             try:
-                messages.append(decode_page(fields))
-                entry_ids.append(entry_id)
+                messages.append((entry_id, decode_page(fields)))
             except InvalidMessage as exc:
                 await dead_letter(self.redis, self.reader, entry_id, fields, str(exc), deliveries=1)
+                log.warning("page.dead_lettered", entry_id=entry_id.decode(), error=str(exc))
         if not messages:
             return
-        async for attempt in lock_conflict_attempts():
-            with attempt:
-                async with self.pool.acquire() as conn:
-                    result = await apply_batch(
-                        conn, messages, max_statement_bytes=self.settings.max_statement_bytes
-                    )
+        try:
+            await self._write([m for _, m in messages], [i for i, _ in messages])
+        except MySQLUnavailable:
+            raise
+        except Exception as exc:
+            log.warning("pages.batch_failed", error=f"{type(exc).__name__}: {exc}")
+            for entry_id, message in messages:
+                try:
+                    await self._write([message], [entry_id])
+                except MySQLUnavailable:
+                    raise
+                except Exception as page_exc:
+                    error = f"{type(page_exc).__name__}: {page_exc}"
+                    await remember_error(self.redis, self.reader.stream, [entry_id], error)
+                    log.error("page.failed", entry_id=entry_id.decode(), error=error)
+
+    async def _write(self, messages: list[PageMessage], entry_ids: list[bytes]) -> None:
+        started = time.perf_counter()
+        result = await self._apply_waiting_for_mysql(messages)
         await self._mark_changed(result.changed_item_ids)
         await self.reader.ack(entry_ids)
+        traces = {m.envelope.job_id: m.envelope.trace_id for m in messages}
         for job_id, tally in result.tallies.items():
             log.info(
                 "pages.written",
                 job_id=str(job_id),
+                trace_id=traces.get(job_id),
                 pages=tally.pages,
                 created=tally.created,
                 updated=tally.updated,
@@ -69,11 +91,40 @@ class PageWriter:
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
         for job_id, status in result.finished_jobs.items():
-            log.info("job.finished", job_id=str(job_id), status=status)
+            log.info("job.finished", job_id=str(job_id), trace_id=traces.get(job_id), status=status)
         if result.duplicate_pages or result.orphan_pages:
             log.info(
                 "pages.skipped", duplicates=result.duplicate_pages, orphans=result.orphan_pages
             )
+
+    async def _apply_waiting_for_mysql(self, messages: list[PageMessage]) -> BatchResult:
+        """Apply the batch; while MySQL is unreachable wait and retry, acknowledging nothing."""
+        failures = 0
+        while True:
+            try:
+                async for attempt in lock_conflict_attempts():
+                    with attempt:
+                        async with self.pool.acquire() as conn:
+                            return await apply_batch(
+                                conn,
+                                messages,
+                                max_statement_bytes=self.settings.max_statement_bytes,
+                            )
+            except Exception as exc:
+                if not is_connection_error(exc):
+                    raise
+                failures += 1
+                if self.stop.is_set():
+                    raise MySQLUnavailable(str(exc)) from exc
+                pause = failure_pause_s(failures)
+                log.warning(
+                    "mysql.unavailable",
+                    error=f"{type(exc).__name__}: {exc}",
+                    failures=failures,
+                    pause_s=round(pause, 2),
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stop.wait(), timeout=pause)
 
     async def _mark_changed(self, item_ids: list[int]) -> None:
         # A short-lived marker instead of DEL: a reader that loaded the old row before

@@ -10,9 +10,9 @@ from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.redis import redis_client
 from shared.streams import names
-from shared.streams.consumer import GroupReader, consumer_name
-from shared.streams.loop import consume
-from shared.streams.publisher import ensure_groups
+from shared.streams.loop import ConsumerLoop
+from shared.streams.publisher import wait_for_groups
+from shared.streams.runner import group_reader, loop_settings
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
@@ -20,19 +20,15 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     async with AsyncExitStack() as stack:
         redis = await stack.enter_async_context(redis_client(settings.redis))
         pool = await stack.enter_async_context(db_pool(settings.database))
-        await ensure_groups(redis)
-        reader = GroupReader(
-            redis=redis,
-            stream=names.PAGES,
-            group=names.WRITERS,
-            consumer=consumer_name("writer"),
-            block_ms=int(settings.stream.block.total_seconds() * 1000),
+        if not await wait_for_groups(redis, stop):
+            return
+        reader = group_reader(
+            redis, settings, stream=names.PAGES, group=names.WRITERS, role="writer"
         )
-        writer = PageWriter(redis=redis, pool=pool, reader=reader, settings=settings.writer)
-        await consume(
-            reader,
-            writer.handle,
-            count=settings.writer.batch_size,
-            stop=stop,
-            claim_idle_ms=int(settings.stream.claim_idle.total_seconds() * 1000),
+        writer = PageWriter(
+            redis=redis, pool=pool, reader=reader, settings=settings.writer, stop=stop
         )
+        loop = ConsumerLoop(
+            reader, writer.handle, loop_settings(settings, count=settings.writer.batch_size)
+        )
+        await loop.run_until(stop)

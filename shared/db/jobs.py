@@ -185,3 +185,16 @@ async def time_out_jobs(pool: aiomysql.Pool, older_than: datetime) -> list[uuid.
                 )
         await conn.commit()
     return ids
+
+
+async def open_job_for_source(pool: aiomysql.Pool, source: str) -> SyncJobRow | None:
+    """The oldest job of ``source`` still pending or running, if any."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            f"SELECT {_COLUMNS} FROM sync_jobs"  # noqa: S608 - fixed fragments
+            " WHERE source = %s AND status IN ('pending', 'running') ORDER BY started_at LIMIT 1",
+            (source,),
+        )
+        row = await cur.fetchone()
+        await conn.commit()
+    return None if row is None else _row(row)

@@ -21,7 +21,7 @@ async def db_pool(
         user=settings.user,
         password=settings.password.get_secret_value(),
         db=settings.database if database else None,
-        minsize=1,
+        minsize=0,  # connect lazily: a service starts (and reports 503) while MySQL is down
         maxsize=settings.pool_size,
         autocommit=False,
         charset="utf8mb4",

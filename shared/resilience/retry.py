@@ -58,3 +58,15 @@ def lock_conflict_attempts(attempts: int = 8) -> AsyncIterator[stamina.Attempt]:
         wait_max=1.0,
         wait_jitter=0.05,
     ).__aiter__()
+
+
+_CONNECTION_CODES = frozenset({2003, 2006, 2013, 2055})  # can't connect, gone away, lost
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when MySQL could not be reached: wait and retry the same work, count nothing."""
+    if isinstance(exc, pymysql.err.InterfaceError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, pymysql.err.OperationalError) and exc.args:
+        return exc.args[0] in _CONNECTION_CODES
+    return isinstance(exc, OSError)

@@ -11,7 +11,8 @@ from shared.config import PokeapiSettings, RetrySettings
 from shared.errors import InvalidRequest, PermanentUpstreamError
 from shared.models.commands import Command, DetailCommand, ListCommand
 from shared.models.pages import FailedItem, FetchedItem
-from shared.resilience.retry import upstream_attempts
+from shared.resilience.breaker import Breaker
+from shared.resilience.upstream import call_upstream
 from shared.sources.base import SourcePage
 from shared.sources.http import get_json
 from shared.sources.ids import id_from_url
@@ -24,11 +25,16 @@ class PokeApiSource:
     name = POKEMON
 
     def __init__(
-        self, settings: PokeapiSettings, retry: RetrySettings, session: aiohttp.ClientSession
+        self,
+        settings: PokeapiSettings,
+        retry: RetrySettings,
+        session: aiohttp.ClientSession,
+        breaker: Breaker,
     ) -> None:
         self._settings = settings
         self._retry = retry
         self._session = session
+        self._breaker = breaker
         self._details = asyncio.Semaphore(settings.detail_concurrency)
 
     def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
@@ -72,7 +78,14 @@ class PokeApiSource:
         return SourcePage(items=page.items, failed=[*failed, *page.failed], total=count)
 
     async def _gather(self, refs: list[tuple[str, str | None]], total: int | None) -> SourcePage:
-        results = await asyncio.gather(*(self._detail(ext_id, name) for ext_id, name in refs))
+        # A TaskGroup cancels the page's other requests at the first error (an open
+        # breaker, retries exhausted): the whole command is retried later anyway.
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._detail(ext, name)) for ext, name in refs]
+        except BaseExceptionGroup as errors:
+            raise errors.exceptions[0] from None
+        results = [task.result() for task in tasks]
         items = [r for r in results if isinstance(r, FetchedItem)]
         failed = [r for r in results if isinstance(r, FailedItem)]
         return SourcePage(items=items, failed=failed, total=total)
@@ -92,9 +105,8 @@ class PokeApiSource:
 
     async def _get(self, url: str, *, what: str, params: dict[str, str] | None = None) -> Any:
         timeout_s = self._settings.request_timeout.total_seconds()
-        async for attempt in upstream_attempts(self._retry):
-            with attempt:
-                return await get_json(
-                    self._session, url, what=what, timeout_s=timeout_s, params=params
-                )
-        raise AssertionError("unreachable: stamina raises when attempts run out")
+        return await call_upstream(
+            lambda: get_json(self._session, url, what=what, timeout_s=timeout_s, params=params),
+            breaker=self._breaker,
+            retry=self._retry,
+        )

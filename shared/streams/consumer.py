@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from redis.asyncio import Redis
 
-from shared.streams.codec import StreamEntry
+from shared.streams.codec import StreamEntry, StreamFields
 
 
 def consumer_name(service: str) -> str:
@@ -51,6 +51,40 @@ class GroupReader:
         )
         claimed = cast(list[StreamEntry], reply[1])
         return [(entry_id, fields) for entry_id, fields in claimed if fields]
+
+    async def keep_claimed(self, entry_ids: list[bytes]) -> None:
+        """Reset the idle time of entries in hand, so nobody takes over live work.
+
+        ``JUSTID`` leaves the delivery counter alone.
+        """
+        if entry_ids:
+            ids: Any = entry_ids
+            await self.redis.xclaim(self.stream, self.group, self.consumer, 0, ids, justid=True)
+
+    async def held_entries(self, limit: int = 1000) -> list[tuple[bytes, StreamFields, int]]:
+        """Entries pending for this consumer: id, fields, times delivered (counters untouched)."""
+        pending: Any = await self.redis.xpending_range(
+            self.stream, self.group, min="-", max="+", count=limit, consumername=self.consumer
+        )
+        if not pending:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for row in pending:
+                pipe.xrange(self.stream, min=row["message_id"], max=row["message_id"], count=1)
+            found: list[Any] = await pipe.execute()
+        held: list[tuple[bytes, StreamFields, int]] = []
+        for row, entries in zip(pending, found, strict=True):
+            fields: StreamFields = entries[0][1] if entries else {}
+            held.append((row["message_id"], fields, int(row["times_delivered"])))
+        return held
+
+    async def leave_group(self) -> None:
+        """Remove this consumer from the group when it holds nothing."""
+        summary: Any = await self.redis.xpending_range(
+            self.stream, self.group, min="-", max="+", count=1, consumername=self.consumer
+        )
+        if not summary:
+            await self.redis.xgroup_delconsumer(self.stream, self.group, self.consumer)
 
     def recover_pending(self) -> None:
         """Re-read own pending entries on the next read, e.g. after a reconnect."""

@@ -1,7 +1,13 @@
-"""The consumer loop every worker runs: read a batch, hand it over, repeat until stopped.
+"""The consumer loop every worker runs.
 
-The handler acknowledges what it made durable. A batch that raises stays pending
-and is read again (own pending entries first) after a pause.
+Read a batch (or take over entries a dead consumer left idle), hand it to the
+service's handler, repeat until stopped. The handler acknowledges what it made
+durable; what it leaves pending is taken over after ``claim_idle`` and, past
+``max_deliveries`` failed handlings, dead-lettered. While a batch is in hand its
+entries are re-claimed regularly (``XCLAIM ... JUSTID``), so slow but live work
+is never stolen. On stop, the batch in hand gets ``grace_s`` to finish; anything
+still pending for this consumer is then requeued, so nothing waits on a consumer
+that is gone.
 """
 
 from __future__ import annotations
@@ -9,61 +15,183 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
+from redis.exceptions import RedisError
 
 from shared.resilience.backoff import failure_pause_s
+from shared.streams.attempts import (
+    delivery_counts,
+    last_error,
+    prior_attempts,
+    remember_error,
+)
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
+from shared.streams.deadletter import dead_letter
+from shared.streams.publisher import requeue
+from shared.streams.trim import trim_acknowledged
 
-BatchHandler = Callable[[list[StreamEntry]], Awaitable[None]]
+BatchHandler = Callable[[list[StreamEntry]], Coroutine[Any, Any, None]]
 
 log = structlog.get_logger()
 
 
-async def consume(
-    reader: GroupReader,
-    handle: BatchHandler,
-    *,
-    count: int,
-    stop: asyncio.Event,
-    claim_idle_ms: int,
-    claim_every_s: float = 5.0,
-) -> None:
-    """Run until ``stop`` is set; the batch in hand is finished before returning."""
-    failures = 0
-    next_claim = time.monotonic() + claim_every_s
-    while not stop.is_set():
-        try:
-            if time.monotonic() >= next_claim:
-                next_claim = time.monotonic() + claim_every_s
-                entries = await reader.claim_stale(claim_idle_ms, count)
+@dataclass(frozen=True)
+class LoopSettings:
+    """How a consumer reads, reclaims, trims and stops."""
+
+    count: int
+    claim_idle_ms: int
+    max_deliveries: int
+    grace_s: float = 8.0
+    claim_every_s: float = 2.0
+    trim_every_s: float = 10.0
+
+
+@dataclass
+class ConsumerLoop:
+    """One consumer's loop over its group."""
+
+    reader: GroupReader
+    handle: BatchHandler
+    settings: LoopSettings
+    _failures: int = field(default=0, init=False)
+    _next_claim: float = field(default=0.0, init=False)
+    _next_trim: float = field(default=0.0, init=False)
+
+    async def run_until(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop`` is set, then hand back what is still held."""
+        while not stop.is_set():
+            try:
+                entries = await self._next_batch()
                 if entries:
-                    log.info("stream.reclaimed", stream=reader.stream, entries=len(entries))
-            else:
-                entries = []
-            if not entries:
-                entries = await reader.read(count)
-            if entries:
-                await handle(entries)
-            failures = 0
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            failures += 1
-            reader.recover_pending()
-            pause = failure_pause_s(failures)
-            log.warning(
-                "stream.batch_failed",
-                stream=reader.stream,
-                error=f"{type(exc).__name__}: {exc}",
-                failures=failures,
-                pause_s=round(pause, 2),
+                    await self._handle(entries, stop)
+                await self._maybe_trim()
+                self._failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self._after_failure(exc, stop)
+        await self._release_held()
+
+    async def _next_batch(self) -> list[StreamEntry]:
+        now = time.monotonic()
+        if now >= self._next_claim:
+            self._next_claim = now + self.settings.claim_every_s
+            claimed = await self.reader.claim_stale(
+                self.settings.claim_idle_ms, self.settings.count
             )
-            await _sleep_unless_stopped(stop, pause)
+            if claimed:
+                log.info("stream.reclaimed", stream=self.reader.stream, entries=len(claimed))
+                live = await self._drop_exhausted(claimed)
+                if live:
+                    return live
+        return await self.reader.read(self.settings.count)
 
+    async def _drop_exhausted(self, entries: list[StreamEntry]) -> list[StreamEntry]:
+        """Dead-letter entries already handled ``max_deliveries`` times; return the rest."""
+        redis, stream = self.reader.redis, self.reader.stream
+        counts = await delivery_counts(redis, stream, self.reader.group, [e[0] for e in entries])
+        live: list[StreamEntry] = []
+        for entry_id, fields in entries:
+            failed = counts.get(entry_id, 1) - 1 + prior_attempts(fields)
+            if failed < self.settings.max_deliveries:
+                live.append((entry_id, fields))
+                continue
+            error = await last_error(redis, stream, entry_id) or "unknown error"
+            await dead_letter(redis, self.reader, entry_id, fields, error, deliveries=failed)
+            log.warning(
+                "stream.dead_lettered",
+                stream=stream,
+                entry_id=entry_id.decode(),
+                deliveries=failed,
+                error=error,
+            )
+        return live
 
-async def _sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    async def _handle(self, entries: list[StreamEntry], stop: asyncio.Event) -> None:
+        task = asyncio.create_task(self.handle(entries))
+        stopped = asyncio.create_task(stop.wait())
+        heartbeat_s = max(self.settings.claim_idle_ms / 3000, 0.05)
+        try:
+            while not task.done():
+                await asyncio.wait(
+                    {task, stopped}, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                if task.done():
+                    break
+                if stop.is_set():
+                    await self._finish_within_grace(task)
+                    break
+                await self.reader.keep_claimed([entry_id for entry_id, _ in entries])
+        finally:
+            stopped.cancel()
+        if not task.cancelled():
+            error = task.exception()
+            if error is not None:
+                await remember_error(
+                    self.reader.redis,
+                    self.reader.stream,
+                    [e[0] for e in entries],
+                    f"{type(error).__name__}: {error}",
+                )
+                raise error
+
+    async def _finish_within_grace(self, task: asyncio.Task[None]) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), timeout=self.settings.grace_s)
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+            log.warning("stream.batch_interrupted", stream=self.reader.stream)
+
+    async def _maybe_trim(self) -> None:
+        now = time.monotonic()
+        if now < self._next_trim:
+            return
+        self._next_trim = now + self.settings.trim_every_s
+        removed = await trim_acknowledged(self.reader.redis, self.reader.stream)
+        if removed:
+            log.debug("stream.trimmed", stream=self.reader.stream, removed=removed)
+
+    async def _after_failure(self, exc: Exception, stop: asyncio.Event) -> None:
+        self._failures += 1
+        if isinstance(exc, RedisError | OSError):
+            self.reader.recover_pending()  # a lost reply may have delivered entries to us
+        pause = failure_pause_s(self._failures)
+        log.warning(
+            "stream.batch_failed",
+            stream=self.reader.stream,
+            error=f"{type(exc).__name__}: {exc}",
+            failures=self._failures,
+            pause_s=round(pause, 2),
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=pause)
+
+    async def _release_held(self) -> None:
+        """Requeue what this consumer still holds, then leave the group."""
+        try:
+            held = await self.reader.held_entries()
+            for entry_id, fields, delivered in held:
+                if not fields:  # trimmed while pending: nothing to hand back
+                    await self.reader.ack([entry_id])
+                    continue
+                await requeue(
+                    self.reader.redis,
+                    stream=self.reader.stream,
+                    group=self.reader.group,
+                    entry_id=entry_id,
+                    fields=fields,
+                    failed_now=delivered - 1,
+                )
+            if held:
+                log.info("stream.requeued_on_stop", stream=self.reader.stream, entries=len(held))
+            await self.reader.leave_group()
+        except (RedisError, OSError) as exc:
+            log.warning("stream.release_failed", error=f"{type(exc).__name__}: {exc}")

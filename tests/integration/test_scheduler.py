@@ -31,7 +31,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 def _scheduler(
     settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
 ) -> Scheduler:
-    sources = build_sources(settings, session)
+    sources = build_sources(settings, session, redis)
     return Scheduler(redis=redis, pool=pool, sources=[sources["pokemon"]], interval_s=3600)
 
 
@@ -95,3 +95,15 @@ async def test_tick_times_out_jobs_past_the_deadline(
     assert (await reload(pool, stuck)).status is JobStatus.TIMED_OUT
     assert (await reload(pool, stuck)).finished_at is not None
     assert (await reload(pool, fresh)).status is JobStatus.PENDING
+
+
+async def test_no_scheduled_job_while_one_for_the_source_is_open(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+) -> None:
+    """A tick in a new interval opens nothing while the source still has an open job."""
+    manual = await new_job(pool, force_sync=True)
+    await _scheduler(settings, pool, redis, session).tick()
+    jobs, total = await list_jobs(pool, source="pokemon", status=None, limit=10, offset=0)
+    assert total == 1
+    assert jobs[0].id == manual.id
+    assert await redis.xlen(names.COMMANDS) == 0

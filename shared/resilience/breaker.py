@@ -1,0 +1,135 @@
+"""A circuit breaker per source whose state lives in Redis, shared by every fetcher.
+
+closed ──(RETRY_CIRCUIT_THRESHOLD consecutive failures)──▶ open
+open ──(RETRY_CIRCUIT_TIMEOUT elapsed: the first caller becomes the one probe)──▶ half_open
+half_open ──(probe succeeds)──▶ closed      half_open ──(probe fails)──▶ open
+
+Every transition runs in one Lua script on Redis's clock, so fetchers on many
+hosts agree. ``redis-cli HGETALL itemsync:breaker:<source>`` shows the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared.errors import CircuitOpenError
+
+_SCRIPT = """
+local key = KEYS[1]
+local op = ARGV[1]
+local threshold = tonumber(ARGV[2])
+local open_ms = tonumber(ARGV[3])
+local probe_ms = tonumber(ARGV[4])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HGET', key, 'state') or 'closed'
+local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
+
+local function trip()
+  redis.call('HSET', key, 'state', 'open', 'opened_at_ms', now, 'open_until_ms', now + open_ms,
+             'failures', failures)
+  redis.call('HINCRBY', key, 'trips', 1)
+  return {'open', 0, failures}
+end
+
+if op == 'allow' then
+  if state == 'closed' then return {'closed', 1, failures} end
+  if state == 'open' then
+    local open_until = tonumber(redis.call('HGET', key, 'open_until_ms'))
+    if now < open_until then return {'open', 0, open_until - now} end
+    redis.call('HSET', key, 'state', 'half_open', 'probe_until_ms', now + probe_ms)
+    redis.call('HINCRBY', key, 'probes', 1)
+    return {'half_open', 1, 0}
+  end
+  local probe_until = tonumber(redis.call('HGET', key, 'probe_until_ms'))
+  if now < probe_until then return {'half_open', 0, probe_until - now} end
+  redis.call('HSET', key, 'probe_until_ms', now + probe_ms)
+  redis.call('HINCRBY', key, 'probes', 1)
+  return {'half_open', 1, 0}
+elseif op == 'success' then
+  if state ~= 'closed' then
+    redis.call('HSET', key, 'state', 'closed', 'failures', 0, 'closed_at_ms', now)
+  elseif failures > 0 then
+    redis.call('HSET', key, 'failures', 0)
+  end
+  return {'closed', 1, 0}
+elseif op == 'failure' then
+  if state == 'half_open' then return trip() end
+  if state == 'open' then return {'open', 0, 0} end
+  failures = failures + 1
+  if failures >= threshold then return trip() end
+  redis.call('HSET', key, 'state', 'closed', 'failures', failures)
+  return {'closed', 1, failures}
+end
+return redis.error_reply('unknown breaker op ' .. op)
+"""
+
+
+def breaker_key(source: str) -> str:
+    """Redis hash holding one source's breaker."""
+    return f"itemsync:breaker:{source}"
+
+
+@dataclass(frozen=True)
+class BreakerState:
+    """A snapshot of one breaker, as ``/health`` and ``item-sync status`` show it."""
+
+    source: str
+    state: str
+    failures: int
+    trips: int
+    open_until_ms: int | None
+
+
+@dataclass
+class Breaker:
+    """One source's breaker. ``guard`` before a call; ``succeeded``/``failed`` after it."""
+
+    redis: Redis
+    source: str
+    threshold: int
+    open_ms: int
+    probe_ms: int
+    _clean: bool = True  # last known: closed with no failures, so a success needs no write
+
+    async def guard(self) -> None:
+        """Return when a call may go out; raise ``CircuitOpenError`` with the wait otherwise."""
+        state, allowed, extra = await self._run("allow")
+        if not allowed:
+            raise CircuitOpenError(self.source, retry_after_s=max(extra, 1) / 1000)
+        self._clean = state == "closed" and extra == 0
+
+    async def succeeded(self) -> None:
+        """Record a call that reached a healthy upstream."""
+        if not self._clean:
+            await self._run("success")
+            self._clean = True
+
+    async def failed(self) -> None:
+        """Record a call that found the upstream failing (timeout, 5xx, 429, broken body)."""
+        self._clean = False
+        await self._run("failure")
+
+    async def _run(self, op: str) -> tuple[str, int, int]:
+        reply: Any = await self.redis.eval(
+            _SCRIPT, 1, breaker_key(self.source), op, self.threshold, self.open_ms, self.probe_ms
+        )
+        state = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+        return state, int(reply[1]), int(reply[2])
+
+
+async def read_breaker(redis: Redis, source: str) -> BreakerState:
+    """The breaker as stored (``closed`` when it was never used)."""
+    raw: Any = await redis.hgetall(breaker_key(source))
+    fields = {k.decode(): v.decode() for k, v in raw.items()}
+    until = fields.get("open_until_ms")
+    return BreakerState(
+        source=source,
+        state=fields.get("state", "closed"),
+        failures=int(fields.get("failures", 0)),
+        trips=int(fields.get("trips", 0)),
+        open_until_ms=int(until) if until and fields.get("state") != "closed" else None,
+    )

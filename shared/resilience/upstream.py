@@ -1,0 +1,38 @@
+"""Every upstream call goes through here: the breaker first, then the retry policy."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from shared.config import RetrySettings
+from shared.errors import PermanentUpstreamError, TransientUpstreamError
+from shared.resilience.breaker import Breaker
+from shared.resilience.retry import upstream_attempts
+
+T = TypeVar("T")
+
+
+async def call_upstream(
+    call: Callable[[], Awaitable[T]], *, breaker: Breaker, retry: RetrySettings
+) -> T:
+    """Run ``call`` with retries; each attempt asks the shared breaker first.
+
+    An open breaker raises ``CircuitOpenError``, which is not retried here: the
+    command waits for the breaker instead. A permanent error proves the upstream
+    answers, so it counts as a success for the breaker.
+    """
+    async for attempt in upstream_attempts(retry):
+        with attempt:
+            await breaker.guard()
+            try:
+                result = await call()
+            except TransientUpstreamError:
+                await breaker.failed()
+                raise
+            except PermanentUpstreamError:
+                await breaker.succeeded()
+                raise
+            await breaker.succeeded()
+            return result
+    raise AssertionError("unreachable: stamina raises when attempts run out")

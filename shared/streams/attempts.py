@@ -1,0 +1,66 @@
+"""Counting failed handlings of an entry across redeliveries and requeues.
+
+Redis counts deliveries, but a requeued entry (breaker open, shutdown) is a new
+entry with a fresh count, so the flat field ``attempts`` carries the failures
+it had before. The last error of a pending entry is kept beside it for the
+dead letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared.streams.codec import OutFields, StreamFields
+
+ATTEMPTS_FIELD = b"attempts"
+ERROR_TTL_S = 24 * 3600
+
+
+def prior_attempts(fields: StreamFields) -> int:
+    """Failed handlings recorded on the entry before it was last requeued."""
+    raw = fields.get(ATTEMPTS_FIELD, b"0")
+    return int(raw) if raw.isdigit() else 0
+
+
+def requeued_fields(fields: StreamFields, failed_now: int) -> OutFields:
+    """The entry's fields for a fresh copy, carrying its failed-handling count."""
+    copy: OutFields = {key: value for key, value in fields.items() if key != ATTEMPTS_FIELD}
+    copy[ATTEMPTS_FIELD] = str(prior_attempts(fields) + max(failed_now, 0))
+    return copy
+
+
+def error_key(stream: str, entry_id: bytes | str) -> str:
+    """Where the last error of a pending entry is kept."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return f"itemsync:error:{stream}:{text}"
+
+
+async def remember_error(redis: Redis, stream: str, entry_ids: Sequence[bytes], error: str) -> None:
+    """Keep the error that left these entries pending, for their dead letter."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for entry_id in entry_ids:
+            pipe.set(error_key(stream, entry_id), error[:2000], ex=ERROR_TTL_S)
+        await pipe.execute()
+
+
+async def last_error(redis: Redis, stream: str, entry_id: bytes) -> str | None:
+    """The error remembered for an entry, if any."""
+    value: Any = await redis.get(error_key(stream, entry_id))
+    return None if value is None else value.decode(errors="replace")
+
+
+async def delivery_counts(
+    redis: Redis, stream: str, group: str, entry_ids: Sequence[bytes]
+) -> dict[bytes, int]:
+    """How many times Redis delivered each pending entry."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for entry_id in entry_ids:
+            pipe.xpending_range(stream, group, min=entry_id, max=entry_id, count=1)
+        replies: list[Any] = await pipe.execute()
+    counts: dict[bytes, int] = {}
+    for entry_id, reply in zip(entry_ids, replies, strict=True):
+        counts[entry_id] = int(reply[0]["times_delivered"]) if reply else 0
+    return counts

@@ -1,0 +1,32 @@
+"""Building a consumer's reader and loop from settings: the same for every worker."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from shared.config import Settings
+from shared.streams.consumer import GroupReader, consumer_name
+from shared.streams.loop import LoopSettings
+
+
+def group_reader(
+    redis: Redis, settings: Settings, *, stream: str, group: str, role: str
+) -> GroupReader:
+    """A reader for one new consumer named after ``role``."""
+    return GroupReader(
+        redis=redis,
+        stream=stream,
+        group=group,
+        consumer=consumer_name(role),
+        block_ms=int(settings.stream.block.total_seconds() * 1000),
+    )
+
+
+def loop_settings(settings: Settings, *, count: int) -> LoopSettings:
+    """Reclaim, dead-letter and shutdown bounds from ``STREAM_*``."""
+    return LoopSettings(
+        count=count,
+        claim_idle_ms=int(settings.stream.claim_idle.total_seconds() * 1000),
+        max_deliveries=settings.stream.max_deliveries,
+        grace_s=settings.stream.shutdown_grace.total_seconds(),
+    )
