@@ -9,12 +9,13 @@ from collections.abc import Sequence
 
 from services.api.main import run as run_api
 from services.fetcher.main import run as run_fetcher
+from services.ops.dlq import run_dlq
 from services.runner import run_all
 from services.scheduler.main import run as run_scheduler
 from services.writer.main import run as run_writer
 from shared.config import Settings, load_settings
 from shared.db.migrate import migrate
-from shared.errors import ConfigError
+from shared.errors import ConfigError, ItemSyncError
 from shared.service import ServiceMain, run_service
 
 SERVICES: dict[str, ServiceMain] = {
@@ -39,6 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "run":
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
+    if args.command == "dlq":
+        try:
+            return run_dlq(settings, args.action, args.ids, args.limit)
+        except ItemSyncError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     run_service(args.command, SERVICES[args.command], settings)
     return 0
 
@@ -63,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="migrate, then run all four services (local use)")
     run.add_argument("--fetchers", type=int, default=1, help="fetcher processes (default 1)")
     run.add_argument("--writers", type=int, default=1, help="writer processes (default 1)")
+    dlq = commands.add_parser("dlq", help="list, replay or purge dead letters")
+    dlq.add_argument("action", choices=["list", "replay", "purge"])
+    dlq.add_argument("ids", nargs="*", help="dead-letter ids (default: all)")
+    dlq.add_argument("--limit", type=int, default=100, help="how many to list (default 100)")
     return parser
 
 

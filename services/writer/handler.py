@@ -18,7 +18,6 @@ from shared.models.pages import PageMessage
 from shared.resilience.backoff import failure_pause_s
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts
 from shared.streams import names
-from shared.streams.attempts import remember_error
 from shared.streams.codec import StreamEntry, decode_page
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
@@ -56,21 +55,7 @@ class PageWriter:
                 log.warning("page.dead_lettered", entry_id=entry_id.decode(), error=str(exc))
         if not messages:
             return
-        try:
-            await self._write([m for _, m in messages], [i for i, _ in messages])
-        except MySQLUnavailable:
-            raise
-        except Exception as exc:
-            log.warning("pages.batch_failed", error=f"{type(exc).__name__}: {exc}")
-            for entry_id, message in messages:
-                try:
-                    await self._write([message], [entry_id])
-                except MySQLUnavailable:
-                    raise
-                except Exception as page_exc:
-                    error = f"{type(page_exc).__name__}: {page_exc}"
-                    await remember_error(self.redis, self.reader.stream, [entry_id], error)
-                    log.error("page.failed", entry_id=entry_id.decode(), error=error)
+        await self._write([m for _, m in messages], [i for i, _ in messages])
 
     async def _write(self, messages: list[PageMessage], entry_ids: list[bytes]) -> None:
         started = time.perf_counter()

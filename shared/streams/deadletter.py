@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from redis.asyncio import Redis
 
+from shared.errors import InvalidMessage
 from shared.streams import names
 from shared.streams.codec import OutFields, StreamFields, text_fields
 from shared.streams.consumer import GroupReader
@@ -35,3 +40,79 @@ async def dead_letter(
         pipe.xadd(names.DEAD, record)
         pipe.xack(reader.stream, reader.group, entry_id)
         await pipe.execute()
+
+
+_DEAD_ONLY_FIELDS = {b"error", b"deliveries", b"stream", b"group", b"entry_id", b"attempts"}
+
+
+@dataclass(frozen=True)
+class DeadEntry:
+    """One dead letter as an operator sees it."""
+
+    dead_id: str
+    stream: str
+    entry_id: str
+    error: str
+    deliveries: str
+    fields: dict[str, str]
+
+
+async def list_dead(redis: Redis, *, limit: int = 100) -> list[DeadEntry]:
+    """The oldest dead letters first."""
+    entries: Any = await redis.xrange(names.DEAD, count=limit)
+    return [_dead_entry(entry_id, fields) for entry_id, fields in entries]
+
+
+async def replay_dead(redis: Redis, dead_ids: Sequence[str] = ()) -> list[str]:
+    """Put dead letters back on their stream as new entries and remove them; return new ids.
+
+    With no ids, every dead letter is replayed. The copy and the removal happen
+    in one MULTI/EXEC, so a replay is never lost nor doubled.
+    """
+    chosen = await _select(redis, dead_ids)
+    replayed: list[str] = []
+    for dead_id, fields in chosen:
+        original = {k: v for k, v in fields.items() if k not in _DEAD_ONLY_FIELDS}
+        stream = fields.get(b"stream", b"").decode()
+        if stream not in (names.COMMANDS, names.PAGES):
+            raise InvalidMessage(f"dead letter {dead_id.decode()} names no known stream")
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(stream, original)  # type: ignore[arg-type]
+            pipe.xdel(names.DEAD, dead_id)
+            new_id, _ = await pipe.execute()
+        replayed.append(new_id.decode() if isinstance(new_id, bytes) else str(new_id))
+    return replayed
+
+
+async def purge_dead(redis: Redis, dead_ids: Sequence[str] = ()) -> int:
+    """Delete dead letters (all of them with no ids); return how many went."""
+    chosen = await _select(redis, dead_ids)
+    if not chosen:
+        return 0
+    removed: Any = await redis.xdel(names.DEAD, *[dead_id for dead_id, _ in chosen])
+    return int(removed)
+
+
+async def _select(redis: Redis, dead_ids: Sequence[str]) -> list[tuple[bytes, StreamFields]]:
+    if not dead_ids:
+        everything: Any = await redis.xrange(names.DEAD)
+        return list(everything)
+    chosen: list[tuple[bytes, StreamFields]] = []
+    for dead_id in dead_ids:
+        found: Any = await redis.xrange(names.DEAD, min=dead_id, max=dead_id)
+        if not found:
+            raise InvalidMessage(f"no dead letter with id {dead_id}")
+        chosen.extend(found)
+    return chosen
+
+
+def _dead_entry(entry_id: bytes, fields: StreamFields) -> DeadEntry:
+    text = text_fields(fields)
+    return DeadEntry(
+        dead_id=entry_id.decode(),
+        stream=text.get("stream", "?"),
+        entry_id=text.get("entry_id", "?"),
+        error=text.get("error", ""),
+        deliveries=text.get("deliveries", "?"),
+        fields={k: v for k, v in text.items() if k.encode() not in _DEAD_ONLY_FIELDS},
+    )

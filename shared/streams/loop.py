@@ -114,9 +114,40 @@ class ConsumerLoop:
         return live
 
     async def _handle(self, entries: list[StreamEntry], stop: asyncio.Event) -> None:
+        """Run the handler; if the batch fails, retry entry by entry so one bad entry
+        cannot hold the others back. What still fails stays pending with its error."""
+        error = await self._run_handler(entries, stop)
+        if error is None:
+            return
+        if isinstance(error, RedisError | OSError) or len(entries) == 1 or stop.is_set():
+            await self._remember(entries, error)
+            raise error
+        log.warning(
+            "stream.batch_split",
+            stream=self.reader.stream,
+            entries=len(entries),
+            error=f"{type(error).__name__}: {error}",
+        )
+        for entry in entries:
+            single_error = await self._run_handler([entry], stop)
+            if isinstance(single_error, RedisError | OSError):
+                raise single_error
+            if single_error is not None:
+                await self._remember([entry], single_error)
+                log.warning(
+                    "stream.entry_failed",
+                    stream=self.reader.stream,
+                    entry_id=entry[0].decode(),
+                    error=f"{type(single_error).__name__}: {single_error}",
+                )
+
+    async def _run_handler(
+        self, entries: list[StreamEntry], stop: asyncio.Event
+    ) -> BaseException | None:
+        """Run the handler on ``entries`` while keeping them claimed; its error, if any."""
         task = asyncio.create_task(self.handle(entries))
         stopped = asyncio.create_task(stop.wait())
-        heartbeat_s = max(self.settings.claim_idle_ms / 3000, 0.05)
+        heartbeat_s = max(self.settings.claim_idle_ms / 3000, 0.01)
         try:
             while not task.done():
                 await asyncio.wait(
@@ -130,16 +161,15 @@ class ConsumerLoop:
                 await self.reader.keep_claimed([entry_id for entry_id, _ in entries])
         finally:
             stopped.cancel()
-        if not task.cancelled():
-            error = task.exception()
-            if error is not None:
-                await remember_error(
-                    self.reader.redis,
-                    self.reader.stream,
-                    [e[0] for e in entries],
-                    f"{type(error).__name__}: {error}",
-                )
-                raise error
+        return None if task.cancelled() else task.exception()
+
+    async def _remember(self, entries: list[StreamEntry], error: BaseException) -> None:
+        await remember_error(
+            self.reader.redis,
+            self.reader.stream,
+            [entry_id for entry_id, _ in entries],
+            f"{type(error).__name__}: {error}",
+        )
 
     async def _finish_within_grace(self, task: asyncio.Task[None]) -> None:
         with contextlib.suppress(TimeoutError):

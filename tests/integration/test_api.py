@@ -60,7 +60,11 @@ async def test_health_reports_both_checks(client: TestClient[Any, Any]) -> None:
     """/health answers 200 with Redis and MySQL checks ok."""
     response = await client.get("/health")
     assert response.status == 200
-    assert await response.json() == {"status": "ok", "checks": {"redis": "ok", "mysql": "ok"}}
+    assert await response.json() == {
+        "status": "ok",
+        "checks": {"redis": "ok", "mysql": "ok"},
+        "breakers": {"pokemon": "closed"},
+    }
 
 
 async def test_sync_opens_a_job_and_publishes_its_first_command(

@@ -56,6 +56,8 @@ async def _answer(
         return _plain(503, "Service Unavailable")
     if faults.latency_ms > 0:
         await asyncio.sleep(faults.latency_ms / 1000)
+    if faults.fail_id and kind == "detail" and request.match_info.get("key") == str(faults.fail_id):
+        return _plain(500, "Internal Server Error")
     rng = state.rng
     if _roll(rng, faults.hang_rate):
         await asyncio.sleep(faults.hang_s)

@@ -38,6 +38,7 @@ class Faults:
     broken_json_rate: float = 0.0  # 200 answers cut in half
     down: bool = False  # every upstream request answered 503 at once
     openweather_429: bool = False  # every weather request gets the recorded 429 body
+    fail_id: int = 0  # detail requests for this id always answer 500 (a poison item); 0: none
 
     def to_json(self) -> dict[str, object]:
         """Return the settings as a JSON object."""

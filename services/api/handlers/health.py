@@ -8,7 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from services.api.keys import DB, REDIS
+from services.api.keys import DB, REDIS, SOURCES
+from shared.resilience.breaker import read_breaker
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -20,10 +21,13 @@ async def health(request: web.Request) -> web.Response:
         "mysql": await _check(_ping_mysql(request)),
     }
     healthy = all(value == "ok" for value in checks.values())
-    return web.json_response(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if checks["redis"] == "ok":  # an open breaker is the upstream's trouble, not ours
+        body["breakers"] = {
+            name: (await read_breaker(request.app[REDIS], name)).state
+            for name in request.app[SOURCES]
+        }
+    return web.json_response(body, status=200 if healthy else 503)
 
 
 async def _check(probe: Coroutine[Any, Any, None]) -> str:

@@ -1,0 +1,149 @@
+"""The consumer loop against real Redis: reclaim, dead letters, replay, requeue, trimming."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from redis.asyncio import Redis
+
+from shared.streams import names
+from shared.streams.codec import StreamEntry
+from shared.streams.consumer import GroupReader
+from shared.streams.deadletter import list_dead, purge_dead, replay_dead
+from shared.streams.loop import ConsumerLoop, LoopSettings
+from shared.streams.publisher import ensure_groups
+from shared.streams.trim import trim_acknowledged
+
+FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
+
+
+def _reader(redis: Redis, consumer: str) -> GroupReader:
+    return GroupReader(
+        redis=redis, stream=names.COMMANDS, group=names.FETCHERS, consumer=consumer, block_ms=20
+    )
+
+
+async def _pending(redis: Redis) -> int:
+    summary: Any = await redis.xpending(names.COMMANDS, names.FETCHERS)
+    return int(summary["pending"])
+
+
+async def _run_for(loop: ConsumerLoop, seconds: float) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_until(stop))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+
+
+async def test_a_poison_entry_is_dead_lettered_and_the_rest_flow(redis: Redis) -> None:
+    """An entry that fails every time goes to the dead stream with its error; others are acked."""
+    await ensure_groups(redis)
+    poison = await redis.xadd(names.COMMANDS, {"type": "list", "n": "poison"})
+    for n in range(5):
+        await redis.xadd(names.COMMANDS, {"type": "list", "n": str(n)})
+    handled: list[bytes] = []
+
+    async def handle(entries: list[StreamEntry]) -> None:
+        reader = loop.reader
+        for entry_id, fields in entries:
+            if fields[b"n"] == b"poison":
+                raise ValueError("cannot handle this one")
+            handled.append(fields[b"n"])
+            await reader.ack([entry_id])
+
+    loop = ConsumerLoop(_reader(redis, "c1"), handle, FAST)
+    await _run_for(loop, 1.5)
+    assert sorted(handled) == [b"0", b"1", b"2", b"3", b"4"]
+    dead = await list_dead(redis)
+    assert len(dead) == 1
+    assert dead[0].entry_id == poison.decode()  # type: ignore[union-attr]
+    assert "ValueError: cannot handle this one" in dead[0].error
+    assert int(dead[0].deliveries) >= FAST.max_deliveries
+    assert dead[0].fields["n"] == "poison"
+    assert await _pending(redis) == 0
+
+
+async def test_replay_puts_a_dead_letter_back_and_purge_removes(redis: Redis) -> None:
+    """Replay re-adds the original fields to their stream and removes the dead letter."""
+    await ensure_groups(redis)
+    await redis.xadd(
+        names.DEAD,
+        {
+            "type": "list",
+            "body": "{}",
+            "error": "boom",
+            "deliveries": "5",
+            "stream": names.COMMANDS,
+            "group": names.FETCHERS,
+            "entry_id": "1-0",
+        },
+    )
+    await redis.xadd(names.DEAD, {"type": "page", "error": "x", "stream": names.PAGES})
+    first = (await list_dead(redis))[0]
+    replayed = await replay_dead(redis, [first.dead_id])
+    assert len(replayed) == 1
+    entries: Any = await redis.xrange(names.COMMANDS)
+    assert entries[-1][1] == {b"type": b"list", b"body": b"{}"}
+    assert [d.stream for d in await list_dead(redis)] == [names.PAGES]
+    assert await purge_dead(redis) == 1
+    assert await list_dead(redis) == []
+
+
+async def test_stop_requeues_what_is_still_held(redis: Redis) -> None:
+    """A batch that outlives the grace time is requeued: nothing pending for the consumer."""
+    await ensure_groups(redis)
+    await redis.xadd(names.COMMANDS, {"type": "list", "n": "slow"})
+
+    async def never_finishes(entries: list[StreamEntry]) -> None:
+        await asyncio.sleep(60)
+
+    loop = ConsumerLoop(_reader(redis, "c1"), never_finishes, FAST)
+    await _run_for(loop, 0.3)
+    assert await _pending(redis) == 0
+    entries: Any = await redis.xrange(names.COMMANDS)
+    assert len(entries) == 2
+    assert entries[-1][1][b"n"] == b"slow"
+    assert entries[-1][1][b"attempts"] == b"0"  # interrupted, not failed
+    consumers: Any = await redis.xinfo_consumers(names.COMMANDS, names.FETCHERS)
+    assert consumers == []  # the consumer left the group
+
+
+async def test_live_slow_work_is_not_taken_over(redis: Redis) -> None:
+    """Entries in hand are re-claimed by their consumer, so an idle-based takeover skips them."""
+    await ensure_groups(redis)
+    await redis.xadd(names.COMMANDS, {"type": "list", "n": "slow"})
+    started = asyncio.Event()
+
+    async def slow(entries: list[StreamEntry]) -> None:
+        started.set()
+        await asyncio.sleep(0.6)
+        await loop.reader.ack([entries[0][0]])
+
+    loop = ConsumerLoop(_reader(redis, "c1"), slow, FAST)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_until(stop))
+    await started.wait()
+    other = _reader(redis, "c2")
+    stolen = []
+    for _ in range(10):
+        await asyncio.sleep(0.05)
+        stolen += await other.claim_stale(FAST.claim_idle_ms, 10)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert stolen == []
+    assert await _pending(redis) == 0
+
+
+async def test_trimming_keeps_every_entry_a_group_still_needs(redis: Redis) -> None:
+    """Trimming removes acknowledged entries only, never pending or undelivered ones."""
+    await ensure_groups(redis)
+    ids = [await redis.xadd(names.COMMANDS, {"n": str(n)}) for n in range(6)]
+    reader = _reader(redis, "c1")
+    delivered = await reader.read(4)  # 0..3 delivered; 4 and 5 not yet
+    await reader.ack([delivered[0][0], delivered[1][0], delivered[3][0]])  # 2 stays pending
+    removed = await trim_acknowledged(redis, names.COMMANDS)
+    remaining: Any = await redis.xrange(names.COMMANDS)
+    assert removed == 2
+    assert [entry_id for entry_id, _ in remaining] == ids[2:]

@@ -1,0 +1,182 @@
+"""The shared circuit breaker's state machine, on fakeredis and on real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import fakeredis
+import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from shared.config import RetrySettings
+from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
+from shared.resilience.breaker import Breaker, breaker_key, read_breaker
+from shared.resilience.upstream import call_upstream
+from tests.conftest import service_missing
+
+REAL_REDIS_DB = 13
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
+async def redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
+    """The same contract against fakeredis and a real Redis DB."""
+    if request.param == "fake":
+        client: Redis = fakeredis.FakeAsyncRedis()
+    else:
+        client = Redis(host="127.0.0.1", db=REAL_REDIS_DB)
+        try:
+            await client.flushdb()
+        except (RedisError, OSError) as exc:
+            service_missing("Redis", exc)
+    yield client
+    await client.flushdb()
+    await client.aclose()
+
+
+def _breaker(redis: Redis, *, open_ms: int = 60_000, probe_ms: int = 60_000) -> Breaker:
+    return Breaker(redis=redis, source="pokemon", threshold=3, open_ms=open_ms, probe_ms=probe_ms)
+
+
+async def _trip(breaker: Breaker) -> None:
+    for _ in range(breaker.threshold):
+        await breaker.guard()
+        await breaker.failed()
+
+
+async def _allowed(breaker: Breaker) -> bool:
+    try:
+        await breaker.guard()
+    except CircuitOpenError:
+        return False
+    return True
+
+
+async def test_closed_breaker_lets_calls_through(redis: Redis) -> None:
+    """A breaker never used is closed and allows calls."""
+    assert await _allowed(_breaker(redis))
+    assert (await read_breaker(redis, "pokemon")).state == "closed"
+
+
+async def test_threshold_consecutive_failures_open_it(redis: Redis) -> None:
+    """RETRY_CIRCUIT_THRESHOLD failures in a row open the breaker; calls then fail fast."""
+    breaker = _breaker(redis)
+    for _ in range(2):
+        await breaker.guard()
+        await breaker.failed()
+    assert (await read_breaker(redis, "pokemon")).state == "closed"
+    await breaker.failed()
+    state = await read_breaker(redis, "pokemon")
+    assert (state.state, state.trips) == ("open", 1)
+    with pytest.raises(CircuitOpenError) as raised:
+        await breaker.guard()
+    assert 0 < raised.value.retry_after_s <= 60
+
+
+async def test_a_success_resets_the_consecutive_count(redis: Redis) -> None:
+    """Failures separated by a success never reach the threshold."""
+    breaker = _breaker(redis)
+    for _ in range(5):
+        await breaker.guard()
+        await breaker.failed()
+        await breaker.failed()
+        await breaker.succeeded()
+    assert (await read_breaker(redis, "pokemon")).state == "closed"
+
+
+async def test_state_is_shared_by_every_fetcher(redis: Redis) -> None:
+    """Failures seen by different fetchers add up in one breaker that all of them obey."""
+    fetchers = [_breaker(redis) for _ in range(3)]
+    for breaker in fetchers:
+        await breaker.guard()
+        await breaker.failed()
+    assert [await _allowed(b) for b in fetchers] == [False, False, False]
+
+
+async def test_after_the_timeout_exactly_one_probe_goes_out(redis: Redis) -> None:
+    """Once the open time is over, one caller among many concurrent ones is let through."""
+    await _trip(_breaker(redis, open_ms=0))
+    fetchers = [_breaker(redis, open_ms=0) for _ in range(10)]
+    results = await asyncio.gather(*(_allowed(b) for b in fetchers))
+    assert sum(results) == 1
+    assert (await read_breaker(redis, "pokemon")).state == "half_open"
+
+
+async def test_probe_success_closes_the_breaker(redis: Redis) -> None:
+    """A successful half-open probe closes the breaker for everyone."""
+    await _trip(_breaker(redis, open_ms=0))
+    probe = _breaker(redis, open_ms=0)
+    await probe.guard()
+    await probe.succeeded()
+    assert (await read_breaker(redis, "pokemon")).state == "closed"
+    assert all([await _allowed(_breaker(redis)) for _ in range(3)])
+
+
+async def test_probe_failure_reopens_the_breaker(redis: Redis) -> None:
+    """A failed half-open probe opens the breaker again for a full timeout."""
+    await _trip(_breaker(redis, open_ms=0))
+    probe = _breaker(redis, open_ms=60_000)
+    await redis.hset(breaker_key("pokemon"), "open_until_ms", 0)
+    await probe.guard()
+    await probe.failed()
+    state = await read_breaker(redis, "pokemon")
+    assert (state.state, state.trips) == ("open", 2)
+    assert not await _allowed(probe)
+
+
+async def test_a_lost_probe_is_replaced_after_its_deadline(redis: Redis) -> None:
+    """If the probing fetcher dies, another probe is allowed once the probe time is over."""
+    await _trip(_breaker(redis, open_ms=0, probe_ms=0))
+    assert await _allowed(_breaker(redis, open_ms=0, probe_ms=0))
+    assert await _allowed(_breaker(redis, open_ms=0, probe_ms=0))
+    raw: Any = await redis.hget(breaker_key("pokemon"), "probes")
+    assert int(raw) == 2
+
+
+async def test_state_is_readable_as_a_plain_hash(redis: Redis) -> None:
+    """An operator sees state, failures and trips with HGETALL."""
+    await _trip(_breaker(redis))
+    raw: Any = await redis.hgetall(breaker_key("pokemon"))
+    fields = {k.decode(): v.decode() for k, v in raw.items()}
+    assert fields["state"] == "open"
+    assert fields["trips"] == "1"
+    assert int(fields["open_until_ms"]) > int(fields["opened_at_ms"])
+
+
+async def test_call_upstream_counts_transient_failures_and_stops_when_open(redis: Redis) -> None:
+    """Retried transient failures trip the breaker, and the open breaker stops further calls."""
+    breaker = _breaker(redis)
+    calls = 0
+
+    async def failing() -> None:
+        nonlocal calls
+        calls += 1
+        raise TransientUpstreamError("HTTP 503")
+
+    with pytest.raises(TransientUpstreamError):  # 3 attempts under stamina testing
+        await call_upstream(failing, breaker=breaker, retry=RetrySettings())
+    assert calls == 3
+    with pytest.raises(CircuitOpenError):
+        await call_upstream(failing, breaker=breaker, retry=RetrySettings())
+    assert calls == 3
+
+
+async def test_permanent_errors_count_as_an_answering_upstream(redis: Redis) -> None:
+    """A 404 proves the upstream is up: it resets the failure count and is not retried."""
+    breaker = _breaker(redis)
+    await breaker.guard()
+    await breaker.failed()
+    await breaker.failed()
+    calls = 0
+
+    async def missing() -> None:
+        nonlocal calls
+        calls += 1
+        raise PermanentUpstreamError("HTTP 404", status=404)
+
+    with pytest.raises(PermanentUpstreamError):
+        await call_upstream(missing, breaker=breaker, retry=RetrySettings())
+    assert calls == 1
+    assert (await read_breaker(redis, "pokemon")).failures == 0
