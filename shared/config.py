@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from shared.durations import Duration
+from shared.durations import PositiveDuration
 from shared.errors import ConfigError
 from shared.sources.names import SOURCE_NAMES
 
@@ -43,8 +52,8 @@ class WorkerSettings(BaseModel):
     """``WORKER_*``: the scheduler's period and the job deadline."""
 
     enabled: bool = True
-    sync_interval: Duration = timedelta(minutes=15)
-    job_timeout: Duration = timedelta(minutes=10)
+    sync_interval: PositiveDuration = timedelta(minutes=15)
+    job_timeout: PositiveDuration = timedelta(minutes=10)
 
 
 class RetrySettings(BaseModel):
@@ -53,7 +62,7 @@ class RetrySettings(BaseModel):
     max_retries: int = Field(default=5, ge=0, le=50)
     backoff_factor: float = Field(default=2.0, ge=1.0)
     circuit_threshold: int = Field(default=5, ge=1)
-    circuit_timeout: Duration = timedelta(seconds=60)
+    circuit_timeout: PositiveDuration = timedelta(seconds=60)
 
 
 class DatabaseSettings(BaseModel):
@@ -75,7 +84,7 @@ class RedisSettings(BaseModel):
     password: SecretStr | None = None
     db: int = Field(default=0, ge=0)
     pool_size: int = Field(default=64, ge=1)
-    socket_timeout: Duration = timedelta(seconds=10)
+    socket_timeout: PositiveDuration = timedelta(seconds=10)
 
 
 class ServerSettings(BaseModel):
@@ -91,7 +100,7 @@ class PokeapiSettings(BaseModel):
     base_url: str = "https://pokeapi.co/api/v2"
     page_size: int = Field(default=20, ge=1, le=1000)
     detail_concurrency: int = Field(default=8, ge=1, le=256)
-    request_timeout: Duration = timedelta(seconds=30)
+    request_timeout: PositiveDuration = timedelta(seconds=30)
 
     @field_validator("base_url")
     @classmethod
@@ -108,26 +117,33 @@ class OpenweatherSettings(BaseModel):
     api_key: SecretStr | None = None
     api_key_file: Path | None = None
     cities: str = "London,Paris,Tokyo,New York,Sydney"
-    request_timeout: Duration = timedelta(seconds=30)
+    request_timeout: PositiveDuration = timedelta(seconds=30)
+
+    @field_validator("api_key_file")
+    @classmethod
+    def _readable(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        # The key variable wins: then the file is not read at all.
+        if value is not None and info.data.get("api_key") is None:
+            try:
+                value.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"cannot read the file: {getattr(exc, 'strerror', exc)}") from None
+        return value
 
     @model_validator(mode="after")
     def _key_from_file(self) -> OpenweatherSettings:
         if self.api_key is None and self.api_key_file is not None:
-            try:
-                key = self.api_key_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ValueError(f"cannot read api_key_file: {exc.strerror}") from None
-            self.api_key = SecretStr(key)
+            self.api_key = SecretStr(self.api_key_file.read_text(encoding="utf-8").strip())
         return self
 
 
 class StreamSettings(BaseModel):
     """``STREAM_*``: how consumers read their streams."""
 
-    block: Duration = timedelta(seconds=2)
-    claim_idle: Duration = timedelta(seconds=60)
+    block: PositiveDuration = timedelta(seconds=2)
+    claim_idle: PositiveDuration = timedelta(seconds=60)
     max_deliveries: int = Field(default=5, ge=1)
-    shutdown_grace: Duration = timedelta(seconds=8)
+    shutdown_grace: PositiveDuration = timedelta(seconds=8)
 
 
 class FetcherSettings(BaseModel):
@@ -146,7 +162,7 @@ class WriterSettings(BaseModel):
 class CacheSettings(BaseModel):
     """``CACHE_*``: the Redis cache in front of ``GET /items/{id}``."""
 
-    item_ttl: Duration = timedelta(minutes=5)
+    item_ttl: PositiveDuration = timedelta(minutes=5)
 
 
 class LogSettings(BaseModel):
@@ -188,6 +204,12 @@ def load_settings(env_file: str | None = ".env") -> Settings:
         return Settings(_env_file=env_file)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+    except SettingsError as exc:  # e.g. DATABASE=garbage: a section given as one value
+        match = re.search(r'field "(\w+)"', str(exc))
+        section = match.group(1).upper() if match else "a section"
+        raise ConfigError(
+            f"invalid configuration: {section}: set its {section}_* variables one by one"
+        ) from None
 
 
 def _describe(exc: ValidationError) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import pymysql
 import pytest
+import redis
 import stamina
 import structlog
 
@@ -34,3 +36,16 @@ def service_missing(what: str, error: BaseException) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture
+def backends() -> None:
+    """Fail (CI) or skip (locally) when MariaDB or Redis is not reachable."""
+    try:
+        pymysql.connect(host="127.0.0.1", user="root", password="", connect_timeout=3).close()
+    except pymysql.err.OperationalError as exc:
+        service_missing("MariaDB", exc)
+    try:
+        redis.Redis(host="127.0.0.1", socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        service_missing("Redis", exc)

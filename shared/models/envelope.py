@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 
 class Envelope(BaseModel, frozen=True):
@@ -14,4 +13,4 @@ class Envelope(BaseModel, frozen=True):
     job_id: UUID
     source: str = Field(min_length=1, max_length=64)
     trace_id: str = Field(min_length=1, max_length=64)
-    created_at: datetime
+    created_at: AwareDatetime

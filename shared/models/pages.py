@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.models.envelope import Envelope
 
@@ -35,7 +34,7 @@ class Page(BaseModel, frozen=True):
     failed: list[FailedItem] = Field(default_factory=list)
     total: int | None = Field(default=None, ge=0)  # upstream's count, where it has one
     pages_total: int | None = Field(default=None, ge=1)  # set by the page that fans out
-    fetched_at: datetime
+    fetched_at: AwareDatetime
 
 
 class PageMessage(BaseModel, frozen=True):

@@ -44,7 +44,7 @@ class PokeApiSource:
             return [ListCommand(offset=params.get("offset") or 0, limit=limit, fan_out=True)]
         if operation == "detail":
             item_id = str(params.get("id", ""))
-            if not item_id.isdigit():
+            if not (item_id.isascii() and item_id.isdigit()):
                 raise InvalidRequest("params.id must be a whole number", field="params.id")
             return [DetailCommand(external_id=str(int(item_id)))]
         raise InvalidRequest(f"operation {operation!r} is not supported", field="operation")
@@ -101,7 +101,8 @@ class PokeApiSource:
         if not isinstance(payload, dict):
             return FailedItem(external_id=external_id, error="detail is not a JSON object")
         name = payload.get("name") if isinstance(payload.get("name"), str) else listed_name
-        return FetchedItem(external_id=external_id, name=str(name or ""), payload=payload)
+        # Our column holds 255 characters; the payload keeps the full name.
+        return FetchedItem(external_id=external_id, name=str(name or "")[:255], payload=payload)
 
     async def _get(self, url: str, *, what: str, params: dict[str, str] | None = None) -> Any:
         timeout_s = self._settings.request_timeout.total_seconds()

@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pymysql
 import pytest
-import redis
 
-from tests.conftest import service_missing
+from tests.e2e.client import API_TOKEN
 from tests.e2e.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
 from tests.standin.process import StandinProcess, run_standin
 
 E2E_DATABASE = "item_sync_e2e"
 E2E_REDIS_DB = 14
-API_TOKEN = "e2e-token"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -23,19 +20,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture
-def backends() -> None:
-    """Fail (CI) or skip (locally) when MariaDB or Redis is not reachable."""
-    try:
-        pymysql.connect(host="127.0.0.1", user="root", password="", connect_timeout=3).close()
-    except pymysql.err.OperationalError as exc:
-        service_missing("MariaDB", exc)
-    try:
-        redis.Redis(host="127.0.0.1", socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        service_missing("Redis", exc)
 
 
 @pytest.fixture

@@ -1,0 +1,115 @@
+"""What end-to-end and fault tests ask of a running pipeline: HTTP calls and MySQL/Redis reads."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from typing import Any
+
+import pymysql
+import redis
+
+from tests.e2e.processes import Pipeline
+from tests.standin.process import StandinProcess
+
+API_TOKEN = "e2e-token"
+JOB_TIMEOUT_S = 120.0
+
+
+def http(method: str, url: str, body: object = None) -> tuple[int, Any]:
+    """One JSON request with the write token; the status and decoded answer."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - local URL
+    request.add_header("Authorization", f"Bearer {API_TOKEN}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        return answer.status, json.loads(answer.read())
+
+
+def start_sync(pipeline: Pipeline, **body: object) -> str:
+    """POST /sync; the job id."""
+    status, accepted = http("POST", f"{pipeline.api_url}/sync", body)
+    assert status == 202, accepted
+    return str(accepted["job_id"])
+
+
+def job(pipeline: Pipeline, job_id: str) -> dict[str, Any]:
+    """GET /jobs/{id}."""
+    _, body = http("GET", f"{pipeline.api_url}/jobs/{job_id}")
+    return dict(body)
+
+
+def wait_job(pipeline: Pipeline, job_id: str, timeout_s: float = JOB_TIMEOUT_S) -> dict[str, Any]:
+    """Poll until the job is no longer pending or running."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        current = job(pipeline, job_id)
+        if current["status"] not in ("pending", "running"):
+            return current
+        time.sleep(0.2)
+    raise AssertionError(f"job did not finish in {timeout_s}s:\n{pipeline.logs()}")
+
+
+def sync(pipeline: Pipeline, **body: object) -> dict[str, Any]:
+    """POST /sync and wait for the job to end; the finished job."""
+    return wait_job(pipeline, start_sync(pipeline, **body))
+
+
+def upstream_details(standin: StandinProcess) -> dict[str, dict[str, Any]]:
+    """Every listed item's detail, exactly as the upstream serves it."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{standin.pokeapi_url}/pokemon?limit=100000", timeout=10) as r:
+        listing = json.loads(r.read())
+    details = {}
+    for entry in listing["results"]:
+        external_id = entry["url"].rstrip("/").rsplit("/", 1)[-1]
+        with opener.open(entry["url"], timeout=10) as r:
+            details[external_id] = json.loads(r.read())
+    return details
+
+
+def stored_rows(pipeline: Pipeline) -> dict[str, dict[str, Any]]:
+    """external_id → row of every pokemon item; fails on duplicate external ids."""
+    conn = pymysql.connect(
+        host="127.0.0.1", user="root", password="", database=pipeline.env["DATABASE_DATABASE"]
+    )
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute(
+            "SELECT id, external_id, name, payload, updated_at, synced_at FROM items"
+            " WHERE api_source = 'pokemon'"
+        )
+        rows = cur.fetchall()
+    conn.close()
+    by_id = {row["external_id"]: row for row in rows}
+    assert len(by_id) == len(rows), "duplicate external ids in items"
+    return by_id
+
+
+def assert_mirrors(pipeline: Pipeline, upstream: dict[str, dict[str, Any]]) -> None:
+    """MySQL holds exactly the upstream items: none lost, none extra, payloads equal."""
+    rows = stored_rows(pipeline)
+    missing = sorted(set(upstream) - set(rows), key=int)
+    extra = sorted(set(rows) - set(upstream), key=int)
+    assert (missing[:10], extra[:10]) == ([], []), "MySQL differs from upstream"
+    for external_id, detail in upstream.items():
+        assert json.loads(rows[external_id]["payload"]) == detail, external_id
+
+
+def pending_entries(pipeline: Pipeline) -> int:
+    """Entries delivered but not acknowledged, over both groups."""
+    client = redis.Redis(host="127.0.0.1", db=int(pipeline.env["REDIS_DB"]))
+    total = sum(
+        int(client.xpending(stream, group)["pending"])
+        for stream, group in (("itemsync:commands", "fetchers"), ("itemsync:pages", "writers"))
+    )
+    client.close()
+    return total
+
+
+def dead_letters(pipeline: Pipeline) -> int:
+    """Entries in itemsync:dead."""
+    client = redis.Redis(host="127.0.0.1", db=int(pipeline.env["REDIS_DB"]))
+    count = int(client.xlen("itemsync:dead"))
+    client.close()
+    return count

@@ -1,0 +1,87 @@
+"""Fault tests: real processes, real backends, a stand-in upstream with faults switched on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.client import API_TOKEN
+from tests.e2e.processes import Pipeline, free_port, reset_backends, service_env
+from tests.standin.process import StandinProcess, run_standin
+
+FAULT_DATABASE = "item_sync_fault"
+FAULT_REDIS_DB = 12
+SYNTHETIC_ITEMS = 1200
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test in this folder injects faults into real processes."""
+    for item in items:
+        if "tests/fault/" in str(item.path):
+            item.add_marker(pytest.mark.fault)
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def synthetic_standin() -> Iterator[StandinProcess]:
+    """A stand-in PokeAPI with 1,200 generated ~2 KB items."""
+    with run_standin("--synthetic", str(SYNTHETIC_ITEMS), "--seed", "7") as server:
+        yield server
+
+
+def fault_env(standin: StandinProcess, **overrides: str) -> dict[str, str]:
+    """Service settings with short timeouts, so faults play out in seconds."""
+    env = service_env(
+        DATABASE_DATABASE=FAULT_DATABASE,
+        REDIS_DB=str(FAULT_REDIS_DB),
+        SERVER_PORT=str(free_port()),
+        API_TOKEN=API_TOKEN,
+        POKEAPI_BASE_URL=standin.pokeapi_url,
+        POKEAPI_PAGE_SIZE="50",
+        POKEAPI_REQUEST_TIMEOUT="1s",
+        POKEAPI_DETAIL_CONCURRENCY="16",
+        WORKER_ENABLED="false",
+        STREAM_BLOCK="200ms",
+        STREAM_CLAIM_IDLE="2s",
+        STREAM_SHUTDOWN_GRACE="5s",
+        STREAM_MAX_DELIVERIES="5",
+        RETRY_MAX_RETRIES="4",
+        RETRY_CIRCUIT_THRESHOLD="5",
+        RETRY_CIRCUIT_TIMEOUT="2s",
+        WRITER_BATCH_SIZE="4",
+    )
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def fresh_pipeline(
+    backends: None, tmp_path: Path
+) -> Iterator[Callable[[dict[str, str]], Pipeline]]:
+    """Make a pipeline on an emptied, migrated database; every one is stopped at the end."""
+    pipelines: list[Pipeline] = []
+
+    def make(env: dict[str, str]) -> Pipeline:
+        reset_backends(env)
+        workdir = tmp_path / f"run-{len(pipelines)}"
+        workdir.mkdir()
+        pipeline = Pipeline(env=env, workdir=workdir)
+        pipelines.append(pipeline)
+        migrated = pipeline.run_cli("migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        return pipeline
+
+    try:
+        yield make
+    finally:
+        for pipeline in pipelines:
+            pipeline.stop_all()
+
+
+def report(capsys: pytest.CaptureFixture[str], title: str, **figures: object) -> None:
+    """Print a test's figures even when output is captured."""
+    with capsys.disabled():
+        shown = "  ".join(f"{key}={value}" for key, value in figures.items())
+        print(f"\n[fault] {title}: {shown}")  # noqa: T201 - the figures are the point

@@ -1,0 +1,293 @@
+"""Settings from the environment, and the one-line error an invalid value gives."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from services.cli import EXIT_CONFIG, main
+from shared.config import load_settings
+from shared.errors import ConfigError
+
+PREFIXES = (
+    "API_",
+    "WORKER_",
+    "RETRY_",
+    "DATABASE_",
+    "REDIS_",
+    "SERVER_",
+    "POKEAPI_",
+    "OPENWEATHER_",
+    "STREAM_",
+    "FETCHER_",
+    "WRITER_",
+    "CACHE_",
+    "LOG_",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the developer's shell or a ``.env`` in the working directory."""
+    for name in list(os.environ):
+        if name.startswith(PREFIXES) or name.rstrip("_") in {p.rstrip("_") for p in PREFIXES}:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def config_error(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
+    """The message of the ConfigError that ``env`` causes."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env_file=None)
+    return str(caught.value)
+
+
+def test_defaults_match_the_design() -> None:
+    """With nothing set, every setting has the default DESIGN.md documents."""
+    settings = load_settings(env_file=None)
+    assert settings.api.api_type == "pokemon"
+    assert settings.api.sources == ["pokemon"]
+    assert settings.worker.enabled is True
+    assert settings.worker.sync_interval == timedelta(minutes=15)
+    assert settings.worker.job_timeout == timedelta(minutes=10)
+    assert settings.retry.max_retries == 5
+    assert settings.retry.backoff_factor == 2.0
+    assert settings.retry.circuit_threshold == 5
+    assert settings.retry.circuit_timeout == timedelta(seconds=60)
+    assert settings.database.host == "localhost"
+    assert settings.database.port == 3306
+    assert settings.database.user == "root"
+    assert settings.database.password.get_secret_value() == ""
+    assert settings.database.database == "item_sync"
+    assert settings.redis.host == "localhost"
+    assert settings.redis.port == 6379
+    assert settings.redis.password is None
+    assert settings.redis.db == 0
+    assert settings.server.port == 8080
+    assert settings.pokeapi.base_url == "https://pokeapi.co/api/v2"
+    assert settings.openweather.base_url == "https://api.openweathermap.org/data/2.5"
+    assert settings.openweather.api_key is None
+    assert settings.openweather.cities == "London,Paris,Tokyo,New York,Sydney"
+
+
+def test_variables_fill_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SECTION_NAME`` sets ``section.name``, names with underscores included."""
+    for name, value in {
+        "DATABASE_HOST": "db.internal",
+        "DATABASE_PORT": "3307",
+        "DATABASE_PASSWORD": "hunter2",
+        "REDIS_DB": "3",
+        "RETRY_MAX_RETRIES": "0",
+        "WORKER_ENABLED": "false",
+        "POKEAPI_BASE_URL": "http://standin:8081/api/v2/",
+        "STREAM_MAX_DELIVERIES": "7",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(env_file=None)
+    assert settings.database.host == "db.internal"
+    assert settings.database.port == 3307
+    assert settings.database.password.get_secret_value() == "hunter2"
+    assert "hunter2" not in repr(settings)
+    assert settings.redis.db == 3
+    assert settings.retry.max_retries == 0
+    assert settings.worker.enabled is False
+    assert settings.pokeapi.base_url == "http://standin:8081/api/v2"
+    assert settings.stream.max_deliveries == 7
+
+
+def test_env_file_is_read(tmp_path: Path) -> None:
+    """A ``.env`` file given to load_settings supplies settings like the environment does."""
+    env_file = tmp_path / "test.env"
+    env_file.write_text("WORKER_SYNC_INTERVAL=2h\nSERVER_PORT=9000\n", encoding="utf-8")
+    settings = load_settings(env_file=str(env_file))
+    assert settings.worker.sync_interval == timedelta(hours=2)
+    assert settings.server.port == 9000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("15m", timedelta(minutes=15)),
+        ("60s", timedelta(seconds=60)),
+        ("500ms", timedelta(milliseconds=500)),
+        ("2h", timedelta(hours=2)),
+        ("1d", timedelta(days=1)),
+        ("30", timedelta(seconds=30)),
+        ("1.5m", timedelta(seconds=90)),
+        (" 15 m ", timedelta(minutes=15)),
+    ],
+)
+def test_durations_parse(monkeypatch: pytest.MonkeyPatch, text: str, expected: timedelta) -> None:
+    """Durations are written as operators write them; a plain number means seconds."""
+    monkeypatch.setenv("WORKER_SYNC_INTERVAL", text)
+    assert load_settings(env_file=None).worker.sync_interval == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pokemon", ["pokemon"]),
+        ("openweather", ["openweather"]),
+        ("pokemon, openweather", ["pokemon", "openweather"]),
+        ("pokemon,openweather", ["pokemon", "openweather"]),
+        (" OpenWeather ,Pokemon ", ["openweather", "pokemon"]),
+        ("pokemon,pokemon,openweather,", ["pokemon", "openweather"]),
+    ],
+)
+def test_api_type_comma_list_is_normalised(
+    monkeypatch: pytest.MonkeyPatch, text: str, expected: list[str]
+) -> None:
+    """API_API_TYPE is trimmed, lower-cased and de-duplicated, keeping the order given."""
+    monkeypatch.setenv("API_API_TYPE", text)
+    settings = load_settings(env_file=None)
+    assert settings.api.sources == expected
+    assert settings.api.api_type == ",".join(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WORKER_SYNC_INTERVAL", "soon"),
+        ("WORKER_SYNC_INTERVAL", "-5m"),
+        ("WORKER_JOB_TIMEOUT", "10 minutes"),
+        ("DATABASE_PORT", "abc"),
+        ("DATABASE_PORT", "70000"),
+        ("DATABASE_DATABASE", "item-sync; drop"),
+        ("API_API_TYPE", "digimon"),
+        ("API_API_TYPE", "pokemon,digimon"),
+        ("API_API_TYPE", " , "),
+        ("RETRY_MAX_RETRIES", "-1"),
+        ("RETRY_BACKOFF_FACTOR", "0.5"),
+        ("POKEAPI_BASE_URL", "ftp://x"),
+        ("POKEAPI_PAGE_SIZE", "0"),
+        ("REDIS_PORT", "six"),
+        ("WORKER_ENABLED", "perhaps"),
+        ("LOG_LEVEL", "loud"),
+    ],
+)
+def test_invalid_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """An invalid value raises ConfigError with one line naming the variable and its value."""
+    message = config_error(monkeypatch, **{name: value})
+    assert "\n" not in message
+    assert f"{name}=" in message
+    assert repr(value) in message
+
+
+@pytest.mark.parametrize(
+    "secret_env",
+    [
+        {"DATABASE_PASSWORD": "hunter2-db"},
+        {"REDIS_PASSWORD": "hunter2-redis"},
+        {"API_TOKEN": "hunter2-token"},
+        {"OPENWEATHER_API_KEY": "hunter2-key"},
+    ],
+)
+def test_secrets_are_not_echoed_in_errors(
+    monkeypatch: pytest.MonkeyPatch, secret_env: dict[str, str]
+) -> None:
+    """A ConfigError caused by another variable never shows a secret that is also set."""
+    message = config_error(monkeypatch, DATABASE_PORT="abc", **secret_env)
+    assert "DATABASE_PORT=" in message
+    assert "hunter2" not in message
+
+
+def test_unreadable_key_file_does_not_echo_secrets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A key file that cannot be read raises ConfigError that shows no secret."""
+    message = config_error(
+        monkeypatch,
+        OPENWEATHER_API_KEY_FILE=str(tmp_path / "missing.key"),
+        DATABASE_PASSWORD="hunter2",
+        API_TOKEN="hunter2-token",
+    )
+    assert "\n" not in message
+    assert "OPENWEATHER_API_KEY_FILE" in message
+    assert "hunter2" not in message
+
+
+def test_unreadable_key_file_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An unreadable OPENWEATHER_API_KEY_FILE gives a ConfigError naming that variable."""
+    message = config_error(monkeypatch, OPENWEATHER_API_KEY_FILE=str(tmp_path / "missing.key"))
+    assert "OPENWEATHER_API_KEY_FILE=" in message
+
+
+def test_unparsable_section_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare section variable such as DATABASE=garbage gives a ConfigError naming it."""
+    message = config_error(monkeypatch, DATABASE="garbage")
+    assert "DATABASE" in message
+
+
+@pytest.mark.parametrize("name", ["WORKER_SYNC_INTERVAL", "CACHE_ITEM_TTL", "STREAM_BLOCK"])
+@pytest.mark.parametrize("value", ["0", "0s"])
+def test_zero_durations_are_rejected_where_they_break_a_service(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """A duration that must be positive (in whole milliseconds) gives a ConfigError naming it."""
+    message = config_error(monkeypatch, **{name: value})
+    assert f"{name}=" in message
+
+
+@pytest.mark.parametrize("content", ["s3cr3t-key\n", "s3cr3t-key", "  s3cr3t-key \r\n\n"])
+def test_api_key_is_read_from_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: str
+) -> None:
+    """OPENWEATHER_API_KEY_FILE supplies the key, stripped, as a SecretStr that hides it."""
+    key_file = tmp_path / "openweather.key"
+    key_file.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("OPENWEATHER_API_KEY_FILE", str(key_file))
+    settings = load_settings(env_file=None)
+    key = settings.openweather.api_key
+    assert isinstance(key, SecretStr)
+    assert key.get_secret_value() == "s3cr3t-key"
+    assert "s3cr3t" not in repr(key)
+    assert "s3cr3t" not in str(key)
+    assert "s3cr3t" not in repr(settings)
+    assert "s3cr3t" not in settings.model_dump_json()
+
+
+def test_api_key_variable_wins_over_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """When both are set, OPENWEATHER_API_KEY is used and the file is not read."""
+    monkeypatch.setenv("OPENWEATHER_API_KEY", "from-env")
+    monkeypatch.setenv("OPENWEATHER_API_KEY_FILE", str(tmp_path / "does-not-exist"))
+    key = load_settings(env_file=None).openweather.api_key
+    assert key is not None
+    assert key.get_secret_value() == "from-env"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("WORKER_SYNC_INTERVAL", "soon"), ("DATABASE_PORT", "abc"), ("API_API_TYPE", "digimon")],
+)
+def test_cli_exits_2_with_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str
+) -> None:
+    """``item-sync migrate`` with an invalid variable prints one line and exits 2 before any I/O."""
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DATABASE_PASSWORD", "hunter2")
+    assert main(["migrate"]) == EXIT_CONFIG == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1
+    assert f"{name}=" in lines[0]
+    assert "hunter2" not in captured.err
+
+
+def test_cli_reads_dotenv_in_the_working_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI reads ``.env`` from the working directory, so its invalid values stop it too."""
+    (tmp_path / ".env").write_text("RETRY_MAX_RETRIES=-1\n", encoding="utf-8")
+    assert main(["migrate"]) == EXIT_CONFIG
+    assert "RETRY_MAX_RETRIES=" in capsys.readouterr().err

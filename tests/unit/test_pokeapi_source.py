@@ -1,0 +1,409 @@
+"""The PokeAPI source: planning a job, and fetching list pages and details with retries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import aiohttp
+import fakeredis
+import pytest
+from redis.asyncio import Redis
+from yarl import URL
+
+from shared.config import PokeapiSettings, RetrySettings
+from shared.errors import InvalidRequest, PermanentUpstreamError, TransientUpstreamError
+from shared.models.commands import DetailCommand, ListCommand, WeatherCommand
+from shared.sources.names import POKEMON
+from shared.sources.pokeapi import PokeApiSource
+from shared.sources.registry import build_breaker
+from tests.unit.fake_upstream import (
+    BASE_URL,
+    FakeUpstream,
+    detail_body,
+    detail_json,
+    detail_url,
+    list_page,
+    list_url,
+    serve_details,
+)
+
+SETTINGS = PokeapiSettings(base_url=BASE_URL)
+RETRY = RetrySettings()
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """In-memory Redis holding the source's breaker."""
+    client = fakeredis.FakeAsyncRedis(decode_responses=False)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def upstream() -> Iterator[FakeUpstream]:
+    """Fake PokeAPI answers; a request nobody registered fails as a connection error."""
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def source(redis: Redis) -> AsyncIterator[PokeApiSource]:
+    """The real source over a real client session, pointed at ``http://pokeapi.test``."""
+    async with aiohttp.ClientSession() as session:
+        breaker = build_breaker(redis, POKEMON, RETRY, SETTINGS.request_timeout)
+        yield PokeApiSource(SETTINGS, RETRY, session, breaker)
+
+
+def requested(upstream: FakeUpstream) -> list[str]:
+    """Every URL requested, in order of first request."""
+    return [str(url) for _, url in upstream.requests]
+
+
+def times_requested(upstream: FakeUpstream, url: str) -> int:
+    """How many times one URL was requested."""
+    return len(upstream.requests.get(("GET", URL(url)), []))
+
+
+# --- plan ---------------------------------------------------------------------------------
+
+
+def test_plan_list_defaults_to_one_fan_out_page(source: PokeApiSource) -> None:
+    """A list job starts with one fan-out command at offset 0 of the configured page size."""
+    assert source.plan("list", {}) == [ListCommand(offset=0, limit=20, fan_out=True)]
+
+
+@pytest.mark.parametrize(
+    ("params", "command"),
+    [
+        ({"offset": 40, "limit": 10}, ListCommand(offset=40, limit=10, fan_out=True)),
+        ({"offset": 40}, ListCommand(offset=40, limit=20, fan_out=True)),
+        ({"limit": 5}, ListCommand(offset=0, limit=5, fan_out=True)),
+        ({"offset": None, "limit": None}, ListCommand(offset=0, limit=20, fan_out=True)),
+    ],
+)
+def test_plan_list_with_window(
+    source: PokeApiSource, params: dict[str, Any], command: ListCommand
+) -> None:
+    """``offset`` and ``limit`` pick the window; missing ones fall back to 0 and the page size."""
+    assert source.plan("list", params) == [command]
+
+
+async def test_plan_list_uses_configured_page_size(redis: Redis) -> None:
+    """POKEAPI_PAGE_SIZE is the default limit of a list job."""
+    settings = PokeapiSettings(base_url=BASE_URL, page_size=50)
+    async with aiohttp.ClientSession() as session:
+        breaker = build_breaker(redis, POKEMON, RETRY, settings.request_timeout)
+        source = PokeApiSource(settings, RETRY, session, breaker)
+        assert source.plan("list", {}) == [ListCommand(offset=0, limit=50, fan_out=True)]
+
+
+@pytest.mark.parametrize(
+    ("item_id", "external_id"),
+    [(25, "25"), ("25", "25"), ("025", "25"), (10001, "10001"), (0, "0")],
+)
+def test_plan_detail(source: PokeApiSource, item_id: int | str, external_id: str) -> None:
+    """A detail job is one detail command with the normalised id."""
+    assert source.plan("detail", {"id": item_id}) == [DetailCommand(external_id=external_id)]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"id": "pikachu"}, {"id": ""}, {}, {"id": None}, {"id": -1}, {"id": "2.5"}, {"id": " 25"}],
+)
+def test_plan_detail_rejects_non_numeric_id(source: PokeApiSource, params: dict[str, Any]) -> None:
+    """A detail job whose id is not a whole number raises InvalidRequest on params.id."""
+    with pytest.raises(InvalidRequest) as caught:
+        source.plan("detail", params)
+    assert caught.value.field == "params.id"
+
+
+def test_plan_detail_rejects_non_ascii_digits(source: PokeApiSource) -> None:
+    """An id made of non-ASCII digits is an InvalidRequest, not an unhandled ValueError."""
+    with pytest.raises(InvalidRequest):
+        source.plan("detail", {"id": "²"})
+
+
+@pytest.mark.parametrize("operation", ["search", "", "LIST", "weather"])
+def test_plan_rejects_unknown_operation(source: PokeApiSource, operation: str) -> None:
+    """An operation the source does not know raises InvalidRequest on ``operation``."""
+    with pytest.raises(InvalidRequest, match="is not supported") as caught:
+        source.plan(operation, {})
+    assert caught.value.field == "operation"
+
+
+# --- fetch: list pages --------------------------------------------------------------------
+
+
+async def test_list_page_fetches_every_detail(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A list page yields one item per entry, named and shaped as the detail documents."""
+    upstream.get(list_url(0, 3), payload=list_page(0, 3))
+    serve_details(upstream, [1, 2, 3])
+
+    page = await source.fetch(ListCommand(offset=0, limit=3))
+
+    assert [item.external_id for item in page.items] == ["1", "2", "3"]
+    assert [item.name for item in page.items] == ["bulbasaur", "ivysaur", "venusaur"]
+    assert [item.payload for item in page.items] == [detail_json(i) for i in (1, 2, 3)]
+    assert page.failed == []
+    assert page.total == 1351
+
+
+async def test_list_page_in_the_middle(source: PokeApiSource, upstream: FakeUpstream) -> None:
+    """The list is asked for the command's window, and the count is the upstream's."""
+    upstream.get(list_url(20, 5), payload=list_page(20, 5, count=45))
+    serve_details(upstream, range(21, 26))
+
+    page = await source.fetch(ListCommand(offset=20, limit=5))
+
+    assert [item.external_id for item in page.items] == ["21", "22", "23", "24", "25"]
+    assert page.items[-1].name == "pikachu"
+    assert page.total == 45
+
+
+async def test_missing_detail_lands_in_failed(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A detail answering 404 is recorded in ``failed`` once; the other entries are items."""
+    upstream.get(list_url(0, 3), payload=list_page(0, 3))
+    serve_details(upstream, [1, 3])
+    upstream.get(detail_url(2), status=404)
+
+    page = await source.fetch(ListCommand(offset=0, limit=3))
+
+    assert [item.external_id for item in page.items] == ["1", "3"]
+    assert [failed.external_id for failed in page.failed] == ["2"]
+    assert "HTTP 404" in page.failed[0].error
+    assert times_requested(upstream, detail_url(2)) == 1
+
+
+async def test_transient_detail_is_retried(source: PokeApiSource, upstream: FakeUpstream) -> None:
+    """A detail answering 503 and then 200 is retried and becomes an item."""
+    upstream.get(list_url(0, 3), payload=list_page(0, 3))
+    serve_details(upstream, [1, 3])
+    upstream.get(detail_url(2), status=503)
+    upstream.get(detail_url(2), body=detail_body(2))
+
+    page = await source.fetch(ListCommand(offset=0, limit=3))
+
+    assert [item.external_id for item in page.items] == ["1", "2", "3"]
+    assert page.items[1].payload == detail_json(2)
+    assert page.failed == []
+    assert times_requested(upstream, detail_url(2)) == 2
+
+
+async def test_rate_limited_list_is_retried(source: PokeApiSource, upstream: FakeUpstream) -> None:
+    """A list answering 429 with Retry-After is retried (no real wait under stamina testing)."""
+    upstream.get(list_url(0, 1), status=429, headers={"Retry-After": "3"})
+    upstream.get(list_url(0, 1), payload=list_page(0, 1))
+    serve_details(upstream, [1])
+
+    page = await source.fetch(ListCommand(offset=0, limit=1))
+
+    assert [item.name for item in page.items] == ["bulbasaur"]
+    assert times_requested(upstream, list_url(0, 1)) == 2
+
+
+async def test_detail_down_every_time_raises_transient(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A detail answering 503 to every attempt raises TransientUpstreamError after 3 tries."""
+    upstream.get(list_url(0, 2), payload=list_page(0, 2))
+    serve_details(upstream, [1])
+    upstream.get(detail_url(2), status=503, repeat=True)
+
+    with pytest.raises(TransientUpstreamError, match="pokemon detail 2: HTTP 503"):
+        await source.fetch(ListCommand(offset=0, limit=2))
+    assert times_requested(upstream, detail_url(2)) == 3
+
+
+async def test_list_down_every_time_raises_transient(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A list that never answers raises TransientUpstreamError and fetches no detail."""
+    upstream.get(list_url(0, 3), exception=aiohttp.ServerDisconnectedError(), repeat=True)
+
+    with pytest.raises(TransientUpstreamError, match="pokemon list offset=0"):
+        await source.fetch(ListCommand(offset=0, limit=3))
+    assert requested(upstream) == [list_url(0, 3)]
+    assert times_requested(upstream, list_url(0, 3)) == 3
+
+
+@pytest.mark.parametrize("status", [400, 404])
+async def test_list_client_error_is_permanent(
+    source: PokeApiSource, upstream: FakeUpstream, status: int
+) -> None:
+    """A list answering 4xx raises PermanentUpstreamError at once, without retrying."""
+    upstream.get(list_url(0, 3), status=status, repeat=True)
+
+    with pytest.raises(PermanentUpstreamError) as caught:
+        await source.fetch(ListCommand(offset=0, limit=3))
+    assert caught.value.status == status
+    assert times_requested(upstream, list_url(0, 3)) == 1
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [{"count": 3}, {"count": 3, "results": {"1": "x"}}, [{"name": "bulbasaur"}], "pokemon"],
+    ids=["no-results", "results-not-list", "array", "string"],
+)
+async def test_list_of_unexpected_shape_is_permanent(
+    source: PokeApiSource, upstream: FakeUpstream, listing: Any
+) -> None:
+    """A list answer that is not ``{"results": [...]}`` raises PermanentUpstreamError."""
+    upstream.get(list_url(0, 3), payload=listing)
+
+    with pytest.raises(PermanentUpstreamError, match="unexpected shape"):
+        await source.fetch(ListCommand(offset=0, limit=3))
+
+
+async def test_detail_urls_are_built_from_base_url(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """Details are fetched from our base URL and the id, never from the URL the list gave."""
+    listing = list_page(0, 2)
+    listing["results"] = [
+        {"name": "squirtle", "url": "http://evil.test/api/v2/pokemon/7/"},
+        {"name": "wartortle", "url": "/elsewhere/8"},
+    ]
+    upstream.get(list_url(0, 2), payload=listing)
+    serve_details(upstream, [7, 8])
+
+    page = await source.fetch(ListCommand(offset=0, limit=2))
+
+    assert [item.external_id for item in page.items] == ["7", "8"]
+    assert sorted(requested(upstream)) == sorted([list_url(0, 2), detail_url(7), detail_url(8)])
+    assert not any("evil.test" in url or "elsewhere" in url for url in requested(upstream))
+
+
+async def test_list_answering_more_than_the_limit_is_cut(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A list answering more entries than asked keeps only the first ``limit``."""
+    listing = list_page(0, 5)
+    upstream.get(list_url(0, 3), payload=listing)
+    serve_details(upstream, [1, 2, 3])
+
+    page = await source.fetch(ListCommand(offset=0, limit=3))
+
+    assert [item.external_id for item in page.items] == ["1", "2", "3"]
+    assert detail_url(4) not in requested(upstream)
+    assert detail_url(5) not in requested(upstream)
+
+
+async def test_bad_list_entries_are_failed_not_fatal(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """List entries without a numeric id URL go to ``failed``; the good ones are still fetched."""
+    listing = list_page(0, 4)
+    listing["results"] = [
+        {"name": "bulbasaur", "url": "/api/v2/pokemon/1/"},
+        {"name": "missingno", "url": "/api/v2/pokemon/missingno/"},
+        {"name": "nourl"},
+        {"name": "venusaur", "url": "/api/v2/pokemon/3/"},
+    ]
+    upstream.get(list_url(0, 4), payload=listing)
+    serve_details(upstream, [1, 3])
+
+    page = await source.fetch(ListCommand(offset=0, limit=4))
+
+    assert [item.external_id for item in page.items] == ["1", "3"]
+    assert [failed.external_id for failed in page.failed] == ["?0", "?1"]
+    assert all(failed.error.startswith("bad entry") for failed in page.failed)
+
+
+async def test_empty_list_page(source: PokeApiSource, upstream: FakeUpstream) -> None:
+    """A window past the end yields no items and keeps the upstream's count."""
+    upstream.get(list_url(100, 20), payload=list_page(100, 20, count=45))
+
+    page = await source.fetch(ListCommand(offset=100, limit=20))
+
+    assert page.items == []
+    assert page.failed == []
+    assert page.total == 45
+
+
+async def test_detail_without_name_uses_the_listed_name(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """When a detail document has no name, the name from the list is used."""
+    upstream.get(list_url(0, 1), payload=list_page(0, 1))
+    upstream.get(detail_url(1), payload={"id": 1, "height": 7})
+
+    page = await source.fetch(ListCommand(offset=0, limit=1))
+
+    assert page.items[0].name == "bulbasaur"
+    assert page.items[0].payload == {"id": 1, "height": 7}
+
+
+async def test_detail_that_is_not_an_object_is_failed(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A detail answering a JSON array is recorded in ``failed``."""
+    upstream.get(list_url(0, 1), payload=list_page(0, 1))
+    upstream.get(detail_url(1), body=b"[1, 2, 3]")
+
+    page = await source.fetch(ListCommand(offset=0, limit=1))
+
+    assert page.items == []
+    assert [(f.external_id, f.error) for f in page.failed] == [("1", "detail is not a JSON object")]
+
+
+async def test_a_name_too_long_for_its_column_is_cut_and_the_payload_kept(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A 300-character name is stored cut to 255; the payload keeps it whole."""
+    upstream.get(list_url(0, 2), payload=list_page(0, 2))
+    upstream.get(detail_url(1), payload={"id": 1, "name": "x" * 300})
+    serve_details(upstream, [2])
+
+    page = await source.fetch(ListCommand(offset=0, limit=2))
+
+    assert [item.external_id for item in page.items] == ["1", "2"]
+    assert page.items[0].name == "x" * 255
+    assert page.items[0].payload["name"] == "x" * 300
+    assert page.failed == []
+
+
+# --- fetch: detail commands ---------------------------------------------------------------
+
+
+async def test_detail_command(source: PokeApiSource, upstream: FakeUpstream) -> None:
+    """A detail command yields that one item and no total."""
+    serve_details(upstream, [25])
+
+    page = await source.fetch(DetailCommand(external_id="25"))
+
+    assert [(item.external_id, item.name) for item in page.items] == [("25", "pikachu")]
+    assert page.items[0].payload == detail_json(25)
+    assert page.total is None
+    assert requested(upstream) == [detail_url(25)]
+
+
+async def test_detail_command_not_found(source: PokeApiSource, upstream: FakeUpstream) -> None:
+    """A detail command for a missing id yields no item and one failure."""
+    upstream.get(detail_url(99999), status=404)
+
+    page = await source.fetch(DetailCommand(external_id="99999"))
+
+    assert page.items == []
+    assert [failed.external_id for failed in page.failed] == ["99999"]
+
+
+async def test_weather_command_is_permanent(source: PokeApiSource, upstream: FakeUpstream) -> None:
+    """A command of another source's kind raises PermanentUpstreamError without any request."""
+    with pytest.raises(PermanentUpstreamError, match="cannot run a 'weather' command"):
+        await source.fetch(WeatherCommand(city="London"))
+    assert upstream.requests == {}
+
+
+async def test_nothing_unregistered_is_requested(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """An unregistered URL fails like a refused connection, so a stray request cannot pass."""
+    upstream.get(re.compile(r"^http://unused\.test/.*$"), status=200)
+    with pytest.raises(TransientUpstreamError):
+        await source.fetch(DetailCommand(external_id="1"))
