@@ -64,14 +64,14 @@ class Pipeline:
         """Base URL of the API."""
         return f"http://127.0.0.1:{self.env['SERVER_PORT']}"
 
-    def start(self, role: str) -> ServiceProcess:
-        """Start one ``item-sync <role>`` process."""
+    def start(self, role: str, **env_overrides: str) -> ServiceProcess:
+        """Start one ``item-sync <role>`` process, optionally with its own settings."""
         index = sum(1 for s in self.services if s.role == role)
         log_path = self.workdir / f"{role}-{index}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(  # noqa: S603 - our own CLI
                 [sys.executable, "-m", "services.cli", role],
-                env=self.env,
+                env={**self.env, **env_overrides},
                 cwd=self.workdir,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

@@ -1,0 +1,83 @@
+"""A TCP proxy the tests can cut: live connections dropped, new ones refused, until restored."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+from tests.e2e.processes import free_port
+
+CHUNK = 65536
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:<port> to a target port, on its own event loop thread."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    def start(self) -> None:
+        """Begin forwarding."""
+        self._thread.start()
+        self._call(self._listen())
+
+    def cut(self) -> None:
+        """Drop every live connection and refuse new ones."""
+        self._call(self._cut())
+
+    def restore(self) -> None:
+        """Accept connections again on the same port."""
+        self._call(self._listen())
+
+    def close(self) -> None:
+        """Stop the proxy and its thread."""
+        self._call(self._cut())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    def _call(self, coro: Any) -> Any:
+        future: Future[Any] = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        return future.result(timeout=10)
+
+    async def _listen(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def _cut(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._writers):
+            writer.transport.abort()  # a reset, as a dead network or server gives
+        self._writers.clear()
+
+    async def _accept(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
+            server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_w.transport.abort()
+            return
+        self._writers.update({client_w, server_w})
+        await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
+        self._writers.difference_update({client_w, server_w})
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(CHUNK):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            writer.transport.abort()

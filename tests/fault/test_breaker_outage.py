@@ -1,0 +1,79 @@
+"""Guarantee 2: an upstream outage trips one shared breaker; commands wait, nothing dies."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+
+import pytest
+import redis
+
+from shared.resilience.breaker import breaker_key
+from tests.e2e.client import (
+    assert_mirrors,
+    dead_letters,
+    pending_entries,
+    start_sync,
+    upstream_details,
+    wait_job,
+)
+from tests.e2e.processes import Pipeline
+from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
+from tests.standin.process import StandinProcess
+
+CIRCUIT_TIMEOUT_S = 2.0
+OUTAGE_S = 8.0
+
+
+def _breaker_state(pipeline: Pipeline) -> str:
+    client = redis.Redis(host="127.0.0.1", db=int(pipeline.env["REDIS_DB"]))
+    state = client.hget(breaker_key("pokemon"), "state")
+    client.close()
+    return state.decode() if isinstance(state, bytes) else "closed"
+
+
+def test_outage_opens_the_breaker_and_the_sync_completes_after(
+    synthetic_standin: StandinProcess,
+    fresh_pipeline: Callable[[dict[str, str]], Pipeline],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Down longer than the circuit timeout: at most one probe per timeout, then full recovery."""
+    pipeline = fresh_pipeline(fault_env(synthetic_standin, RETRY_CIRCUIT_TIMEOUT="2s"))
+    pipeline.start("api")
+    for role in ("fetcher", "fetcher", "fetcher", "writer"):
+        pipeline.start(role)
+    pipeline.wait_for_api()
+    synthetic_standin.set_faults(down=True)
+    job_id = start_sync(pipeline)
+
+    deadline = time.monotonic() + 30
+    while _breaker_state(pipeline) != "open":
+        assert time.monotonic() < deadline, "the breaker never opened:\n" + pipeline.logs()
+        time.sleep(0.05)
+    synthetic_standin.reset_stats()
+    opened = time.time()
+    time.sleep(OUTAGE_S)
+    during = [t for t in synthetic_standin.stats()["timestamps"] if t >= opened]
+    synthetic_standin.set_faults(down=False)
+    done = wait_job(pipeline, job_id)
+
+    assert done["status"] == "succeeded", pipeline.logs()
+    assert done["items_created"] == SYNTHETIC_ITEMS
+    assert_mirrors(pipeline, upstream_details(synthetic_standin))
+    assert dead_letters(pipeline) == 0
+    assert pending_entries(pipeline) == 0
+    # One probe per circuit timeout at most, however many fetchers wait.
+    assert len(during) <= OUTAGE_S / CIRCUIT_TIMEOUT_S + 1
+    gaps = [later - earlier for earlier, later in itertools.pairwise(during)]
+    assert all(gap >= CIRCUIT_TIMEOUT_S - 0.1 for gap in gaps), gaps
+    report(
+        capsys,
+        "breaker outage",
+        fetchers=3,
+        outage_s=OUTAGE_S,
+        requests_while_open=len(during),
+        probe_gaps_s=[round(g, 2) for g in gaps],
+        dead_letters=0,
+        items=done["items_created"],
+    )

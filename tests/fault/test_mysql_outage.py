@@ -1,0 +1,102 @@
+"""Our own parts fail: MySQL cut for 20 s mid-sync; writers wait, the API says 503, nothing lost."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.e2e.client import (
+    assert_mirrors,
+    job,
+    pending_entries,
+    start_sync,
+    upstream_details,
+    wait_job,
+)
+from tests.e2e.processes import Pipeline, free_port
+from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
+from tests.fault.tcp_proxy import TcpProxy
+from tests.standin.process import StandinProcess
+
+CUT_S = 20.0
+
+
+@pytest.fixture
+def mysql_proxy() -> Iterator[TcpProxy]:
+    """A cuttable path to MariaDB."""
+    proxy = TcpProxy(target_port=3306)
+    proxy.start()
+    yield proxy
+    proxy.close()
+
+
+def _health(url: str) -> int:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:  # noqa: S310
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_mysql_cut_mid_sync_loses_nothing(
+    synthetic_standin: StandinProcess,
+    fresh_pipeline: Callable[[dict[str, str]], Pipeline],
+    mysql_proxy: TcpProxy,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Writers behind a proxy that drops and refuses MySQL for 20 s catch up afterwards."""
+    pipeline = fresh_pipeline(fault_env(synthetic_standin))
+    through_proxy = {"DATABASE_PORT": str(mysql_proxy.port)}
+    pipeline.start("api")  # the job poller's API talks to MySQL directly
+    cut_api_port = str(free_port())
+    pipeline.start("api", SERVER_PORT=cut_api_port, **through_proxy)
+    for role in ("fetcher", "fetcher"):
+        pipeline.start(role)
+    for role in ("writer", "writer"):
+        pipeline.start(role, **through_proxy)
+    pipeline.wait_for_api()
+    cut_api = f"http://127.0.0.1:{cut_api_port}"
+    synthetic_standin.set_faults(latency_ms=25)
+
+    job_id = start_sync(pipeline)
+    deadline = time.monotonic() + 30
+    while job(pipeline, job_id)["pages_done"] < 2:
+        assert time.monotonic() < deadline, pipeline.logs()
+        time.sleep(0.05)
+    mysql_proxy.cut()
+    cut_at = time.monotonic()
+    progress_at_cut = job(pipeline, job_id)["pages_done"]
+    time.sleep(2)
+    health_during_cut = _health(cut_api)
+    pages_during_cut = job(pipeline, job_id)["pages_done"]
+    time.sleep(max(0.0, CUT_S - (time.monotonic() - cut_at)))
+    pages_before_restore = job(pipeline, job_id)["pages_done"]
+    mysql_proxy.restore()
+    restored = time.monotonic()
+    done = wait_job(pipeline, job_id)
+    catch_up_s = time.monotonic() - restored
+
+    assert health_during_cut == 503
+    assert pages_before_restore <= pages_during_cut + 1  # at most a commit already in flight
+    assert done["status"] == "succeeded", pipeline.logs()
+    assert (done["items_created"], done["items_seen"]) == (SYNTHETIC_ITEMS, SYNTHETIC_ITEMS)
+    assert done["pages_done"] == done["pages_total"]
+    synthetic_standin.set_faults(latency_ms=0)
+    assert_mirrors(pipeline, upstream_details(synthetic_standin))
+    assert pending_entries(pipeline) == 0
+    assert _health(cut_api) == 200
+    report(
+        capsys,
+        "mysql cut",
+        cut_s=CUT_S,
+        pages_at_cut=progress_at_cut,
+        pages_while_cut=pages_before_restore,
+        health_during_cut=health_during_cut,
+        catch_up_s=round(catch_up_s, 2),
+        items=done["items_created"],
+        lost=0,
+    )

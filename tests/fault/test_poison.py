@@ -1,0 +1,81 @@
+"""A poison entry is dead-lettered after MAX_DELIVERIES; the rest flows; replay finishes it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tests.e2e.client import (
+    assert_mirrors,
+    dead_letters,
+    job,
+    start_sync,
+    stored_rows,
+    upstream_details,
+    wait_job,
+)
+from tests.e2e.processes import Pipeline
+from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
+from tests.standin.process import StandinProcess
+
+POISON_ID = 1000  # on page list:950, not the page that fans out
+
+
+def test_poison_command_is_dead_lettered_and_replayed(
+    synthetic_standin: StandinProcess,
+    fresh_pipeline: Callable[[dict[str, str]], Pipeline],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A page whose item always fails goes to the dead stream; after a fix, replay completes it."""
+    pipeline = fresh_pipeline(
+        fault_env(
+            synthetic_standin,
+            STREAM_MAX_DELIVERIES="3",
+            STREAM_CLAIM_IDLE="1s",
+            RETRY_MAX_RETRIES="1",
+            RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about one bad item, not an outage
+        )
+    )
+    pipeline.start("api")
+    for role in ("fetcher", "fetcher", "writer"):
+        pipeline.start(role)
+    pipeline.wait_for_api()
+    synthetic_standin.set_faults(fail_id=POISON_ID)
+    started = time.monotonic()
+    job_id = start_sync(pipeline)
+
+    deadline = time.monotonic() + 60
+    while dead_letters(pipeline) == 0:
+        assert time.monotonic() < deadline, "nothing was dead-lettered:\n" + pipeline.logs()
+        time.sleep(0.2)
+    dead_after_s = time.monotonic() - started
+    while job(pipeline, job_id)["pages_done"] < 23 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stuck = job(pipeline, job_id)
+    assert (stuck["status"], stuck["pages_done"], stuck["pages_total"]) == ("running", 23, 24)
+    assert len(stored_rows(pipeline)) == SYNTHETIC_ITEMS - 50  # everything but the bad page
+    listed = pipeline.run_cli("dlq", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "list" in listed.stdout
+    assert f"pokemon detail {POISON_ID}" in listed.stdout
+    assert "1 dead letter(s)" in listed.stdout
+
+    synthetic_standin.set_faults(fail_id=0)
+    replayed = pipeline.run_cli("dlq", "replay")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 1 dead letter(s)" in replayed.stdout
+    done = wait_job(pipeline, job_id)
+    assert done["status"] == "succeeded", pipeline.logs()
+    assert done["items_created"] == SYNTHETIC_ITEMS
+    assert dead_letters(pipeline) == 0
+    assert_mirrors(pipeline, upstream_details(synthetic_standin))
+    report(
+        capsys,
+        "poison entry",
+        max_deliveries=3,
+        dead_lettered_after_s=round(dead_after_s, 2),
+        pages_meanwhile="23/24",
+        after_replay=done["status"],
+    )
