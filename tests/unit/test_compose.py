@@ -1,0 +1,168 @@
+"""docker-compose.yml and .env.example agree with the real CLI and the real settings."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from services.cli import SERVICES, _parser
+from shared.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+ITEM_SYNC_SERVICES = ("migrate", "api", "scheduler", "fetcher", "writer")
+# `${NAME}`, `${NAME:-default}` or `$NAME`, but not the `$$` escape.
+COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+# `NAME=value`, or `# NAME=value` for a setting that is unset by default.
+ENV_LINE = re.compile(r"^(?:#\s?)?([A-Z][A-Z0-9_]*)=(.*)$")
+
+
+def compose() -> dict[str, Any]:
+    """Return docker-compose.yml parsed, with YAML anchors and merge keys resolved."""
+    data = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def service(name: str) -> dict[str, Any]:
+    """Return one service's definition from docker-compose.yml."""
+    definition = compose()["services"][name]
+    assert isinstance(definition, dict)
+    return definition
+
+
+def cli_subcommands() -> set[str]:
+    """Return the subcommands the real ``item-sync`` argument parser accepts."""
+    actions = [a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert len(actions) == 1
+    return set(actions[0].choices)
+
+
+def settings_variables() -> set[str]:
+    """Return every environment variable ``Settings`` reads: ``SECTION_FIELD`` upper-cased."""
+    names: set[str] = set()
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        assert isinstance(model, type), section
+        assert issubclass(model, BaseModel), section
+        for name in model.model_fields:
+            names.add(f"{section.upper()}_{name.upper()}")
+    return names
+
+
+def env_example() -> dict[str, str]:
+    """Return the variables .env.example lists, commented-out ones included, with values."""
+    found: dict[str, str] = {}
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        match = ENV_LINE.match(line)
+        if match:
+            assert match[1] not in found, f"{match[1]} is listed twice"
+            found[match[1]] = match[2]
+    return found
+
+
+def test_settings_variables_are_derived_from_the_real_model() -> None:
+    """The variable set built from Settings holds known names and every section."""
+    names = settings_variables()
+    assert {"API_API_TYPE", "WORKER_SYNC_INTERVAL", "DATABASE_POOL_SIZE"} <= names
+    assert {"OPENWEATHER_API_KEY_FILE", "STREAM_CLAIM_IDLE"} <= names
+    assert {name.split("_", 1)[0] for name in names} == {s.upper() for s in Settings.model_fields}
+
+
+@pytest.mark.parametrize("name", ITEM_SYNC_SERVICES)
+def test_item_sync_services_build_here_and_run_a_real_subcommand(name: str) -> None:
+    """Each item-sync service builds from the repo root and runs a subcommand the CLI accepts."""
+    definition = service(name)
+    build = definition["build"]
+    context = build["context"] if isinstance(build, dict) else build
+    assert context == "."
+    command = definition["command"]
+    first = command[0] if isinstance(command, list) else command.split()[0]
+    assert first == name
+    assert first in cli_subcommands()
+
+
+def test_every_cli_service_is_deployed() -> None:
+    """Every long-running service the CLI dispatches has a compose service of that name."""
+    assert set(SERVICES) <= set(compose()["services"])
+    assert set(SERVICES) <= set(ITEM_SYNC_SERVICES)
+
+
+@pytest.mark.parametrize("name", ["mysql", "redis"])
+def test_backing_services_have_healthchecks(name: str) -> None:
+    """MySQL and Redis declare a healthcheck, so dependants can wait for `service_healthy`."""
+    test = service(name)["healthcheck"]["test"]
+    assert test[0] in {"CMD", "CMD-SHELL"}
+    assert len(test) > 1
+
+
+def test_dependants_wait_for_healthy_backing_services_and_migrations() -> None:
+    """Migrate waits for a healthy MySQL; the API and workers wait for migrate and Redis."""
+    assert service("migrate")["depends_on"]["mysql"]["condition"] == "service_healthy"
+    for name in ("api", "scheduler", "fetcher", "writer"):
+        depends = service(name)["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["redis"]["condition"] == "service_healthy", name
+
+
+def test_api_healthcheck_hits_health() -> None:
+    """The api healthcheck requests /health on the port the API listens on."""
+    api = service("api")
+    probe = " ".join(api["healthcheck"]["test"])
+    assert "http://localhost:8080/health" in probe
+    assert "8080:8080" in api["ports"]
+
+
+def test_fetcher_is_scalable() -> None:
+    """The fetcher has no container_name and no host port, so `--scale fetcher=N` works."""
+    fetcher = service("fetcher")
+    assert "container_name" not in fetcher
+    assert "ports" not in fetcher
+
+
+def test_compose_variables_are_settings() -> None:
+    """Every ${VAR} compose interpolates and every variable item-sync services get is read."""
+    known = settings_variables()
+    referenced = set(COMPOSE_VARIABLE.findall(COMPOSE_FILE.read_text(encoding="utf-8")))
+    assert referenced, "docker-compose.yml interpolates no variable"
+    assert referenced - known == set()
+    for name in ITEM_SYNC_SERVICES:
+        environment = service(name)["environment"]
+        assert isinstance(environment, dict), name
+        assert set(environment) - known == set(), name
+        assert environment["DATABASE_HOST"] == "mysql"
+        assert environment["REDIS_HOST"] == "redis"
+
+
+def test_env_example_lists_only_settings_variables() -> None:
+    """Every variable in .env.example is one that Settings reads."""
+    assert set(env_example()) - settings_variables() == set()
+
+
+def test_env_example_lists_every_settings_variable() -> None:
+    """Every variable Settings reads appears in .env.example."""
+    assert settings_variables() - set(env_example()) == set()
+
+
+def test_env_example_leaves_secrets_empty() -> None:
+    """Passwords, keys and tokens carry no value in .env.example."""
+    for name, value in env_example().items():
+        if any(word in name for word in ("PASSWORD", "KEY", "TOKEN")):
+            assert value == "", name
+
+
+def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading .env.example yields exactly the settings you get with nothing set."""
+    for name in settings_variables():
+        monkeypatch.delenv(name, raising=False)
+    from_example = Settings(_env_file=ENV_EXAMPLE)
+    defaults = Settings(_env_file=None)
+    assert from_example.model_dump() == defaults.model_dump()
