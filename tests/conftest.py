@@ -11,6 +11,8 @@ import redis
 import stamina
 import structlog
 
+from tests.backends import REDIS_HOST, REDIS_PORT
+
 
 @pytest.fixture(autouse=True)
 def _no_retry_sleeps() -> Iterator[None]:
@@ -46,6 +48,6 @@ def backends() -> None:
     except pymysql.err.OperationalError as exc:
         service_missing("MariaDB", exc)
     try:
-        redis.Redis(host="127.0.0.1", socket_connect_timeout=3).ping()
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
         service_missing("Redis", exc)

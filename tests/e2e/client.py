@@ -10,6 +10,7 @@ from typing import Any
 import pymysql
 import redis
 
+from tests.backends import REDIS_HOST, REDIS_PORT
 from tests.e2e.processes import Pipeline
 from tests.standin.process import StandinProcess
 
@@ -98,7 +99,7 @@ def assert_mirrors(pipeline: Pipeline, upstream: dict[str, dict[str, Any]]) -> N
 
 def pending_entries(pipeline: Pipeline) -> int:
     """Entries delivered but not acknowledged, over both groups."""
-    client = redis.Redis(host="127.0.0.1", db=int(pipeline.env["REDIS_DB"]))
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
     total = sum(
         int(client.xpending(stream, group)["pending"])
         for stream, group in (("itemsync:commands", "fetchers"), ("itemsync:pages", "writers"))
@@ -109,7 +110,7 @@ def pending_entries(pipeline: Pipeline) -> int:
 
 def dead_letters(pipeline: Pipeline) -> int:
     """Entries in itemsync:dead."""
-    client = redis.Redis(host="127.0.0.1", db=int(pipeline.env["REDIS_DB"]))
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
     count = int(client.xlen("itemsync:dead"))
     client.close()
     return count

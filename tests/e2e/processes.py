@@ -17,6 +17,8 @@ from pathlib import Path
 import pymysql
 import redis
 
+from tests.backends import REDIS_HOST, REDIS_PORT
+
 STOP_TIMEOUT_S = 15.0
 
 
@@ -125,7 +127,9 @@ def reset_backends(env: Mapping[str, str]) -> None:
     with conn.cursor() as cur:
         cur.execute(f"DROP DATABASE IF EXISTS `{env['DATABASE_DATABASE']}`")
     conn.close()
-    client = redis.Redis(host=env["REDIS_HOST"], db=int(env["REDIS_DB"]))
+    client = redis.Redis(
+        host=env["REDIS_HOST"], port=int(env["REDIS_PORT"]), db=int(env["REDIS_DB"])
+    )
     client.flushdb()
     client.close()
 
@@ -150,7 +154,8 @@ def service_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
         DATABASE_HOST="127.0.0.1",
-        REDIS_HOST="127.0.0.1",
+        REDIS_HOST=REDIS_HOST,
+        REDIS_PORT=str(REDIS_PORT),
         LOG_FORMAT="json",
         LOG_LEVEL="info",
         STREAM_BLOCK="500ms",

@@ -10,6 +10,7 @@ import pytest
 import redis
 
 from shared.resilience.breaker import breaker_key
+from tests.backends import REDIS_HOST, REDIS_PORT
 from tests.e2e.client import (
     assert_mirrors,
     dead_letters,
@@ -27,7 +28,7 @@ OUTAGE_S = 8.0
 
 
 def _breaker_state(pipeline: Pipeline) -> str:
-    client = redis.Redis(host="127.0.0.1", db=int(pipeline.env["REDIS_DB"]))
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
     state = client.hget(breaker_key("pokemon"), "state")
     client.close()
     return state.decode() if isinstance(state, bytes) else "closed"

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import redis
 
+from tests.backends import REDIS_HOST, REDIS_PORT
 from tests.e2e.client import (
     assert_mirrors,
     job,
@@ -26,7 +27,7 @@ EXIT_WITHIN_S = 10.0
 
 
 def _held_by(pipeline: Pipeline, service: ServiceProcess, stream: str, group: str) -> int:
-    client = redis.Redis(host="127.0.0.1", db=int(pipeline.env["REDIS_DB"]))
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
     consumers: Any = client.xinfo_consumers(stream, group)
     client.close()
     mine = [c for c in consumers if f"-{service.process.pid}-" in c["name"].decode()]

@@ -15,9 +15,10 @@ from shared.config import DatabaseSettings, RedisSettings, Settings
 from shared.db.migrate import migrate
 from shared.db.pool import db_pool
 from shared.redis import redis_client
+from tests.backends import REDIS_HOST, REDIS_PORT, database_name
 from tests.conftest import service_missing
 
-TEST_DATABASE = "item_sync_test"
+TEST_DATABASE = database_name("item_sync_test")
 TEST_REDIS_DB = 15
 TABLES = ("items", "sync_jobs", "sync_job_pages", "sync_job_errors")
 
@@ -38,7 +39,7 @@ def database_settings() -> DatabaseSettings:
 @pytest.fixture(scope="session")
 def redis_settings() -> RedisSettings:
     """A Redis DB used only by these tests."""
-    return RedisSettings(host="127.0.0.1", db=TEST_REDIS_DB)
+    return RedisSettings(host=REDIS_HOST, port=REDIS_PORT, db=TEST_REDIS_DB)
 
 
 @pytest.fixture(scope="session")

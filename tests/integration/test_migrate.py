@@ -10,8 +10,9 @@ import pytest
 from services.cli import main
 from shared.config import DatabaseSettings
 from shared.db.migrate import available_migrations, migrate
+from tests.backends import database_name
 
-SCRATCH = "item_sync_migrate_test"
+SCRATCH = database_name("item_sync_migrate_test")
 
 
 @pytest.fixture

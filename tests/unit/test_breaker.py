@@ -15,6 +15,7 @@ from shared.config import RetrySettings
 from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
 from shared.resilience.breaker import Breaker, breaker_key, read_breaker
 from shared.resilience.upstream import call_upstream
+from tests.backends import REDIS_HOST, REDIS_PORT
 from tests.conftest import service_missing
 
 REAL_REDIS_DB = 13
@@ -26,7 +27,7 @@ async def redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
     if request.param == "fake":
         client: Redis = fakeredis.FakeAsyncRedis()
     else:
-        client = Redis(host="127.0.0.1", db=REAL_REDIS_DB)
+        client = Redis(host=REDIS_HOST, port=REDIS_PORT, db=REAL_REDIS_DB)
         try:
             await client.flushdb()
         except (RedisError, OSError) as exc:

@@ -1,0 +1,20 @@
+"""Where the tests find Redis and MariaDB, so parallel runs can keep apart.
+
+``ITEMSYNC_TEST_REDIS_PORT`` points every test at another Redis server and
+``ITEMSYNC_TEST_DB_SUFFIX`` renames every test database; by default the tests
+use 127.0.0.1:6379 and databases named ``item_sync_<suite>``.
+"""
+
+from __future__ import annotations
+
+import os
+
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = int(os.environ.get("ITEMSYNC_TEST_REDIS_PORT", "6379"))
+MYSQL_HOST = "127.0.0.1"
+_DB_SUFFIX = os.environ.get("ITEMSYNC_TEST_DB_SUFFIX", "")
+
+
+def database_name(base: str) -> str:
+    """The test database called ``base``, renamed for this run."""
+    return f"{base}{_DB_SUFFIX}"
