@@ -35,6 +35,9 @@ class Page(BaseModel, frozen=True):
     total: int | None = Field(default=None, ge=0)  # upstream's count, where it has one
     pages_total: int | None = Field(default=None, ge=1)  # set by the page that fans out
     fetched_at: AwareDatetime
+    # A failure of the whole job (the upstream rejected our credentials, say): the
+    # writer closes the job as failed with this message. Never holds a secret.
+    job_error: str | None = Field(default=None, max_length=1000)
 
 
 class PageMessage(BaseModel, frozen=True):
