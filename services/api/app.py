@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+from services.api.cors import cors
 from services.api.keys import DB, REDIS, SETTINGS, SOURCES
 from services.api.middleware import json_errors, request_context
 from services.api.routes import add_routes
@@ -19,7 +20,8 @@ from shared.sources.registry import build_sources
 def create_app(settings: Settings) -> web.Application:
     """Build the API; resources open on start-up and close on clean-up."""
     app = web.Application(
-        middlewares=[request_context, json_errors], client_max_size=settings.api.max_body_bytes
+        middlewares=[request_context, cors, json_errors],
+        client_max_size=settings.api.max_body_bytes,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_redis_lifespan, _db_lifespan, _sources_lifespan])
