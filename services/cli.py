@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from services.api.main import run as run_api
 from services.fetcher.main import run as run_fetcher
 from services.ops.dlq import run_dlq
+from services.ops.status import run_status
+from services.ops.sync import run_sync
 from services.runner import run_all
 from services.scheduler.main import run as run_scheduler
 from services.writer.main import run as run_writer
@@ -25,6 +27,7 @@ SERVICES: dict[str, ServiceMain] = {
     "writer": run_writer,
 }
 EXIT_CONFIG = 2
+OPERATOR_COMMANDS = ("dlq", "sync", "status")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,14 +43,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "run":
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
-    if args.command == "dlq":
+    if args.command in OPERATOR_COMMANDS:
         try:
-            return run_dlq(settings, args.action, args.ids, args.limit)
+            return _operate(settings, args)
         except ItemSyncError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     run_service(args.command, SERVICES[args.command], settings)
     return 0
+
+
+def _operate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.command == "dlq":
+        return run_dlq(settings, args.action, args.ids, args.limit)
+    if args.command == "sync":
+        return run_sync(
+            settings,
+            args.source,
+            force=args.force,
+            operation=args.operation,
+            item_id=args.id,
+            wait=args.wait,
+        )
+    return run_status(settings)
 
 
 def _migrate(settings: Settings) -> int:
@@ -74,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("action", choices=["list", "replay", "purge"])
     dlq.add_argument("ids", nargs="*", help="dead-letter ids (default: all)")
     dlq.add_argument("--limit", type=int, default=100, help="how many to list (default 100)")
+    sync = commands.add_parser("sync", help="start a sync job now, as POST /sync does")
+    sync.add_argument("source", help="a source from API_API_TYPE, e.g. pokemon")
+    sync.add_argument("--force", action="store_true", help="rewrite unchanged items too")
+    sync.add_argument("--operation", choices=["list", "detail"], default="list")
+    sync.add_argument("--id", help="the item's id upstream (with --operation detail)")
+    sync.add_argument("--wait", action="store_true", help="follow the job; exit 0 if it succeeded")
+    commands.add_parser("status", help="streams, consumers, breakers and the last jobs")
     return parser
 
 

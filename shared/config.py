@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from shared.durations import PositiveDuration
 from shared.errors import ConfigError
+from shared.rates import Rate, RateLimit
 from shared.sources.names import SOURCE_NAMES
 
 
@@ -29,6 +30,17 @@ class ApiSettings(BaseModel):
     token: SecretStr | None = None
     allow_anonymous_writes: bool = False
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    sync_rate_limit: RateLimit = Rate(count=30, period=timedelta(minutes=1))
+    cors_origins: str = ""
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origins = [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        for origin in origins:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return ",".join(origins)
 
     @field_validator("api_type")
     @classmethod
@@ -46,6 +58,11 @@ class ApiSettings(BaseModel):
     def sources(self) -> list[str]:
         """The configured sources, in the order given, without repeats."""
         return self.api_type.split(",")
+
+    @property
+    def cors_allowed(self) -> frozenset[str]:
+        """Origins that may call the API from a browser (``*`` for any); empty means none."""
+        return frozenset(self.cors_origins.split(",")) - {""}
 
 
 class WorkerSettings(BaseModel):

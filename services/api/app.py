@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from importlib import metadata
 
 import aiohttp
+import orjson
 from aiohttp import web
 
-from services.api.keys import DB, REDIS, SETTINGS, SOURCES
+from services.api.cors import cors
+from services.api.keys import DB, OPENAPI, REDIS, SETTINGS, SOURCES
 from services.api.middleware import json_errors, request_context
-from services.api.routes import add_routes
+from services.api.openapi import build_openapi
+from services.api.routes import ROUTES, add_routes
 from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.redis import redis_client
@@ -19,12 +23,22 @@ from shared.sources.registry import build_sources
 def create_app(settings: Settings) -> web.Application:
     """Build the API; resources open on start-up and close on clean-up."""
     app = web.Application(
-        middlewares=[request_context, json_errors], client_max_size=settings.api.max_body_bytes
+        middlewares=[request_context, cors, json_errors],
+        client_max_size=settings.api.max_body_bytes,
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.extend([_redis_lifespan, _db_lifespan, _sources_lifespan])
     add_routes(app)
+    spec = build_openapi(ROUTES, title="item-sync", version=_version())
+    app[OPENAPI] = orjson.dumps(spec)
     return app
+
+
+def _version() -> str:
+    try:
+        return metadata.version("item-sync")
+    except metadata.PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
 
 
 async def _redis_lifespan(app: web.Application) -> AsyncIterator[None]:

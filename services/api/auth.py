@@ -21,6 +21,7 @@ def require_writer(request: web.Request, settings: ApiSettings) -> None:
         raise web.HTTPUnauthorized(
             reason="a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
-    expected = settings.token.get_secret_value().encode()
-    if not hmac.compare_digest(presented.strip().encode(), expected):
+    # Bytes, not str: compare_digest refuses non-ASCII str, and a header may carry anything.
+    expected = settings.token.get_secret_value().encode("utf-8", "surrogatepass")
+    if not hmac.compare_digest(presented.strip().encode("utf-8", "surrogatepass"), expected):
         raise web.HTTPForbidden(reason="the bearer token is not valid")

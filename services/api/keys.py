@@ -13,3 +13,4 @@ SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 DB = web.AppKey("db", aiomysql.Pool)
 SOURCES = web.AppKey("sources", dict[str, Source])
+OPENAPI = web.AppKey("openapi", bytes)  # the rendered /openapi.json

@@ -12,6 +12,7 @@ from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from services.api.ratelimit import RateLimited
 from services.api.responses import error_response
 from shared.errors import InvalidRequest, NotFound
 from shared.models.http import ErrorDetail
@@ -65,6 +66,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(400, "invalid_request", str(exc), details)
     except NotFound as exc:
         return error_response(404, "not_found", str(exc))
+    except RateLimited as exc:
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return error_response(429, "too_many_requests", str(exc), headers=headers)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

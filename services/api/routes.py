@@ -1,20 +1,133 @@
-"""Route table of the API; handlers live in ``handlers/``."""
+"""The route table: one list drives both the aiohttp router and ``/openapi.json``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import BaseModel
 
 from services.api.handlers.health import health
-from services.api.handlers.items import get_item_by_id, get_items
+from services.api.handlers.items import MAX_ITEM_ID, get_item_by_id, get_items
 from services.api.handlers.jobs import get_job_by_id, get_jobs
+from services.api.handlers.openapi import openapi_spec
 from services.api.handlers.sync import post_sync
+from shared.models.health import HealthOut
+from shared.models.http import (
+    ErrorOut,
+    ItemsPage,
+    ItemsQuery,
+    JobsPage,
+    JobsQuery,
+    SyncAccepted,
+    SyncRequest,
+)
+from shared.models.items import ItemDetailOut
+from shared.models.jobs import SyncJobRow
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A response that is not a model: its content type and JSON schema."""
+
+    content_type: str
+    schema: Mapping[str, Any]
+
+
+Body = type[BaseModel] | RawBody
+
+
+@dataclass(frozen=True)
+class Route:
+    """One operation: what aiohttp routes and what the spec documents."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    responses: Mapping[int, Body]
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    path_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    auth: bool = False
+    tags: tuple[str, ...] = ()
+
+
+def errors(*statuses: int) -> dict[int, Body]:
+    """The JSON error body for each of ``statuses``."""
+    return {status: ErrorOut for status in statuses}
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "GET",
+        "/health",
+        health,
+        "Redis and MySQL answer; breaker state per source",
+        {200: HealthOut, 503: HealthOut},
+        tags=("operations",),
+    ),
+    Route(
+        "POST",
+        "/sync",
+        post_sync,
+        "Start a sync job (or answer with the identical open one)",
+        {202: SyncAccepted, 200: SyncAccepted, **errors(400, 401, 403, 413, 422, 429, 503)},
+        body=SyncRequest,
+        auth=True,
+        tags=("jobs",),
+    ),
+    Route(
+        "GET",
+        "/items",
+        get_items,
+        "One page of items, without payloads",
+        {200: ItemsPage, **errors(400, 422, 503)},
+        query=ItemsQuery,
+        tags=("items",),
+    ),
+    Route(
+        "GET",
+        "/items/{id}",
+        get_item_by_id,
+        "One item with its payload",
+        {200: ItemDetailOut, **errors(400, 404, 503)},
+        path_params={"id": {"type": "integer", "minimum": 1, "maximum": MAX_ITEM_ID}},
+        tags=("items",),
+    ),
+    Route(
+        "GET",
+        "/jobs",
+        get_jobs,
+        "Sync jobs, newest first",
+        {200: JobsPage, **errors(400, 422, 503)},
+        query=JobsQuery,
+        tags=("jobs",),
+    ),
+    Route(
+        "GET",
+        "/jobs/{id}",
+        get_job_by_id,
+        "One sync job with its live progress",
+        {200: SyncJobRow, **errors(400, 404, 503)},
+        path_params={"id": {"type": "string", "format": "uuid"}},
+        tags=("jobs",),
+    ),
+    Route(
+        "GET",
+        "/openapi.json",
+        openapi_spec,
+        "This document",
+        {200: RawBody("application/json", {"type": "object"})},
+        tags=("operations",),
+    ),
+)
 
 
 def add_routes(app: web.Application) -> None:
-    """Register every route."""
-    app.router.add_get("/health", health)
-    app.router.add_post("/sync", post_sync)
-    app.router.add_get("/items", get_items)
-    app.router.add_get("/items/{id}", get_item_by_id)
-    app.router.add_get("/jobs", get_jobs)
-    app.router.add_get("/jobs/{id}", get_job_by_id)
+    """Register every route of the table."""
+    for route in ROUTES:
+        app.router.add_route(route.method, route.path, route.handler)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shared.models.items import ItemOut
 from shared.models.jobs import JobStatus, SyncJobRow
 from shared.sources.names import SOURCE_NAMES
+
+MAX_OFFSET = 1_000_000_000  # far past any source; keeps SQL and JSON integers in range
+MAX_ID = 2**63 - 1  # a BIGINT, and an integer every JSON encoder can write
 
 
 def _known_source(value: str) -> str:
@@ -23,9 +26,9 @@ class SyncParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    offset: int | None = Field(default=None, ge=0)
+    offset: int | None = Field(default=None, ge=0, le=MAX_OFFSET)
     limit: int | None = Field(default=None, ge=1, le=100)
-    id: int | str | None = None
+    id: Annotated[int, Field(ge=0, le=MAX_ID)] | Annotated[str, Field(max_length=64)] | None = None
 
 
 class SyncRequest(BaseModel):
@@ -60,7 +63,7 @@ class ItemsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=20, ge=1, le=100)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     api_source: str | None = None
     include_deleted: bool = False
 
@@ -85,7 +88,7 @@ class JobsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: int = Field(default=20, ge=1, le=100)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     source: str | None = None
     status: JobStatus | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -39,3 +40,9 @@ class ItemOut(BaseModel, frozen=True):
     def from_row(cls, row: ItemRow) -> ItemOut:
         """The public fields of a stored row."""
         return cls.model_validate(row.model_dump(exclude={"payload_json"}))
+
+
+class ItemDetailOut(ItemOut, frozen=True):
+    """``GET /items/{id}``: the item's fields and the payload exactly as the upstream sent it."""
+
+    payload: Any

@@ -20,3 +20,8 @@ def item_cache_key(item_id: int) -> str:
 def schedule_key(source: str, slot: int) -> str:
     """Redis key a scheduler claims to open ``source``'s job for interval ``slot``."""
     return f"itemsync:schedule:{source}:{slot}"
+
+
+def rate_limit_key(scope: str, client: str) -> str:
+    """Redis key counting ``client``'s requests to ``scope`` in the current window."""
+    return f"itemsync:ratelimit:{scope}:{client}"

@@ -169,6 +169,8 @@ def test_api_type_comma_list_is_normalised(
         ("REDIS_PORT", "six"),
         ("WORKER_ENABLED", "perhaps"),
         ("LOG_LEVEL", "loud"),
+        ("API_SYNC_RATE_LIMIT", "lots"),
+        ("API_CORS_ORIGINS", "app.example.com"),
     ],
 )
 def test_invalid_value_names_the_variable(
