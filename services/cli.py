@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from services.api.main import run as run_api
 from services.fetcher.main import run as run_fetcher
 from services.ops.dlq import run_dlq
+from services.ops.health import probe_health
 from services.runner import run_all
 from services.scheduler.main import run as run_scheduler
 from services.writer.main import run as run_writer
@@ -40,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "run":
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
+    if args.command == "health":
+        port = settings.metrics.port if args.port is None else args.port
+        return probe_health(args.host, port)
     if args.command == "dlq":
         try:
             return run_dlq(settings, args.action, args.ids, args.limit)
@@ -74,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("action", choices=["list", "replay", "purge"])
     dlq.add_argument("ids", nargs="*", help="dead-letter ids (default: all)")
     dlq.add_argument("--limit", type=int, default=100, help="how many to list (default 100)")
+    health = commands.add_parser("health", help="probe a worker's /health (docker healthcheck)")
+    health.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    health.add_argument("--port", type=int, help="default METRICS_PORT")
     return parser
 
 

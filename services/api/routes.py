@@ -7,6 +7,7 @@ from aiohttp import web
 from services.api.handlers.health import health
 from services.api.handlers.items import get_item_by_id, get_items
 from services.api.handlers.jobs import get_job_by_id, get_jobs
+from services.api.handlers.metrics import metrics
 from services.api.handlers.sync import post_sync
 
 
@@ -18,3 +19,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/items/{id}", get_item_by_id)
     app.router.add_get("/jobs", get_jobs)
     app.router.add_get("/jobs/{id}", get_job_by_id)
+    app.router.add_get("/metrics", metrics)
