@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from services.api.main import run as run_api
 from services.fetcher.main import run as run_fetcher
 from services.ops.dlq import run_dlq
+from services.ops.health import probe_health
 from services.ops.status import run_status
 from services.ops.sync import run_sync
 from services.runner import run_all
@@ -43,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "run":
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
+    if args.command == "health":
+        port = settings.metrics.port if args.port is None else args.port
+        return probe_health(args.host, port)
     if args.command in OPERATOR_COMMANDS:
         try:
             return _operate(settings, args)
@@ -99,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--id", help="the item's id upstream (with --operation detail)")
     sync.add_argument("--wait", action="store_true", help="follow the job; exit 0 if it succeeded")
     commands.add_parser("status", help="streams, consumers, breakers and the last jobs")
+    health = commands.add_parser("health", help="probe a worker's /health (docker healthcheck)")
+    health.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    health.add_argument("--port", type=int, help="default METRICS_PORT")
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -19,8 +20,11 @@ def run_all(settings: Settings, *, fetchers: int, writers: int) -> int:
     asyncio.run(migrate(settings.database))
     roles = ["api", "scheduler", *["fetcher"] * fetchers, *["writer"] * writers]
     children = [
-        subprocess.Popen([sys.executable, "-m", "services.cli", role])  # noqa: S603 - our own CLI
-        for role in roles
+        subprocess.Popen(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "services.cli", role],
+            env={**os.environ, "METRICS_PORT": str(port)},
+        )
+        for role, port in zip(roles, child_metrics_ports(roles, settings.metrics.port), strict=True)
     ]
     stopping = False
 
@@ -47,3 +51,19 @@ def run_all(settings: Settings, *, fetchers: int, writers: int) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
     return exit_code
+
+
+def child_metrics_ports(roles: list[str], base: int) -> list[int]:
+    """Each worker's ``METRICS_PORT`` on one host: base, base + 1, ...; 0 stays off.
+
+    The API serves ``/metrics`` on ``SERVER_PORT`` and takes none of them.
+    """
+    ports: list[int] = []
+    workers = 0
+    for role in roles:
+        if role == "api" or base == 0:
+            ports.append(0)
+            continue
+        ports.append(base + workers)
+        workers += 1
+    return ports

@@ -189,6 +189,13 @@ class LogSettings(BaseModel):
     format: str = Field(default="auto", pattern=r"^(auto|json|console)$")
 
 
+class MetricsSettings(BaseModel):
+    """``METRICS_*``: where a worker serves ``/metrics`` and ``/health``."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the container
+    port: int = Field(default=9100, ge=0, lt=65536)  # 0: no endpoint
+
+
 class Settings(BaseSettings):
     """Every setting of every service; sections match the ``SECTION_NAME`` variables."""
 
@@ -213,6 +220,7 @@ class Settings(BaseSettings):
     writer: WriterSettings = WriterSettings()
     cache: CacheSettings = CacheSettings()
     log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
 
 def load_settings(env_file: str | None = ".env") -> Settings:

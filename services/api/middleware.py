@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from services.api.ratelimit import RateLimited
 from services.api.responses import error_response
 from shared.errors import InvalidRequest, NotFound
+from shared.metrics import HTTP_LATENCY
 from shared.models.http import ErrorDetail
 
 log = structlog.get_logger()
@@ -42,12 +43,18 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     started = time.perf_counter()
     response = await handler(request)
     response.headers["X-Request-ID"] = request_id[:64]
-    log.debug(
-        "http.request",
-        status=response.status,
-        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    elapsed_s = time.perf_counter() - started
+    HTTP_LATENCY.labels(request.method, route_pattern(request), str(response.status)).observe(
+        elapsed_s
     )
+    log.debug("http.request", status=response.status, duration_ms=round(elapsed_s * 1000, 2))
     return response
+
+
+def route_pattern(request: web.Request) -> str:
+    """The matched route as registered (``/items/{id}``), never the raw path."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
 
 
 @web.middleware

@@ -8,11 +8,13 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from services.api.handlers.health import health
 from services.api.handlers.items import MAX_ITEM_ID, get_item_by_id, get_items
 from services.api.handlers.jobs import get_job_by_id, get_jobs
+from services.api.handlers.metrics import metrics
 from services.api.handlers.openapi import openapi_spec
 from services.api.handlers.sync import post_sync
 from shared.models.health import HealthOut
@@ -122,6 +124,14 @@ ROUTES: tuple[Route, ...] = (
         openapi_spec,
         "This document",
         {200: RawBody("application/json", {"type": "object"})},
+        tags=("operations",),
+    ),
+    Route(
+        "GET",
+        "/metrics",
+        metrics,
+        "Prometheus metrics: items, pages, upstream requests, streams, breakers, latency",
+        {200: RawBody(CONTENT_TYPE_LATEST, {"type": "string"}), **errors(503)},
         tags=("operations",),
     ),
 )

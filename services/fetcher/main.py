@@ -9,18 +9,26 @@ import aiohttp
 
 from services.fetcher.handler import CommandFetcher
 from shared.config import Settings
+from shared.health import Heartbeat, loop_check, redis_check
 from shared.redis import redis_client
 from shared.sources.registry import build_sources
 from shared.streams import names
 from shared.streams.loop import ConsumerLoop
 from shared.streams.publisher import wait_for_groups
-from shared.streams.runner import group_reader, loop_settings
+from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
+from shared.worker_endpoint import worker_endpoint
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Fetch commands until stopped; the commands in hand are finished and acked first."""
     async with AsyncExitStack() as stack:
         redis = await stack.enter_async_context(redis_client(settings.redis))
+        heartbeat = Heartbeat()
+        checks = {
+            "redis": redis_check(redis),
+            "loop": loop_check(heartbeat, loop_max_age_s(settings)),
+        }
+        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
         session = await stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": "item-sync/0.1"})
         )
@@ -33,6 +41,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             redis=redis, reader=reader, sources=build_sources(settings, session, redis), stop=stop
         )
         loop = ConsumerLoop(
-            reader, fetcher.handle, loop_settings(settings, count=settings.fetcher.batch_size)
+            reader,
+            fetcher.handle,
+            loop_settings(settings, count=settings.fetcher.batch_size),
+            heartbeat=heartbeat,
         )
         await loop.run_until(stop)

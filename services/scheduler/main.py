@@ -11,9 +11,11 @@ import structlog
 from services.scheduler.loop import Scheduler
 from shared.config import Settings
 from shared.db.pool import db_pool
+from shared.health import mysql_check, redis_check
 from shared.redis import redis_client
 from shared.sources.registry import build_sources
 from shared.streams.publisher import wait_for_groups
+from shared.worker_endpoint import worker_endpoint
 
 log = structlog.get_logger()
 
@@ -22,11 +24,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Schedule until stopped; with ``WORKER_ENABLED=false`` just wait for the stop."""
     if not settings.worker.enabled:
         log.info("scheduler.disabled")
-        await stop.wait()
+        async with worker_endpoint(settings.metrics, {}):
+            await stop.wait()
         return
     async with AsyncExitStack() as stack:
         redis = await stack.enter_async_context(redis_client(settings.redis))
         pool = await stack.enter_async_context(db_pool(settings.database))
+        checks = {"redis": redis_check(redis), "mysql": mysql_check(pool)}
+        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
         session = await stack.enter_async_context(aiohttp.ClientSession())
         if not await wait_for_groups(redis, stop):
             return

@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from dataclasses import dataclass
 
 import aiomysql
 import structlog
 from redis.asyncio import Redis
+from structlog.contextvars import bound_contextvars
 
 from services.writer.upsert import BatchResult, apply_batch
 from shared.config import WriterSettings
+from shared.db.jobs import get_job
 from shared.errors import InvalidMessage
+from shared.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
 from shared.resilience.backoff import failure_pause_s
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts
@@ -55,7 +59,8 @@ class PageWriter:
                 log.warning("page.dead_lettered", entry_id=entry_id.decode(), error=str(exc))
         if not messages:
             return
-        await self._write([m for _, m in messages], [i for i, _ in messages])
+        with bound_contextvars(**_job_context([m for _, m in messages])):
+            await self._write([m for _, m in messages], [i for i, _ in messages])
 
     async def _write(self, messages: list[PageMessage], entry_ids: list[bytes]) -> None:
         started = time.perf_counter()
@@ -63,7 +68,16 @@ class PageWriter:
         await self._mark_changed(result.changed_item_ids)
         await self.reader.ack(entry_ids)
         traces = {m.envelope.job_id: m.envelope.trace_id for m in messages}
+        sources = {m.envelope.job_id: m.envelope.source for m in messages}
         for job_id, tally in result.tallies.items():
+            count_items(
+                sources[job_id],
+                pages=tally.pages,
+                created=tally.created,
+                updated=tally.updated,
+                unchanged=tally.unchanged,
+                failed=tally.failed,
+            )
             log.info(
                 "pages.written",
                 job_id=str(job_id),
@@ -77,10 +91,22 @@ class PageWriter:
             )
         for job_id, status in result.finished_jobs.items():
             log.info("job.finished", job_id=str(job_id), trace_id=traces.get(job_id), status=status)
+            await self._observe_duration(job_id, sources[job_id], status)
         if result.duplicate_pages or result.orphan_pages:
             log.info(
                 "pages.skipped", duplicates=result.duplicate_pages, orphans=result.orphan_pages
             )
+
+    async def _observe_duration(self, job_id: uuid.UUID, source: str, status: str) -> None:
+        # After the ack: a failed read costs one histogram sample, never a redelivery.
+        try:
+            job = await get_job(self.pool, job_id)
+        except Exception as exc:
+            log.warning("job.duration_unknown", error=f"{type(exc).__name__}: {exc}")
+            return
+        if job is not None and job.finished_at is not None:
+            seconds = (job.finished_at - job.started_at).total_seconds()
+            JOB_DURATION.labels(source, status).observe(max(seconds, 0.0))
 
     async def _apply_waiting_for_mysql(self, messages: list[PageMessage]) -> BatchResult:
         """Apply the batch; while MySQL is unreachable wait and retry, acknowledging nothing."""
@@ -120,3 +146,12 @@ class PageWriter:
             for item_id in item_ids:
                 pipe.set(names.item_cache_key(item_id), b"", px=STALE_MARK_MS)
             await pipe.execute()
+
+
+def _job_context(messages: list[PageMessage]) -> dict[str, str]:
+    """``job_id`` and ``trace_id`` for log lines of a batch that belongs to one job."""
+    envelopes = {m.envelope.job_id: m.envelope for m in messages}
+    if len(envelopes) != 1:
+        return {}  # a mixed batch: each per-job line names its own job
+    (envelope,) = envelopes.values()
+    return {"job_id": str(envelope.job_id), "trace_id": envelope.trace_id}

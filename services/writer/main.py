@@ -8,11 +8,13 @@ from contextlib import AsyncExitStack
 from services.writer.handler import PageWriter
 from shared.config import Settings
 from shared.db.pool import db_pool
+from shared.health import Heartbeat, loop_check, mysql_check, redis_check
 from shared.redis import redis_client
 from shared.streams import names
 from shared.streams.loop import ConsumerLoop
 from shared.streams.publisher import wait_for_groups
-from shared.streams.runner import group_reader, loop_settings
+from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
+from shared.worker_endpoint import worker_endpoint
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
@@ -20,6 +22,13 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     async with AsyncExitStack() as stack:
         redis = await stack.enter_async_context(redis_client(settings.redis))
         pool = await stack.enter_async_context(db_pool(settings.database))
+        heartbeat = Heartbeat()
+        checks = {
+            "redis": redis_check(redis),
+            "mysql": mysql_check(pool),
+            "loop": loop_check(heartbeat, loop_max_age_s(settings)),
+        }
+        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
         if not await wait_for_groups(redis, stop):
             return
         reader = group_reader(
@@ -29,6 +38,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             redis=redis, pool=pool, reader=reader, settings=settings.writer, stop=stop
         )
         loop = ConsumerLoop(
-            reader, writer.handle, loop_settings(settings, count=settings.writer.batch_size)
+            reader,
+            writer.handle,
+            loop_settings(settings, count=settings.writer.batch_size),
+            heartbeat=heartbeat,
         )
         await loop.run_until(stop)

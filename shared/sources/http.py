@@ -10,17 +10,22 @@ import aiohttp
 import orjson
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
+from shared.metrics import UPSTREAM_REQUESTS
 
 
 async def get_json(
     session: aiohttp.ClientSession,
     url: str,
     *,
+    source: str,
     what: str,
     timeout_s: float,
     params: dict[str, str] | None = None,
 ) -> Any:
-    """GET and parse JSON. ``what`` names the call in errors (never the URL: it may hold a key)."""
+    """GET and parse JSON. ``what`` names the call in errors (never the URL: it may hold a key).
+
+    ``source`` labels the request in ``itemsync_upstream_requests_total``.
+    """
     try:
         async with session.get(
             url,
@@ -32,9 +37,12 @@ async def get_json(
             status = response.status
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
     except TimeoutError as exc:
+        UPSTREAM_REQUESTS.labels(source, "timeout").inc()
         raise TransientUpstreamError(f"{what}: timed out after {timeout_s:g}s") from exc
     except aiohttp.ClientError as exc:
+        UPSTREAM_REQUESTS.labels(source, "error").inc()
         raise TransientUpstreamError(f"{what}: {type(exc).__name__}") from exc
+    UPSTREAM_REQUESTS.labels(source, str(status)).inc()
     if status == 429 or status >= 500:
         raise TransientUpstreamError(f"{what}: HTTP {status}", retry_after_s=retry_after)
     if status >= 300:

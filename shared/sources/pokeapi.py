@@ -107,7 +107,9 @@ class PokeApiSource:
     async def _get(self, url: str, *, what: str, params: dict[str, str] | None = None) -> Any:
         timeout_s = self._settings.request_timeout.total_seconds()
         return await call_upstream(
-            lambda: get_json(self._session, url, what=what, timeout_s=timeout_s, params=params),
+            lambda: get_json(
+                self._session, url, source=self.name, what=what, timeout_s=timeout_s, params=params
+            ),
             breaker=self._breaker,
             retry=self._retry,
         )

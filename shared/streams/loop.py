@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 from redis.exceptions import RedisError
 
+from shared.health import Heartbeat
 from shared.resilience.backoff import failure_pause_s
 from shared.streams.attempts import (
     delivery_counts,
@@ -59,6 +60,7 @@ class ConsumerLoop:
     reader: GroupReader
     handle: BatchHandler
     settings: LoopSettings
+    heartbeat: Heartbeat = field(default_factory=Heartbeat)
     _failures: int = field(default=0, init=False)
     _next_claim: float = field(default=0.0, init=False)
     _next_trim: float = field(default=0.0, init=False)
@@ -66,6 +68,7 @@ class ConsumerLoop:
     async def run_until(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, then hand back what is still held."""
         while not stop.is_set():
+            self.heartbeat.touch()
             try:
                 entries = await self._next_batch()
                 if entries:
@@ -158,6 +161,7 @@ class ConsumerLoop:
                 if stop.is_set():
                     await self._finish_within_grace(task)
                     break
+                self.heartbeat.touch()  # slow work in hand is still a live loop
                 await self.reader.keep_claimed([entry_id for entry_id, _ in entries])
         finally:
             stopped.cancel()

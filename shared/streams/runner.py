@@ -30,3 +30,12 @@ def loop_settings(settings: Settings, *, count: int) -> LoopSettings:
         max_deliveries=settings.stream.max_deliveries,
         grace_s=settings.stream.shutdown_grace.total_seconds(),
     )
+
+
+def loop_max_age_s(settings: Settings) -> float:
+    """How long a consumer loop may go without a turn before ``/health`` calls it stuck.
+
+    A loop turns at least every ``STREAM_BLOCK``; while a batch is in hand it turns
+    every third of ``STREAM_CLAIM_IDLE``; failure pauses stay under 5 s.
+    """
+    return (settings.stream.claim_idle + settings.stream.block).total_seconds() + 10.0

@@ -150,6 +150,7 @@ def service_env(**overrides: str) -> dict[str, str]:
         "WRITER_",
         "CACHE_",
         "LOG_",
+        "METRICS_",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
@@ -159,6 +160,7 @@ def service_env(**overrides: str) -> dict[str, str]:
         LOG_FORMAT="json",
         LOG_LEVEL="info",
         STREAM_BLOCK="500ms",
+        METRICS_PORT="0",  # many workers share this host: a test that scrapes one picks a port
         PYTHONUNBUFFERED="1",
     )
     env.update(overrides)

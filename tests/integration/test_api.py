@@ -56,13 +56,13 @@ async def _item_id(pool: aiomysql.Pool, external_id: str) -> int:
     return int(item_id)
 
 
-async def test_health_reports_both_checks(client: TestClient[Any, Any]) -> None:
-    """/health answers 200 with Redis and MySQL checks ok."""
+async def test_health_reports_every_check(client: TestClient[Any, Any]) -> None:
+    """/health answers 200 with the Redis, MySQL and migrations checks ok."""
     response = await client.get("/health")
     assert response.status == 200
     assert await response.json() == {
         "status": "ok",
-        "checks": {"redis": "ok", "mysql": "ok"},
+        "checks": {"redis": "ok", "mysql": "ok", "migrations": "ok"},
         "breakers": {"pokemon": "closed"},
     }
 

@@ -121,6 +121,17 @@ def test_api_healthcheck_hits_health() -> None:
     assert "8080:8080" in api["ports"]
 
 
+@pytest.mark.parametrize("name", ["scheduler", "fetcher", "writer"])
+def test_worker_healthcheck_runs_the_health_subcommand(name: str) -> None:
+    """Each worker's healthcheck runs `item-sync health`, a subcommand the CLI accepts."""
+    test = service(name)["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "item-sync", "health"]
+    assert "health" in cli_subcommands()
+    args = _parser().parse_args(test[2:])
+    assert args.command == "health"
+    assert "METRICS_PORT" not in service(name)["environment"]  # the default, 9100, is probed
+
+
 def test_fetcher_is_scalable() -> None:
     """The fetcher has no container_name and no host port, so `--scale fetcher=N` works."""
     fetcher = service("fetcher")

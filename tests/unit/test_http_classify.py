@@ -34,7 +34,9 @@ def upstream() -> Iterator[FakeUpstream]:
 
 async def fetch(session: aiohttp.ClientSession) -> Any:
     """GET the test URL with a key in its query, as the OpenWeather source does."""
-    return await get_json(session, URL, what="weather London", timeout_s=5, params=QUERY)
+    return await get_json(
+        session, URL, source="openweather", what="weather London", timeout_s=5, params=QUERY
+    )
 
 
 async def test_ok_json_is_parsed(session: aiohttp.ClientSession, upstream: FakeUpstream) -> None:

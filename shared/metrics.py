@@ -1,0 +1,130 @@
+"""Prometheus metrics: what every service counts, and what is read from Redis at scrape time.
+
+Counters and histograms live in this process's default registry (as Prometheus clients do:
+defining a metric touches no network). Stream and breaker gauges describe shared state,
+so ``refresh_shared_gauges`` reads them from Redis just before ``render_metrics``.
+stamina's default instrumentation adds ``stamina_retries_total`` to the same registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import stamina.instrumentation
+import structlog
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Enum,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from shared.resilience.breaker import read_breaker
+from shared.streams import names
+
+log = structlog.get_logger()
+
+ITEMS = Counter(
+    "itemsync_items",
+    "Items in committed pages, by source and outcome (created, updated, unchanged, failed).",
+    ["source", "outcome"],
+)
+PAGES_WRITTEN = Counter(
+    "itemsync_pages_written", "Pages committed to MySQL (each page once).", ["source"]
+)
+UPSTREAM_REQUESTS = Counter(
+    "itemsync_upstream_requests",
+    "Upstream HTTP requests by source and status (a code, or timeout/error without an answer).",
+    ["source", "status"],
+)
+JOB_DURATION = Histogram(
+    "itemsync_job_duration_seconds",
+    "Time from a job's start to its close by a writer, by source and final status.",
+    ["source", "status"],
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600),
+)
+HTTP_LATENCY = Histogram(
+    "itemsync_http_request_duration_seconds",
+    "API request latency by method, route pattern (never the raw path) and status.",
+    ["method", "route", "status"],
+)
+STREAM_LENGTH = Gauge("itemsync_stream_length", "Entries in a stream (XLEN).", ["stream"])
+STREAM_PENDING = Gauge(
+    "itemsync_stream_pending",
+    "Entries delivered to a group but not acknowledged yet (XINFO GROUPS pending).",
+    ["stream", "group"],
+)
+STREAM_LAG = Gauge(
+    "itemsync_stream_lag",
+    "Entries a group has not been delivered yet (XINFO GROUPS lag).",
+    ["stream", "group"],
+)
+BREAKER_STATE = Enum(
+    "itemsync_breaker_state",
+    "Each source's shared circuit breaker, as stored in Redis.",
+    ["source"],
+    states=["closed", "open", "half_open"],
+)
+BREAKER_FAILURES = Gauge(
+    "itemsync_breaker_failures", "Consecutive failures a source's breaker counts.", ["source"]
+)
+
+ITEM_OUTCOMES = ("created", "updated", "unchanged", "failed")
+STREAMS = (names.COMMANDS, names.PAGES, names.DEAD)
+
+
+def count_items(
+    source: str, *, pages: int, created: int, updated: int, unchanged: int, failed: int
+) -> None:
+    """Count one job's share of a committed batch: its pages and its items by outcome."""
+    PAGES_WRITTEN.labels(source).inc(pages)
+    outcomes = {"created": created, "updated": updated, "unchanged": unchanged, "failed": failed}
+    for outcome in ITEM_OUTCOMES:
+        ITEMS.labels(source, outcome).inc(outcomes[outcome])
+
+
+async def refresh_shared_gauges(redis: Redis, sources: Iterable[str]) -> None:
+    """Read stream lengths, group backlogs and breaker states from Redis into the gauges.
+
+    A Redis failure is logged and leaves the gauges as they were: the process's own
+    metrics are still worth serving.
+    """
+    try:
+        for stream in STREAMS:
+            await _refresh_stream(redis, stream)
+        for source in sources:
+            breaker = await read_breaker(redis, source)
+            BREAKER_STATE.labels(source).state(breaker.state)
+            BREAKER_FAILURES.labels(source).set(breaker.failures)
+    except (RedisError, OSError) as exc:
+        log.warning("metrics.redis_unavailable", error=f"{type(exc).__name__}: {exc}")
+
+
+def render_metrics() -> tuple[bytes, str]:
+    """The registry in Prometheus text format, and its content type."""
+    stamina.instrumentation.get_prometheus_counter()  # registers stamina_retries_total
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+async def _refresh_stream(redis: Redis, stream: str) -> None:
+    STREAM_LENGTH.labels(stream).set(await redis.xlen(stream))
+    try:
+        groups: list[dict[str, Any]] = await redis.xinfo_groups(stream)
+    except ResponseError:  # the stream does not exist yet
+        return
+    for group in groups:
+        name = _text(group["name"])
+        STREAM_PENDING.labels(stream, name).set(int(group["pending"]))
+        lag = group.get("lag")
+        if lag is not None:  # Redis < 7, or a lag Redis cannot tell after deletions
+            STREAM_LAG.labels(stream, name).set(int(lag))
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
