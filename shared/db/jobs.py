@@ -19,7 +19,7 @@ from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
 _COLUMNS = (
     "id, source, `trigger`, operation, params, force_sync, status, trace_id, started_at,"
     " finished_at, pages_total, pages_done, items_seen, items_created, items_updated,"
-    " items_unchanged, items_failed, error"
+    " items_unchanged, items_failed, error, items_deleted"
 )
 _DUPLICATE_KEY = 1062
 _OPEN_ATTEMPTS = 3  # the open job may end between our insert and our select
@@ -162,6 +162,7 @@ def _row(row: tuple[Any, ...]) -> SyncJobRow:
         items_unchanged=row[15],
         items_failed=row[16],
         error=row[17],
+        items_deleted=row[18],
     )
 
 

@@ -53,4 +53,5 @@ class SyncJobRow(BaseModel, frozen=True):
     items_updated: int
     items_unchanged: int
     items_failed: int
+    items_deleted: int
     error: str | None
