@@ -7,11 +7,15 @@ from datetime import datetime
 from typing import Any
 
 import aiomysql
+import pytest
+from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
 
 from services.writer.upsert import BatchResult, apply_batch
 from shared.models.jobs import JobStatus, SyncJobRow
 from shared.models.pages import FailedItem, PageMessage
 from shared.resilience.retry import lock_conflict_attempts
+from shared.streams import names
 from tests.integration.jobs_helpers import item, new_job, page, reload, stored_items
 
 MAX_STATEMENT = 4 * 1024 * 1024
@@ -212,3 +216,54 @@ async def test_many_items_are_marked_in_chunks(pool: aiomysql.Pool) -> None:
     assert done.items_deleted == 5900
     deleted = await _deleted_at(pool)
     assert sum(value is not None for value in deleted.values()) == 5900
+
+
+async def test_items_api_hides_deleted_unless_asked(
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool
+) -> None:
+    """GET /items and its total skip deleted items; include_deleted=true shows them."""
+    await _sync(pool, 1, 2, 3)
+    await _sync(pool, 1, 3)
+    live = await (await api_client.get("/items", params={"api_source": "pokemon"})).json()
+    assert live["total"] == 2
+    assert sorted(entry["external_id"] for entry in live["items"]) == ["1", "3"]
+    assert all(entry["deleted_at"] is None for entry in live["items"])
+    query = {"api_source": "pokemon", "include_deleted": "true"}
+    everything = await (await api_client.get("/items", params=query)).json()
+    assert everything["total"] == 3
+    gone = [entry for entry in everything["items"] if entry["external_id"] == "2"]
+    assert gone[0]["deleted_at"] is not None
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+async def test_items_api_rejects_a_bad_include_deleted(
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, value: str
+) -> None:
+    """include_deleted that is not a boolean answers 422 naming it."""
+    response = await api_client.get("/items", params={"include_deleted": value})
+    assert response.status == 422
+    fields = [detail["field"] for detail in (await response.json())["error"]["details"]]
+    assert fields == ["include_deleted"]
+
+
+async def test_deleted_item_is_still_served_by_id_with_deleted_at(
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
+) -> None:
+    """GET /items/{id} answers a deleted item with deleted_at set, not a stale cached copy."""
+    await _sync(pool, 1, 2)
+    item_id = (await _item_ids(pool))["2"]
+    cached = await (await api_client.get(f"/items/{item_id}")).json()
+    assert cached["deleted_at"] is None
+    writer_batch = await _apply_closing(pool, 1)
+    assert item_id in writer_batch.changed_item_ids
+    await redis.set(names.item_cache_key(item_id), b"", px=5000)  # what the writer does with them
+    response = await api_client.get(f"/items/{item_id}")
+    assert response.status == 200
+    body = await response.json()
+    assert body["deleted_at"] is not None
+    assert body["payload"] == {"id": 2, "name": "mon-2"}
+
+
+async def _apply_closing(pool: aiomysql.Pool, *ids: int) -> BatchResult:
+    job = await new_job(pool)
+    return await _apply(pool, page(job, "list:0", [item(i) for i in ids], pages_total=1))
