@@ -87,6 +87,7 @@ class PageWriter:
                 updated=tally.updated,
                 unchanged=tally.unchanged,
                 failed=tally.failed,
+                deleted=tally.deleted,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )
         for job_id, status in result.finished_jobs.items():

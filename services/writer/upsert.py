@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Any
 
 import aiomysql
+import orjson
 
+from services.writer.deletions import mark_unseen_deleted
 from shared.clock import utc_now
 from shared.db.times import from_db, to_db
 from shared.hashing import canonical_json, hash_bytes
@@ -39,6 +41,7 @@ class JobTally:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    deleted: int = 0  # live items the closing of a complete sync marked deleted
 
     @property
     def seen(self) -> int:
@@ -120,6 +123,10 @@ async def _apply(
         status = await _update_job(conn, job_id, result.tallies[job_id], now)
         if status is not None:
             result.finished_jobs[job_id] = status
+        if status == "succeeded":
+            marked = await mark_unseen_deleted(conn, job_id, now)
+            result.tallies[job_id].deleted = marked.count
+            result.changed_item_ids.extend(marked.item_ids)
     return result
 
 
@@ -201,17 +208,25 @@ async def _record_page(conn: aiomysql.Connection, message: PageMessage, now: dat
     async with conn.cursor() as cur:
         inserted = await cur.execute(
             # A no-op update on a duplicate reports 0 rows, without INSERT IGNORE's warning.
-            "INSERT INTO sync_job_pages (job_id, page_key, items, failed, written_at)"
-            " VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE job_id = job_id",
+            "INSERT INTO sync_job_pages (job_id, page_key, items, failed, external_ids,"
+            " written_at) VALUES (%s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE job_id = job_id",
             (
                 str(message.envelope.job_id),
                 message.page.page_key,
                 len(message.page.items),
                 len(message.page.failed),
+                _page_ids_json(message),
                 to_db(now),
             ),
         )
     return bool(inserted)
+
+
+def _page_ids_json(message: PageMessage) -> str:
+    """The external ids a page named, fetched or failed: what a complete sync saw."""
+    ids = [item.external_id for item in message.page.items]
+    ids.extend(failure.external_id for failure in message.page.failed)
+    return orjson.dumps(ids).decode()
 
 
 async def _lock_existing(

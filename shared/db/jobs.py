@@ -14,12 +14,12 @@ import pymysql
 from shared.clock import utc_now
 from shared.db.times import from_db, to_db
 from shared.hashing import canonical_json
-from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
+from shared.models.jobs import JobErrorRow, JobStatus, JobTrigger, SyncJobRow
 
 _COLUMNS = (
     "id, source, `trigger`, operation, params, force_sync, status, trace_id, started_at,"
     " finished_at, pages_total, pages_done, items_seen, items_created, items_updated,"
-    " items_unchanged, items_failed, error"
+    " items_unchanged, items_failed, error, items_deleted"
 )
 _DUPLICATE_KEY = 1062
 _OPEN_ATTEMPTS = 3  # the open job may end between our insert and our select
@@ -134,6 +134,32 @@ async def list_jobs(
     return [_row(row) for row in rows], int(total)
 
 
+async def job_errors(
+    pool: aiomysql.Pool, job_id: uuid.UUID, *, limit: int
+) -> tuple[list[JobErrorRow], int]:
+    """The job's first ``limit`` item errors in the order recorded, and how many it has."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("SELECT COUNT(*) FROM sync_job_errors WHERE job_id = %s", (str(job_id),))
+        (total,) = await cur.fetchone()
+        await cur.execute(
+            "SELECT external_id, error, attempts, recorded_at FROM sync_job_errors"
+            " WHERE job_id = %s ORDER BY recorded_at, external_id LIMIT %s",
+            (str(job_id), limit),
+        )
+        rows = await cur.fetchall()
+        await conn.commit()
+    errors = [
+        JobErrorRow(
+            external_id=external_id,
+            error=error,
+            attempts=attempts,
+            recorded_at=from_db(recorded_at) or recorded_at,
+        )
+        for external_id, error, attempts, recorded_at in rows
+    ]
+    return errors, int(total)
+
+
 async def _open_job_by_key(conn: aiomysql.Connection, key: str) -> SyncJobRow | None:
     async with conn.cursor() as cur:
         await cur.execute(f"SELECT {_COLUMNS} FROM sync_jobs WHERE active_key = %s", (key,))  # noqa: S608
@@ -162,6 +188,7 @@ def _row(row: tuple[Any, ...]) -> SyncJobRow:
         items_unchanged=row[15],
         items_failed=row[16],
         error=row[17],
+        items_deleted=row[18],
     )
 
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.models.items import ItemOut
-from shared.models.jobs import JobStatus, SyncJobRow
+from shared.models.jobs import JobOut, JobStatus
 from shared.sources.names import SOURCE_NAMES
 
 MAX_OFFSET = 1_000_000_000  # far past any source; keeps SQL and JSON integers in range
@@ -92,11 +92,16 @@ class JobsQuery(BaseModel):
     source: str | None = None
     status: JobStatus | None = None
 
+    @field_validator("source")
+    @classmethod
+    def _source(cls, value: str | None) -> str | None:
+        return None if value is None else _known_source(value)
+
 
 class JobsPage(BaseModel):
     """Answer of ``GET /jobs``."""
 
-    jobs: list[SyncJobRow]
+    jobs: list[JobOut]
     total: int
     limit: int
     offset: int

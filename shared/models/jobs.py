@@ -53,4 +53,45 @@ class SyncJobRow(BaseModel, frozen=True):
     items_updated: int
     items_unchanged: int
     items_failed: int
+    items_deleted: int
     error: str | None
+
+
+class JobErrorRow(BaseModel, frozen=True):
+    """One row of ``sync_job_errors``: an item the job could not fetch."""
+
+    external_id: str
+    error: str
+    attempts: int
+    recorded_at: datetime
+
+
+class JobErrorOut(JobErrorRow, frozen=True):
+    """An item error in an API answer."""
+
+
+class JobOut(SyncJobRow, frozen=True):
+    """A job in an API answer: the ``sync_jobs`` fields, flat, plus its progress."""
+
+    duration_s: float  # to finished_at, or to now while the job is open
+    percent_done: float | None  # pages_done of pages_total; None until the total is known
+
+    @classmethod
+    def from_row(cls, row: SyncJobRow, now: datetime) -> JobOut:
+        """The row with its progress as of ``now``."""
+        end = row.finished_at or now
+        percent = None
+        if row.pages_total:
+            percent = round(min(100.0, 100.0 * row.pages_done / row.pages_total), 1)
+        return cls(
+            **row.model_dump(),
+            duration_s=round(max(0.0, (end - row.started_at).total_seconds()), 3),
+            percent_done=percent,
+        )
+
+
+class JobDetailOut(JobOut, frozen=True):
+    """Answer of ``GET /jobs/{id}``: the job, its progress and its first item errors."""
+
+    errors: list[JobErrorOut]
+    errors_total: int  # every recorded item error; ``errors`` holds at most the first 100

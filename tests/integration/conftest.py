@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiomysql
 import pymysql
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.api.app import create_app
 from shared.config import DatabaseSettings, RedisSettings, Settings
 from shared.db.migrate import migrate
 from shared.db.pool import db_pool
@@ -87,3 +90,12 @@ async def redis(redis_settings: RedisSettings) -> AsyncIterator[Redis]:
             service_missing("Redis", exc)
         yield client
         await client.flushdb()
+
+
+@pytest.fixture
+async def api_client(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
+) -> AsyncIterator[TestClient[Any, Any]]:
+    """A client of the real app on the emptied test schema and Redis DB."""
+    async with TestClient(TestServer(create_app(settings))) as test_client:
+        yield test_client

@@ -16,14 +16,18 @@ from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
 
 
 async def new_job(
-    pool: aiomysql.Pool, *, force_sync: bool = False, params: dict[str, Any] | None = None
+    pool: aiomysql.Pool,
+    *,
+    force_sync: bool = False,
+    params: dict[str, Any] | None = None,
+    operation: str = "list",
 ) -> SyncJobRow:
-    """Open a manual pokemon list job."""
+    """Open a manual pokemon job, a complete list sync unless told otherwise."""
     job, created = await open_job(
         pool,
         source="pokemon",
         trigger=JobTrigger.MANUAL,
-        operation="list",
+        operation=operation,
         params=params if params is not None else {"n": uuid.uuid4().hex},
         force_sync=force_sync,
         trace_id=uuid.uuid4().hex,

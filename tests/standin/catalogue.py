@@ -83,8 +83,8 @@ class Catalogue:
         """Whether items are generated instead of read from the fixtures."""
         return self._store is None
 
-    def reset(self) -> None:
-        """Drop every override, deletion and version bump."""
+    def _initial_entries(self) -> list[tuple[int, str]]:
+        """The ``(id, name)`` list entries the catalogue starts with, sorted by id."""
         if self._store is None:
             entries = [(i, synthetic_name(i)) for i in range(1, (self.config.synthetic or 0) + 1)]
         else:
@@ -92,6 +92,11 @@ class Catalogue:
         if self.config.list_limit is not None:
             entries = entries[: self.config.list_limit]
         entries.sort()  # already sorted by id in the fixture; sorting keeps inserts simple
+        return entries
+
+    def reset(self) -> None:
+        """Drop every override, deletion and version bump."""
+        entries = self._initial_entries()
         self._ids = [item_id for item_id, _ in entries]
         self._names = dict(entries)
         self._by_name = {name: item_id for item_id, name in entries}
@@ -156,6 +161,17 @@ class Catalogue:
             del self._by_name[name]
         self._overrides.pop(item_id, None)
         self._versions.pop(item_id, None)
+        return True
+
+    def restore(self, item_id: int) -> bool:
+        """Bring back ``item_id`` as it was at start-up; return whether it is an initial item."""
+        name = dict(self._initial_entries()).get(item_id)
+        if name is None:
+            return False
+        self.delete(item_id)  # drops any override or version bump first
+        bisect.insort(self._ids, item_id)
+        self._names[item_id] = name
+        self._by_name[name] = item_id
         return True
 
     def mutate(self, fraction: float, seed: int) -> list[int]:

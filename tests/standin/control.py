@@ -79,6 +79,15 @@ async def delete_pokemon(request: web.Request) -> web.Response:
     return _json({"id": item_id, "deleted": deleted, "count": catalogue.count})
 
 
+async def restore_pokemon(request: web.Request) -> web.Response:
+    """Bring one item back as it was at start-up; 404 when it was never in the catalogue."""
+    catalogue = request.app[STATE_KEY].catalogue
+    item_id = int(request.match_info["item_id"])
+    if not catalogue.restore(item_id):
+        return _bad_request(f"item {item_id} is not in the initial catalogue", status=404)
+    return _json({"id": item_id, "restored": True, "count": catalogue.count})
+
+
 async def reset(request: web.Request) -> web.Response:
     """Return to the initial catalogue and the start-up fault settings."""
     state = request.app[STATE_KEY]
@@ -114,5 +123,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_put(f"{PREFIX}/faults", put_faults)
     app.router.add_put(PREFIX + r"/pokemon/{item_id:\d+}", put_pokemon)
     app.router.add_delete(PREFIX + r"/pokemon/{item_id:\d+}", delete_pokemon)
+    app.router.add_post(PREFIX + r"/pokemon/{item_id:\d+}/restore", restore_pokemon)
     app.router.add_post(f"{PREFIX}/reset", reset)
     app.router.add_post(f"{PREFIX}/synthetic/mutate", mutate)

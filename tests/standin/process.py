@@ -86,6 +86,10 @@ class StandinProcess:
         """Delete ``item_id`` upstream; return whether it was listed."""
         return bool(self.control("DELETE", f"pokemon/{item_id}")["deleted"])
 
+    def restore_pokemon(self, item_id: int) -> None:
+        """Bring ``item_id`` back upstream as it was at start-up."""
+        self.control("POST", f"pokemon/{item_id}/restore")
+
     def reset(self) -> None:
         """Return to the initial catalogue and the start-up fault settings."""
         self.control("POST", "reset")

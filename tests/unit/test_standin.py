@@ -354,6 +354,17 @@ async def test_delete_removes_item_and_reset_restores(client: Client) -> None:
     assert (await get_json(client, "/api/v2/pokemon"))["count"] == 1351
 
 
+async def test_restore_brings_one_deleted_item_back(client: Client) -> None:
+    """Restore relists one deleted item with its recorded detail; unknown ids answer 404."""
+    assert (await client.delete("/_standin/pokemon/4")).status == 200
+    restored = await client.post("/_standin/pokemon/4/restore")
+    assert (await restored.json()) == {"id": 4, "restored": True, "count": 1351}
+    assert (await get_json(client, "/api/v2/pokemon/charmander/"))["id"] == 4
+    names = [r["name"] for r in (await get_json(client, "/api/v2/pokemon?limit=5"))["results"]]
+    assert names == [entry["name"] for entry in FIXTURE_LIST[:5]]
+    assert (await client.post("/_standin/pokemon/999999/restore")).status == 404
+
+
 # --- faults -------------------------------------------------------------------------------
 
 

@@ -37,7 +37,7 @@ async def get_items(request: web.Request) -> web.Response:
 
 
 async def get_item_by_id(request: web.Request) -> web.Response:
-    """One item with its payload, served from the cache when it is there."""
+    """One item with its payload (a deleted one too), served from the cache when it is there."""
     raw_id = request.match_info["id"]
     if not raw_id.isdigit() or not 0 < int(raw_id) <= MAX_ITEM_ID:
         raise InvalidRequest("id must be a positive whole number", field="id")
@@ -46,7 +46,7 @@ async def get_item_by_id(request: web.Request) -> web.Response:
     cached, may_fill = await cached_item(redis, item_id)
     if cached is not None:
         return raw_json_response(cached)
-    row = await get_item(request.app[DB], item_id)
+    row = await get_item(request.app[DB], item_id, include_deleted=True)  # shows deleted_at
     if row is None:
         raise NotFound(f"no item with id {item_id}")
     body = render_item(row)

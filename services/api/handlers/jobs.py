@@ -9,31 +9,44 @@ from aiohttp import web
 from services.api.keys import DB
 from services.api.query import parse_query
 from services.api.responses import json_response
-from shared.db.jobs import get_job, list_jobs
+from shared.clock import utc_now
+from shared.db.jobs import get_job, job_errors, list_jobs
 from shared.errors import InvalidRequest, NotFound
 from shared.models.http import JobsPage, JobsQuery
+from shared.models.jobs import JobDetailOut, JobErrorOut, JobOut
+
+ERRORS_SHOWN = 100  # item errors listed in one job's answer; errors_total counts them all
 
 
 async def get_jobs(request: web.Request) -> web.Response:
-    """Jobs newest first, filtered by source and status."""
+    """Jobs newest first, filtered by source and status, each with its progress."""
     query = parse_query(request, JobsQuery)
-    jobs, total = await list_jobs(
+    rows, total = await list_jobs(
         request.app[DB],
         source=query.source,
         status=query.status,
         limit=query.limit,
         offset=query.offset,
     )
+    now = utc_now()
+    jobs = [JobOut.from_row(row, now) for row in rows]
     return json_response(JobsPage(jobs=jobs, total=total, limit=query.limit, offset=query.offset))
 
 
 async def get_job_by_id(request: web.Request) -> web.Response:
-    """One job as a flat object with the ``sync_jobs`` fields."""
+    """One job as a flat object with the ``sync_jobs`` fields, its progress and item errors."""
     try:
         job_id = uuid.UUID(request.match_info["id"])
     except ValueError:
         raise InvalidRequest("id must be a job id (a UUID)", field="id") from None
-    job = await get_job(request.app[DB], job_id)
-    if job is None:
+    row = await get_job(request.app[DB], job_id)
+    if row is None:
         raise NotFound(f"no job with id {job_id}")
-    return json_response(job)
+    errors, errors_total = await job_errors(request.app[DB], job_id, limit=ERRORS_SHOWN)
+    job = JobOut.from_row(row, utc_now())
+    detail = JobDetailOut(
+        **job.model_dump(),
+        errors=[JobErrorOut.model_validate(error.model_dump()) for error in errors],
+        errors_total=errors_total,
+    )
+    return json_response(detail)

@@ -1,0 +1,125 @@
+"""Mirror deletions: a complete list sync that succeeded marks the items it did not see.
+
+Runs inside the transaction that closes the job as ``succeeded``, so it happens
+exactly once per job. Each page's ledger row holds the external ids the page
+named; the union of a job's ledger rows is what the sync saw. Items of the
+source that are live, were last fetched before the job started and are in no
+page of the job get ``deleted_at``; nothing else is written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiomysql
+import orjson
+
+from shared.db.times import to_db
+
+SCAN_CHUNK = 5000  # live items read per keyset step
+MARK_CHUNK = 1000  # ids per UPDATE ... IN (...)
+
+
+@dataclass
+class Marked:
+    """What closing one job marked: how many rows, and which item ids to evict from the cache."""
+
+    count: int = 0
+    item_ids: list[int] = field(default_factory=list)
+
+
+def is_complete_list(operation: str, params: dict[str, Any]) -> bool:
+    """True for a sync that covers the whole source: a ``list`` from offset 0."""
+    offset = params.get("offset") or 0
+    return operation == "list" and isinstance(offset, int) and offset == 0
+
+
+async def mark_unseen_deleted(
+    conn: aiomysql.Connection, job_id: uuid.UUID, now: datetime
+) -> Marked:
+    """Mark the source's live items that the job's pages never named; add the count to the job.
+
+    Call only in the transaction that closes the job as ``succeeded``.
+    """
+    job = await _job(conn, job_id)
+    if job is None:
+        return Marked()
+    source, operation, params, started_at = job
+    if not is_complete_list(operation, params):
+        return Marked()
+    seen = await _seen_ids(conn, job_id)
+    if seen is None:  # a page written before the ledger kept ids: we cannot know
+        return Marked()
+    unseen = await _unseen_live_items(conn, source, seen, started_at)
+    marked = Marked(item_ids=unseen)
+    async with conn.cursor() as cur:
+        for start in range(0, len(unseen), MARK_CHUNK):
+            chunk = unseen[start : start + MARK_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            # The guards are re-checked on the current row: an item revived or refreshed
+            # by another job after our scan stays live.
+            marked.count += await cur.execute(
+                "UPDATE items SET deleted_at = %s, updated_at = %s"  # noqa: S608 - placeholders
+                f" WHERE id IN ({marks}) AND deleted_at IS NULL AND synced_at < %s",
+                (to_db(now), to_db(now), *chunk, started_at),
+            )
+        if marked.count:
+            await cur.execute(
+                "UPDATE sync_jobs SET items_deleted = items_deleted + %s WHERE id = %s",
+                (marked.count, str(job_id)),
+            )
+    return marked
+
+
+async def _job(
+    conn: aiomysql.Connection, job_id: uuid.UUID
+) -> tuple[str, str, dict[str, Any], datetime] | None:
+    async with conn.cursor() as cur:
+        await cur.execute(
+            "SELECT source, operation, params, started_at FROM sync_jobs WHERE id = %s",
+            (str(job_id),),
+        )
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    params = orjson.loads(row[2])
+    return row[0], row[1], params if isinstance(params, dict) else {}, row[3]
+
+
+async def _seen_ids(conn: aiomysql.Connection, job_id: uuid.UUID) -> set[str] | None:
+    """Every external id the job's pages named, or None when a page did not record them."""
+    seen: set[str] = set()
+    async with conn.cursor() as cur:
+        # A locking read sees pages other writers committed after our snapshot began.
+        await cur.execute(
+            "SELECT external_ids FROM sync_job_pages WHERE job_id = %s LOCK IN SHARE MODE",
+            (str(job_id),),
+        )
+        for (ids_json,) in await cur.fetchall():
+            if ids_json is None:
+                return None
+            seen.update(orjson.loads(ids_json))
+    return seen
+
+
+async def _unseen_live_items(
+    conn: aiomysql.Connection, source: str, seen: set[str], started_at: datetime
+) -> list[int]:
+    """Ids of the source's live items fetched before the job started and not in ``seen``."""
+    unseen: list[int] = []
+    after = 0
+    async with conn.cursor() as cur:
+        while True:
+            await cur.execute(
+                "SELECT id, external_id FROM items WHERE api_source = %s AND id > %s"
+                " AND deleted_at IS NULL AND synced_at < %s ORDER BY id LIMIT %s",
+                (source, after, started_at, SCAN_CHUNK),
+            )
+            rows = await cur.fetchall()
+            unseen.extend(int(item_id) for item_id, external_id in rows if external_id not in seen)
+            if len(rows) < SCAN_CHUNK:
+                return unseen
+            after = int(rows[-1][0])
