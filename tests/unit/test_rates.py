@@ -1,0 +1,54 @@
+"""Request rates as operators write them: N/s, N/min, N/h, or 0 for no limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.config import Settings, load_settings
+from shared.errors import ConfigError
+from shared.rates import Rate, parse_rate
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("60/min", Rate(count=60, period_s=60.0)),
+        ("100/s", Rate(count=100, period_s=1.0)),
+        (" 5000 / h ", Rate(count=5000, period_s=3600.0)),
+        ("10/m", Rate(count=10, period_s=60.0)),
+        ("0", None),
+        ("unlimited", None),
+    ],
+)
+def test_parse_rate(text: str, rate: Rate | None) -> None:
+    """Each written form parses to the count and period it names; 0 means no limit."""
+    assert parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["", "60", "60/day", "-1/s", "0/s", "a/s", "1.5/s"])
+def test_parse_rate_rejects_other_text(text: str) -> None:
+    """Anything else is a ValueError that shows the accepted forms."""
+    with pytest.raises(ValueError, match="60/min"):
+        parse_rate(text)
+
+
+def test_interval_spreads_requests_evenly() -> None:
+    """60/min is one request a second; 100/s one every 10 ms."""
+    assert Rate(count=60, period_s=60.0).interval_us == 1_000_000
+    assert Rate(count=100, period_s=1.0).interval_us == 10_000
+
+
+def test_defaults_are_fair_to_each_upstream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenWeather defaults to its free tier's 60/min, PokeAPI to 100/s."""
+    for name in ("OPENWEATHER_RATE_LIMIT", "POKEAPI_RATE_LIMIT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert str(settings.openweather.rate_limit) == "60/min"
+    assert str(settings.pokeapi.rate_limit) == "100/s"
+
+
+def test_invalid_rate_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad OPENWEATHER_RATE_LIMIT stops start-up with one line naming it."""
+    monkeypatch.setenv("OPENWEATHER_RATE_LIMIT", "lots")
+    with pytest.raises(ConfigError, match=r"^invalid configuration: OPENWEATHER_RATE_LIMIT='lots'"):
+        load_settings(env_file=None)
