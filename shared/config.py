@@ -118,6 +118,8 @@ class PokeapiSettings(BaseModel):
     page_size: int = Field(default=20, ge=1, le=1000)
     detail_concurrency: int = Field(default=8, ge=1, le=256)
     request_timeout: PositiveDuration = timedelta(seconds=30)
+    # Shared by every fetcher; PokeAPI bans clients that hammer it.
+    rate_limit: RateLimit = Rate(count=100, period=timedelta(seconds=1))
 
     @field_validator("base_url")
     @classmethod
@@ -125,6 +127,9 @@ class PokeapiSettings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+
+MAX_CITY_CHARS = 100  # the page key ``weather:<city>`` must fit its 191-character column
 
 
 class OpenweatherSettings(BaseModel):
@@ -135,6 +140,31 @@ class OpenweatherSettings(BaseModel):
     api_key_file: Path | None = None
     cities: str = "London,Paris,Tokyo,New York,Sydney"
     request_timeout: PositiveDuration = timedelta(seconds=30)
+    # The free tier allows 60 calls a minute per key, shared by every fetcher.
+    rate_limit: RateLimit = Rate(count=60, period=timedelta(minutes=1))
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("cities")
+    @classmethod
+    def _city_names(cls, value: str) -> str:
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        if not names:
+            raise ValueError("name at least one city")
+        too_long = [name for name in names if len(name) > MAX_CITY_CHARS]
+        if too_long:
+            raise ValueError(f"a city name has at most {MAX_CITY_CHARS} characters")
+        return ",".join(dict.fromkeys(names))
+
+    @property
+    def city_list(self) -> list[str]:
+        """The configured cities, in the order given, without repeats."""
+        return self.cities.split(",")
 
     @field_validator("api_key_file")
     @classmethod
@@ -221,6 +251,12 @@ class Settings(BaseSettings):
     cache: CacheSettings = CacheSettings()
     log: LogSettings = LogSettings()
     metrics: MetricsSettings = MetricsSettings()
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the log redaction registered at start-up."""
+        secrets = [self.api.token, self.database.password, self.redis.password]
+        secrets.append(self.openweather.api_key)
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
 
 
 def load_settings(env_file: str | None = ".env") -> Settings:

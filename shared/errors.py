@@ -54,3 +54,10 @@ class CircuitOpenError(UpstreamError):
         super().__init__(f"circuit for {source!r} is open; retry in {retry_after_s:.1f}s")
         self.source = source
         self.retry_after_s = retry_after_s
+
+
+class JobFailedError(UpstreamError):
+    """The whole job cannot succeed (the upstream rejected our key): close it as failed.
+
+    The message is shown on the job as it is, so it never holds a secret or a URL.
+    """

@@ -18,7 +18,12 @@ log = structlog.get_logger()
 
 def run_service(name: str, main: ServiceMain, settings: Settings) -> None:
     """Run ``main`` until it returns; the first signal asks it to stop, a second forces exit."""
-    configure_logging(service=name, level=settings.log.level, fmt=settings.log.format)
+    configure_logging(
+        service=name,
+        level=settings.log.level,
+        fmt=settings.log.format,
+        secrets=settings.secret_values(),
+    )
     asyncio.run(_supervise(name, main, settings))
 
 

@@ -11,12 +11,12 @@ import structlog
 from redis.asyncio import Redis
 from structlog.contextvars import bound_contextvars
 
-from services.fetcher.fanout import remaining_offsets
 from shared.clock import utc_now
-from shared.errors import CircuitOpenError, InvalidMessage, PermanentUpstreamError
-from shared.models.commands import CommandMessage, ListCommand
+from shared.errors import CircuitOpenError, InvalidMessage, JobFailedError, PermanentUpstreamError
+from shared.models.commands import CommandMessage
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, Page, PageMessage
+from shared.redaction import redact
 from shared.sources.base import Source, SourcePage
 from shared.streams import names
 from shared.streams.attempts import delivery_counts, remember_error
@@ -33,16 +33,6 @@ from shared.streams.deadletter import dead_letter
 from shared.streams.publisher import publish_and_ack, requeue
 
 log = structlog.get_logger()
-
-
-def page_key(command: CommandMessage) -> str:
-    """The page's identity within its job: a redelivered command yields the same key."""
-    body = command.command
-    if isinstance(body, ListCommand):
-        return f"list:{body.offset}"
-    if body.type == "detail":
-        return f"detail:{body.external_id}"
-    return f"weather:{body.city}"
 
 
 MAX_CIRCUIT_WAIT_S = 5.0  # hold a command at most this long before requeueing it
@@ -86,9 +76,10 @@ class CommandFetcher:
             except CircuitOpenError as exc:
                 await self._wait_for_breaker(entry_id, fields, exc)
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                # Library exception texts may carry a URL with the key: never store one.
+                error = redact(f"{type(exc).__name__}: {exc}")
                 await remember_error(self.redis, self.reader.stream, [entry_id], error)
-                log.warning("command.failed", page_key=page_key(message), error=error)
+                log.warning("command.failed", page_key=message.command.page_key, error=error)
 
     async def _wait_for_breaker(
         self, entry_id: bytes, fields: StreamFields, exc: CircuitOpenError
@@ -116,31 +107,32 @@ class CommandFetcher:
         self, entry_id: bytes, message: CommandMessage, source: Source
     ) -> None:
         started = time.perf_counter()
-        key = page_key(message)
+        key = message.command.page_key
+        job_error: str | None = None
         try:
             result = await source.fetch(message.command)
+        except JobFailedError as exc:
+            # Nothing of this job can succeed: the writer closes it as failed.
+            result, job_error = SourcePage(items=[]), redact(str(exc))
         except PermanentUpstreamError as exc:
             # The whole command failed for good: record it on the job, do not retry.
-            result = SourcePage(items=[], failed=[FailedItem(external_id=key, error=str(exc))])
-        outputs: list[tuple[str, OutFields]] = []
-        pages_total: int | None = None
-        command = message.command
-        if isinstance(command, ListCommand) and command.fan_out:
-            offsets = remaining_offsets(result.total or 0, command.offset, command.limit)
-            pages_total = 1 + len(offsets)
-            for offset in offsets:
-                follow = CommandMessage(
-                    envelope=_stamped(message.envelope),
-                    command=ListCommand(offset=offset, limit=command.limit),
-                )
-                outputs.append((names.COMMANDS, encode_command(follow)))
+            failed = FailedItem(external_id=key, error=redact(str(exc)))
+            result = SourcePage(items=[], failed=[failed])
+        outputs: list[tuple[str, OutFields]] = [
+            (
+                names.COMMANDS,
+                encode_command(CommandMessage(envelope=_stamped(message.envelope), command=follow)),
+            )
+            for follow in result.follow_ups
+        ]
         page = Page(
             page_key=key,
             items=result.items,
             failed=result.failed,
             total=result.total,
-            pages_total=pages_total,
+            pages_total=result.pages_total,
             fetched_at=utc_now(),
+            job_error=job_error,
         )
         outputs.append(
             (names.PAGES, encode_page(PageMessage(envelope=_stamped(message.envelope), page=page)))
@@ -158,6 +150,7 @@ class CommandFetcher:
             items=len(result.items),
             failed=len(result.failed),
             fanned_out=len(outputs) - 1,
+            job_error=job_error,
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
         )
 

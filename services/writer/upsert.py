@@ -16,6 +16,7 @@ import aiomysql
 import orjson
 
 from services.writer.deletions import mark_unseen_deleted
+from services.writer.job_errors import fail_jobs
 from shared.clock import utc_now
 from shared.db.times import from_db, to_db
 from shared.hashing import canonical_json, hash_bytes
@@ -98,6 +99,7 @@ async def _apply(
     now = utc_now()
     force = await _force_flags(conn, {message.envelope.job_id for message in pages})
     fresh = await _claim_pages(conn, pages, force, result, now)
+    result.finished_jobs.update(await fail_jobs(conn, fresh, now))
     rows: list[tuple[Any, ...]] = []
     for source, candidates in sorted(_candidates(fresh).items()):
         keys = sorted({c.item.external_id for c in candidates})

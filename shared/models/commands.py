@@ -1,4 +1,8 @@
-"""Commands on ``itemsync:commands``: what a fetcher is asked to fetch."""
+"""Commands on ``itemsync:commands``: what a fetcher is asked to fetch.
+
+Each command names its own page key, so a redelivered command yields the same
+page and the fetcher needs no knowledge of command types.
+"""
 
 from __future__ import annotations
 
@@ -17,19 +21,34 @@ class ListCommand(BaseModel, frozen=True):
     limit: int = Field(gt=0, le=1000)
     fan_out: bool = False
 
+    @property
+    def page_key(self) -> str:
+        """The page's identity within its job; the same whether or not it fans out."""
+        return f"list:{self.offset}"
+
 
 class DetailCommand(BaseModel, frozen=True):
     """Fetch one item by its external id."""
 
     type: Literal["detail"] = "detail"
-    external_id: str = Field(min_length=1, max_length=191)
+    external_id: str = Field(min_length=1, max_length=180)
+
+    @property
+    def page_key(self) -> str:
+        """The page's identity within its job."""
+        return f"detail:{self.external_id}"
 
 
 class WeatherCommand(BaseModel, frozen=True):
     """Fetch the current weather of one city."""
 
     type: Literal["weather"] = "weather"
-    city: str = Field(min_length=1, max_length=191)
+    city: str = Field(min_length=1, max_length=180)
+
+    @property
+    def page_key(self) -> str:
+        """The page's identity within its job."""
+        return f"weather:{self.city}"
 
 
 Command = Annotated[ListCommand | DetailCommand | WeatherCommand, Field(discriminator="type")]

@@ -1,4 +1,4 @@
-"""Every upstream call goes through here: the breaker first, then the retry policy."""
+"""Every upstream call goes through here: the breaker, the request budget, the retry policy."""
 
 from __future__ import annotations
 
@@ -8,23 +8,31 @@ from typing import TypeVar
 from shared.config import RetrySettings
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.resilience.breaker import Breaker
+from shared.resilience.budget import RequestBudget
 from shared.resilience.retry import upstream_attempts
 
 T = TypeVar("T")
 
 
 async def call_upstream(
-    call: Callable[[], Awaitable[T]], *, breaker: Breaker, retry: RetrySettings
+    call: Callable[[], Awaitable[T]],
+    *,
+    breaker: Breaker,
+    retry: RetrySettings,
+    budget: RequestBudget | None = None,
 ) -> T:
-    """Run ``call`` with retries; each attempt asks the shared breaker first.
+    """Run ``call`` with retries; each attempt asks the breaker, then takes a budget token.
 
     An open breaker raises ``CircuitOpenError``, which is not retried here: the
     command waits for the breaker instead. A permanent error proves the upstream
-    answers, so it counts as a success for the breaker.
+    answers, so it counts as a success for the breaker. Every attempt is a request,
+    so every attempt waits for its own slot in the source's budget.
     """
     async for attempt in upstream_attempts(retry):
         with attempt:
             await breaker.guard()
+            if budget is not None:
+                await budget.take()
             try:
                 result = await call()
             except TransientUpstreamError:

@@ -11,15 +11,26 @@ from shared.models.pages import FailedItem, FetchedItem
 
 @dataclass(frozen=True)
 class SourcePage:
-    """What one command fetched: items, permanent failures, and upstream's count."""
+    """What one command fetched: items, permanent failures, and upstream's count.
+
+    A command that learns the size of the job (the first page of a list) also
+    returns the commands for the rest of it and the job's page count.
+    """
 
     items: list[FetchedItem]
     failed: list[FailedItem] = field(default_factory=list)
     total: int | None = None
+    follow_ups: list[Command] = field(default_factory=list)
+    pages_total: int | None = None
 
 
 class Source(Protocol):
-    """A plug-in upstream. ``plan`` is pure; ``fetch`` does the HTTP with retries."""
+    """A plug-in upstream. ``plan`` is pure; ``fetch`` does the HTTP with retries.
+
+    ``fetch`` raises ``JobFailedError`` when the whole job cannot succeed (a
+    rejected key), ``PermanentUpstreamError`` when this one command cannot, and
+    lets transient errors past the retries and ``CircuitOpenError`` propagate.
+    """
 
     name: str
 

@@ -12,8 +12,10 @@ from shared.errors import InvalidRequest, PermanentUpstreamError
 from shared.models.commands import Command, DetailCommand, ListCommand
 from shared.models.pages import FailedItem, FetchedItem
 from shared.resilience.breaker import Breaker
+from shared.resilience.budget import RequestBudget
 from shared.resilience.upstream import call_upstream
 from shared.sources.base import SourcePage
+from shared.sources.fanout import remaining_offsets
 from shared.sources.http import get_json
 from shared.sources.ids import id_from_url
 from shared.sources.names import POKEMON
@@ -30,11 +32,13 @@ class PokeApiSource:
         retry: RetrySettings,
         session: aiohttp.ClientSession,
         breaker: Breaker,
+        budget: RequestBudget | None = None,
     ) -> None:
         self._settings = settings
         self._retry = retry
         self._session = session
         self._breaker = breaker
+        self._budget = budget
         self._details = asyncio.Semaphore(settings.detail_concurrency)
 
     def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
@@ -52,7 +56,14 @@ class PokeApiSource:
     async def fetch(self, command: Command) -> SourcePage:
         """A list page with every item's detail, or one item's detail."""
         if isinstance(command, ListCommand):
-            return await self._fetch_list_page(command)
+            try:
+                return await self._fetch_list_page(command)
+            except PermanentUpstreamError as exc:
+                if not command.fan_out:
+                    raise
+                # The job's size stays unknown, so this one failed page is the whole job.
+                failed = FailedItem(external_id=command.page_key, error=str(exc))
+                return SourcePage(items=[], failed=[failed], pages_total=1)
         if isinstance(command, DetailCommand):
             return await self._gather([(command.external_id, None)], total=None)
         raise PermanentUpstreamError(f"pokemon cannot run a {command.type!r} command")
@@ -75,7 +86,19 @@ class PokeApiSource:
             except (KeyError, TypeError, ValueError) as exc:
                 failed.append(FailedItem(external_id=f"?{len(failed)}", error=f"bad entry: {exc}"))
         page = await self._gather(refs, total=count)
-        return SourcePage(items=page.items, failed=[*failed, *page.failed], total=count)
+        follow_ups: list[Command] = []
+        pages_total: int | None = None
+        if command.fan_out:
+            offsets = remaining_offsets(count, command.offset, command.limit)
+            follow_ups = [ListCommand(offset=offset, limit=command.limit) for offset in offsets]
+            pages_total = 1 + len(offsets)
+        return SourcePage(
+            items=page.items,
+            failed=[*failed, *page.failed],
+            total=count,
+            follow_ups=follow_ups,
+            pages_total=pages_total,
+        )
 
     async def _gather(self, refs: list[tuple[str, str | None]], total: int | None) -> SourcePage:
         # A TaskGroup cancels the page's other requests at the first error (an open
@@ -112,4 +135,5 @@ class PokeApiSource:
             ),
             breaker=self._breaker,
             retry=self._retry,
+            budget=self._budget,
         )

@@ -1,33 +1,67 @@
-"""Sources by name: adding a source means adding a module and one line here."""
+"""Sources by name: adding a source means adding a module and one line in ``_FACTORIES``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import aiohttp
 from redis.asyncio import Redis
 
 from shared.config import RetrySettings, Settings
+from shared.rates import Rate
 from shared.resilience.breaker import Breaker
+from shared.resilience.budget import RequestBudget
 from shared.sources.base import Source
-from shared.sources.names import POKEMON
+from shared.sources.names import OPENWEATHER, POKEMON
+from shared.sources.openweather import OpenWeatherSource
 from shared.sources.pokeapi import PokeApiSource
+
+
+def _pokeapi(settings: Settings, session: aiohttp.ClientSession, redis: Redis) -> Source:
+    section = settings.pokeapi
+    return PokeApiSource(
+        section,
+        settings.retry,
+        session,
+        build_breaker(redis, POKEMON, settings.retry, section.request_timeout),
+        build_budget(redis, POKEMON, section.rate_limit),
+    )
+
+
+def _openweather(settings: Settings, session: aiohttp.ClientSession, redis: Redis) -> Source:
+    section = settings.openweather
+    return OpenWeatherSource(
+        section,
+        settings.retry,
+        session,
+        build_breaker(redis, OPENWEATHER, settings.retry, section.request_timeout),
+        build_budget(redis, OPENWEATHER, section.rate_limit),
+    )
+
+
+SourceFactory = Callable[[Settings, aiohttp.ClientSession, Redis], Source]
+
+# The one place a source is registered; the key is its name in API_API_TYPE and on streams.
+_FACTORIES: dict[str, SourceFactory] = {
+    POKEMON: _pokeapi,
+    OPENWEATHER: _openweather,
+}
+
+
+def registered_names() -> frozenset[str]:
+    """The names of every registered source."""
+    return frozenset(_FACTORIES)
 
 
 def build_sources(
     settings: Settings, session: aiohttp.ClientSession, redis: Redis
 ) -> dict[str, Source]:
-    """Every source, keyed by the name used in ``API_API_TYPE`` and on the streams."""
-    pokeapi_timeout = settings.pokeapi.request_timeout
-    sources: list[Source] = [
-        PokeApiSource(
-            settings.pokeapi,
-            settings.retry,
-            session,
-            build_breaker(redis, POKEMON, settings.retry, pokeapi_timeout),
-        )
-    ]
-    return {source.name: source for source in sources}
+    """Every source, keyed by the name used in ``API_API_TYPE`` and on the streams.
+
+    Building one opens nothing: a source without its key fails its jobs, not start-up.
+    """
+    return {name: factory(settings, session, redis) for name, factory in _FACTORIES.items()}
 
 
 def build_breaker(
@@ -41,3 +75,8 @@ def build_breaker(
         open_ms=int(retry.circuit_timeout.total_seconds() * 1000),
         probe_ms=int((request_timeout.total_seconds() + 5) * 1000),
     )
+
+
+def build_budget(redis: Redis, source: str, rate: Rate | None) -> RequestBudget:
+    """The request budget of ``source``, shared by every fetcher (``rate=None``: no limit)."""
+    return RequestBudget(redis=redis, source=source, rate=rate)

@@ -161,6 +161,9 @@ def service_env(**overrides: str) -> dict[str, str]:
         LOG_LEVEL="info",
         STREAM_BLOCK="500ms",
         METRICS_PORT="0",  # many workers share this host: a test that scrapes one picks a port
+        # No request budget: tests that are not about it must not be slowed by it.
+        POKEAPI_RATE_LIMIT="0",
+        OPENWEATHER_RATE_LIMIT="0",
         PYTHONUNBUFFERED="1",
     )
     env.update(overrides)

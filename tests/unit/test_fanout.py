@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from services.fetcher.fanout import pages_total, remaining_offsets
+from shared.sources.fanout import pages_total, remaining_offsets
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import fakeredis
 import pytest
 from redis.asyncio import Redis
 
-from services.fetcher.handler import CommandFetcher, page_key
+from services.fetcher.handler import CommandFetcher
 from shared.config import PokeapiSettings, RetrySettings
 from shared.models.commands import (
     Command,
@@ -379,11 +379,10 @@ async def test_entry_deleted_while_pending_is_acked(
 )
 def test_page_key(command: Command, key: str) -> None:
     """The page key names the command within its job, the same on every redelivery."""
-    assert page_key(message(command)) == key
+    assert message(command).command.page_key == key
 
 
 def test_page_key_ignores_fan_out() -> None:
     """A redone first page has the same key whether or not it fans out."""
-    assert page_key(message(ListCommand(offset=0, limit=20, fan_out=True))) == page_key(
-        message(ListCommand(offset=0, limit=20))
-    )
+    first = ListCommand(offset=0, limit=20, fan_out=True)
+    assert first.page_key == ListCommand(offset=0, limit=20).page_key

@@ -1,68 +1,62 @@
-"""Rates as operators write them, and the fixed-window limit counted in Redis."""
+"""Request rates as operators write them: N/s, N/min, N/h, or 0 for no limit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import fakeredis
 import pytest
 
-from services.api.ratelimit import RateLimited, hit
+from shared.config import Settings, load_settings
+from shared.errors import ConfigError
 from shared.rates import Rate, parse_rate
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "rate"),
     [
-        ("10/min", Rate(10, timedelta(minutes=1))),
+        ("60/min", Rate(60, timedelta(minutes=1))),
+        ("100/s", Rate(100, timedelta(seconds=1))),
+        (" 5000 / h ", Rate(5000, timedelta(hours=1))),
         ("10/m", Rate(10, timedelta(minutes=1))),
-        (" 5 / s ", Rate(5, timedelta(seconds=1))),
         ("100/hour", Rate(100, timedelta(hours=1))),
         ("1000/d", Rate(1000, timedelta(days=1))),
         ("0", None),
         ("off", None),
+        ("unlimited", None),
         (0, None),
     ],
 )
-def test_rates_parse(text: object, expected: Rate | None) -> None:
-    """``N/unit`` becomes a Rate and ``0``/``off`` mean no limit."""
-    assert parse_rate(text) == expected
+def test_parse_rate(text: object, rate: Rate | None) -> None:
+    """Each written form parses to the count and period it names; 0 means no limit."""
+    assert parse_rate(text) == rate
 
 
-@pytest.mark.parametrize("text", ["10", "ten/min", "10/fortnight", "0/min", "-1/min", "10/"])
-def test_bad_rates_are_refused(text: str) -> None:
-    """Anything that is not ``N/unit`` with N > 0 is refused with an example."""
-    with pytest.raises(ValueError, match="10/min"):
+@pytest.mark.parametrize(
+    "text", ["", "60", "ten/min", "60/fortnight", "-1/s", "0/s", "a/s", "1.5/s", "10/"]
+)
+def test_parse_rate_rejects_other_text(text: str) -> None:
+    """Anything else is a ValueError that shows the accepted forms."""
+    with pytest.raises(ValueError, match="60/min"):
         parse_rate(text)
 
 
-@pytest.fixture
-async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
-    """A fresh in-memory Redis."""
-    client = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
+def test_interval_spreads_requests_evenly() -> None:
+    """60/min is one request a second; 100/s one every 10 ms."""
+    assert Rate(60, timedelta(minutes=1)).interval_us == 1_000_000
+    assert Rate(100, timedelta(seconds=1)).interval_us == 10_000
 
 
-async def test_the_request_past_the_rate_is_refused_with_the_time_left(
-    redis: fakeredis.FakeAsyncRedis,
-) -> None:
-    """Three of 3/min pass; the fourth raises with the seconds left in the window."""
-    rate = Rate(3, timedelta(minutes=1))
-    for _ in range(3):
-        await hit(redis, "sync", "addr:1.2.3.4", rate)
-    with pytest.raises(RateLimited) as caught:
-        await hit(redis, "sync", "addr:1.2.3.4", rate)
-    assert 55 <= caught.value.retry_after_s <= 60
-    assert await redis.pttl("itemsync:ratelimit:sync:addr:1.2.3.4") > 0
+def test_defaults_are_fair_to_each_upstream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenWeather defaults to its free tier's 60/min, PokeAPI to 100/s."""
+    for name in ("OPENWEATHER_RATE_LIMIT", "POKEAPI_RATE_LIMIT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)
+    assert str(settings.openweather.rate_limit) == "60/min"
+    assert str(settings.pokeapi.rate_limit) == "100/s"
 
 
-async def test_clients_and_scopes_count_apart(redis: fakeredis.FakeAsyncRedis) -> None:
-    """One client's used-up window does not limit another client or another scope."""
-    rate = Rate(1, timedelta(minutes=1))
-    await hit(redis, "sync", "addr:a", rate)
-    await hit(redis, "sync", "addr:b", rate)
-    await hit(redis, "other", "addr:a", rate)
-    with pytest.raises(RateLimited):
-        await hit(redis, "sync", "addr:a", rate)
+def test_invalid_rate_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad OPENWEATHER_RATE_LIMIT stops start-up with one line naming it."""
+    monkeypatch.setenv("OPENWEATHER_RATE_LIMIT", "lots")
+    with pytest.raises(ConfigError, match=r"^invalid configuration: OPENWEATHER_RATE_LIMIT='lots'"):
+        load_settings(env_file=None)

@@ -1,0 +1,99 @@
+"""OpenWeather: the current weather of each configured city, one command per city."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from shared.config import OpenweatherSettings, RetrySettings
+from shared.errors import InvalidRequest, JobFailedError, PermanentUpstreamError
+from shared.models.commands import Command, WeatherCommand
+from shared.models.pages import FailedItem, FetchedItem
+from shared.resilience.breaker import Breaker
+from shared.resilience.budget import RequestBudget
+from shared.resilience.upstream import call_upstream
+from shared.sources.base import SourcePage
+from shared.sources.http import get_json
+from shared.sources.names import OPENWEATHER
+
+KEY_REJECTED = "openweather rejected the API key (HTTP 401)"
+NO_KEY = "openweather has no API key: set OPENWEATHER_API_KEY or OPENWEATHER_API_KEY_FILE"
+
+
+class OpenWeatherSource:
+    """``GET /weather?q=<city>&appid=<key>``; the city's id and name identify the item."""
+
+    name = OPENWEATHER
+
+    def __init__(
+        self,
+        settings: OpenweatherSettings,
+        retry: RetrySettings,
+        session: aiohttp.ClientSession,
+        breaker: Breaker,
+        budget: RequestBudget | None = None,
+    ) -> None:
+        self._settings = settings
+        self._retry = retry
+        self._session = session
+        self._breaker = breaker
+        self._budget = budget
+
+    def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
+        """``list``: one command per configured city; ``detail``: the one city in ``params.id``."""
+        if operation == "list":
+            return [WeatherCommand(city=city) for city in self._settings.city_list]
+        if operation == "detail":
+            city = str(params.get("id") or "").strip()
+            if not city or len(city) > 100 or "," in city:
+                raise InvalidRequest(
+                    "params.id must be one city name (1 to 100 characters, no comma)",
+                    field="params.id",
+                )
+            return [WeatherCommand(city=city)]
+        raise InvalidRequest(f"operation {operation!r} is not supported", field="operation")
+
+    async def fetch(self, command: Command) -> SourcePage:
+        """One city's current weather; a city upstream does not know is a failed item."""
+        if not isinstance(command, WeatherCommand):
+            raise PermanentUpstreamError(f"openweather cannot run a {command.type!r} command")
+        key = self._settings.api_key.get_secret_value() if self._settings.api_key else ""
+        if not key:
+            raise JobFailedError(NO_KEY)
+        try:
+            payload = await self._get_weather(command.city, key)
+        except PermanentUpstreamError as exc:
+            if exc.status == 401:
+                raise JobFailedError(KEY_REJECTED) from exc
+            failed = FailedItem(external_id=command.city, error=str(exc))
+            return SourcePage(items=[], failed=[failed])
+        item = _weather_item(payload)
+        if item is None:
+            error = f"openweather weather {command.city!r}: unexpected shape"
+            return SourcePage(items=[], failed=[FailedItem(external_id=command.city, error=error)])
+        return SourcePage(items=[item])
+
+    async def _get_weather(self, city: str, key: str) -> Any:
+        query = {"q": city, "appid": key}
+        timeout_s = self._settings.request_timeout.total_seconds()
+        url = f"{self._settings.base_url}/weather"
+        what = f"openweather weather {city!r}"  # names the call; the URL holds the key
+        return await call_upstream(
+            lambda: get_json(
+                self._session, url, source=self.name, what=what, timeout_s=timeout_s, params=query
+            ),
+            breaker=self._breaker,
+            retry=self._retry,
+            budget=self._budget,
+        )
+
+
+def _weather_item(payload: Any) -> FetchedItem | None:
+    """The item of a 200 answer: the city's numeric id, its name and the whole body."""
+    if not isinstance(payload, dict):
+        return None
+    city_id, name = payload.get("id"), payload.get("name")
+    if isinstance(city_id, bool) or not isinstance(city_id, int) or not isinstance(name, str):
+        return None
+    return FetchedItem(external_id=str(city_id), name=name[:255], payload=payload)

@@ -1,0 +1,147 @@
+"""OpenWeather end to end: real api, fetcher and writer against the stand-in, key kept secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pymysql
+import pytest
+import redis
+
+from tests.backends import REDIS_HOST, REDIS_PORT
+from tests.e2e.client import API_TOKEN, http, sync
+from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
+from tests.e2e.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from tests.standin.process import StandinProcess, run_standin
+
+KEY = "e2e-owm-key-7c41d09b"  # what the stand-in accepts
+WRONG_KEY = "e2e-wrong-key-33af51"  # a key the stand-in rejects with 401
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "openweather"
+RECORDED = {
+    "London": FIXTURES / "weather_200_london_recorded.json",
+    "Zocca": FIXTURES / "weather_200_zocca_docs_example.json",
+}
+
+
+@pytest.fixture
+def weather_standin() -> Iterator[StandinProcess]:
+    """The stand-in upstream, expecting our test key."""
+    with run_standin("--list-limit", "5", "--openweather-key", KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def weather_pipeline(
+    backends: None, weather_standin: StandinProcess, tmp_path: Path
+) -> Iterator[Pipeline]:
+    """A migrated, empty pipeline with OpenWeather enabled and the key read from a file."""
+    key_file = tmp_path / "openweather.key"
+    key_file.write_text(KEY + "\n", encoding="utf-8")
+    env = service_env(
+        DATABASE_DATABASE=E2E_DATABASE,
+        REDIS_DB=str(E2E_REDIS_DB),
+        SERVER_PORT=str(free_port()),
+        API_TOKEN=API_TOKEN,
+        API_API_TYPE="pokemon,openweather",
+        POKEAPI_BASE_URL=weather_standin.pokeapi_url,
+        OPENWEATHER_BASE_URL=weather_standin.openweather_url,
+        OPENWEATHER_API_KEY_FILE=str(key_file),
+        OPENWEATHER_CITIES="London,Zocca,Atlantis",
+        WORKER_ENABLED="false",
+        LOG_LEVEL="debug",  # the most a service ever prints: none of it may hold the key
+    )
+    reset_backends(env)
+    with running_pipeline(env, tmp_path) as running:
+        migrated = running.run_cli("migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        yield running
+
+
+def _rows(pipeline: Pipeline, query: str) -> list[dict[str, Any]]:
+    conn = pymysql.connect(
+        host="127.0.0.1", user="root", password="", database=pipeline.env["DATABASE_DATABASE"]
+    )
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        cur.execute(query)
+        rows = list(cur.fetchall())
+    conn.close()
+    return rows
+
+
+def _redis_dump(pipeline: Pipeline) -> str:
+    """Every stream entry and hash in the pipeline's Redis DB, as text."""
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
+    parts: list[str] = []
+    for key in client.scan_iter():
+        kind = client.type(key)
+        if kind == b"stream":
+            parts.append(repr(client.xrange(key)))
+        elif kind == b"hash":
+            parts.append(repr(client.hgetall(key)))
+        elif kind == b"string":
+            parts.append(repr(client.get(key)))
+        parts.append(repr(key))
+    client.close()
+    return "\n".join(parts)
+
+
+def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
+    weather_pipeline: Pipeline,
+) -> None:
+    """Two cities land, one fails; a wrong key fails the job clearly; the key is nowhere."""
+    pipeline = weather_pipeline
+    pipeline.start("api")
+    fetcher = pipeline.start("fetcher")
+    pipeline.start("writer")
+    pipeline.wait_for_api()
+    answers: list[Any] = []
+
+    done = sync(pipeline, api_source="openweather", operation="list")
+    answers.append(done)
+    assert done["status"] == "partial", pipeline.logs()
+    assert (done["items_created"], done["items_failed"]) == (2, 1)
+    items = _rows(
+        pipeline,
+        "SELECT id, external_id, name, payload FROM items WHERE api_source = 'openweather'",
+    )
+    stored = {row["name"]: row for row in items}
+    assert sorted(stored) == ["London", "Zocca"]
+    for city, path in RECORDED.items():
+        recorded = json.loads(path.read_bytes())
+        assert json.loads(stored[city]["payload"]) == recorded
+        assert stored[city]["external_id"] == str(recorded["id"])
+    errors = _rows(pipeline, "SELECT job_id, external_id, error FROM sync_job_errors")
+    assert [(e["job_id"], e["external_id"]) for e in errors] == [(done["id"], "Atlantis")]
+    assert "404" in errors[0]["error"]
+
+    # The same source with a key the upstream rejects: the whole job fails, clearly.
+    fetcher.stop()
+    pipeline.start("fetcher", OPENWEATHER_API_KEY=WRONG_KEY)
+    failed = sync(pipeline, api_source="openweather", operation="list")
+    answers.append(failed)
+    assert failed["status"] == "failed", pipeline.logs()
+    assert failed["error"] == "openweather rejected the API key (HTTP 401)"
+    assert failed["items_created"] == 0
+
+    for path in ("/jobs", "/items?api_source=openweather&limit=100"):
+        answers.append(http("GET", f"{pipeline.api_url}{path}")[1])
+    for row in items:
+        answers.append(http("GET", f"{pipeline.api_url}/items/{row['id']}")[1])
+    pipeline.stop_all()
+
+    captured = "\n".join(
+        [
+            *(service.log() for service in pipeline.services),
+            json.dumps(answers),
+            repr(_rows(pipeline, "SELECT * FROM sync_jobs")),
+            repr(_rows(pipeline, "SELECT * FROM sync_job_errors")),
+            repr(_rows(pipeline, "SELECT * FROM items")),
+            _redis_dump(pipeline),
+        ]
+    )
+    assert "openweather rejected the API key" in captured  # we did search the real output
+    assert KEY not in captured
+    assert WRONG_KEY not in captured

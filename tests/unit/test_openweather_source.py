@@ -1,0 +1,209 @@
+"""The OpenWeather source: planning a job per city, and fetching with the key kept secret."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import fakeredis
+import orjson
+import pytest
+from aioresponses.core import normalize_url
+from pydantic import SecretStr
+from redis.asyncio import Redis
+from yarl import URL
+
+from shared.config import OpenweatherSettings, RetrySettings
+from shared.errors import InvalidRequest, JobFailedError, TransientUpstreamError
+from shared.models.commands import DetailCommand, WeatherCommand
+from shared.resilience.breaker import breaker_key, read_breaker
+from shared.sources.names import OPENWEATHER
+from shared.sources.openweather import KEY_REJECTED, NO_KEY, OpenWeatherSource
+from shared.sources.registry import build_breaker
+from tests.unit.fake_upstream import FakeUpstream
+
+BASE_URL = "http://openweather.test/data/2.5"
+KEY = "unit-test-key-5f3a"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "openweather"
+RETRY = RetrySettings()
+
+
+def body(name: str) -> bytes:
+    """One recorded OpenWeather body, byte for byte."""
+    return (FIXTURES / name).read_bytes()
+
+
+def weather_url(city: str, key: str = KEY) -> URL:
+    """The URL the source requests for ``city``."""
+    return URL(f"{BASE_URL}/weather").with_query({"q": city, "appid": key})
+
+
+def settings(**overrides: Any) -> OpenweatherSettings:
+    """Source settings pointed at the fake upstream, with the test key."""
+    values: dict[str, Any] = {
+        "base_url": BASE_URL,
+        "api_key": SecretStr(KEY),
+        "cities": "London, Zocca ,Atlantis",
+    }
+    values.update(overrides)
+    return OpenweatherSettings(**values)
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """In-memory Redis holding the source's breaker."""
+    client = fakeredis.FakeAsyncRedis(decode_responses=False)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def upstream() -> Iterator[FakeUpstream]:
+    """Fake OpenWeather answers; a request nobody registered fails as a connection error."""
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def source(redis: Redis) -> AsyncIterator[OpenWeatherSource]:
+    """The real source over a real client session, pointed at ``http://openweather.test``."""
+    async with aiohttp.ClientSession() as session:
+        section = settings()
+        breaker = build_breaker(redis, OPENWEATHER, RETRY, section.request_timeout)
+        yield OpenWeatherSource(section, RETRY, session, breaker)
+
+
+def times_requested(upstream: FakeUpstream, url: URL) -> int:
+    """How many times one URL was requested (aioresponses keys requests by normalised URL)."""
+    return len(upstream.requests.get(("GET", normalize_url(url)), []))
+
+
+def test_plan_list_is_one_command_per_configured_city(source: OpenWeatherSource) -> None:
+    """A list job has one weather command per city in OPENWEATHER_CITIES, trimmed, in order."""
+    assert source.plan("list", {}) == [
+        WeatherCommand(city="London"),
+        WeatherCommand(city="Zocca"),
+        WeatherCommand(city="Atlantis"),
+    ]
+
+
+def test_plan_detail_is_the_one_city_named(source: OpenWeatherSource) -> None:
+    """A detail job with ``params.id`` fetches that one city."""
+    assert source.plan("detail", {"id": " Paris "}) == [WeatherCommand(city="Paris")]
+
+
+@pytest.mark.parametrize("params", [{}, {"id": ""}, {"id": "a,b"}, {"id": "x" * 101}])
+def test_plan_detail_rejects_a_bad_city(source: OpenWeatherSource, params: dict[str, Any]) -> None:
+    """A detail job without exactly one sensible city name is an InvalidRequest on params.id."""
+    with pytest.raises(InvalidRequest) as caught:
+        source.plan("detail", params)
+    assert caught.value.field == "params.id"
+
+
+def test_plan_rejects_unknown_operation(source: OpenWeatherSource) -> None:
+    """An operation the source does not know raises InvalidRequest on ``operation``."""
+    with pytest.raises(InvalidRequest) as caught:
+        source.plan("search", {})
+    assert caught.value.field == "operation"
+
+
+async def test_city_found_is_an_item_with_city_id_name_and_payload(
+    source: OpenWeatherSource, upstream: FakeUpstream
+) -> None:
+    """A 200 becomes one item: external id = the city's id, name = its name, payload = the body."""
+    recorded = body("weather_200_london_recorded.json")
+    upstream.get(weather_url("London"), status=200, body=recorded)
+
+    page = await source.fetch(WeatherCommand(city="London"))
+
+    expected = orjson.loads(recorded)
+    assert [(i.external_id, i.name) for i in page.items] == [(str(expected["id"]), "London")]
+    assert page.items[0].payload == expected
+    assert page.failed == []
+
+
+async def test_unknown_city_is_a_failed_item_and_not_retried(
+    source: OpenWeatherSource, upstream: FakeUpstream, redis: Redis
+) -> None:
+    """A 404 fails that city's item only, is asked once, and leaves the breaker closed."""
+    upstream.get(weather_url("Atlantis"), status=404, body=body("weather_404_city_not_found.json"))
+
+    page = await source.fetch(WeatherCommand(city="Atlantis"))
+
+    assert page.items == []
+    assert [(f.external_id, f.error) for f in page.failed] == [
+        ("Atlantis", "openweather weather 'Atlantis': HTTP 404")
+    ]
+    assert times_requested(upstream, weather_url("Atlantis")) == 1
+    assert (await read_breaker(redis, OPENWEATHER)).state == "closed"
+
+
+async def test_rejected_key_fails_the_job_once_and_spares_the_breaker(
+    source: OpenWeatherSource, upstream: FakeUpstream, redis: Redis
+) -> None:
+    """A 401 raises JobFailedError with a clear message, is not retried, and records no failure."""
+    upstream.get(weather_url("London"), status=401, body=body("weather_401_invalid_api_key.json"))
+
+    with pytest.raises(JobFailedError) as caught:
+        await source.fetch(WeatherCommand(city="London"))
+
+    assert str(caught.value) == KEY_REJECTED == "openweather rejected the API key (HTTP 401)"
+    assert KEY not in str(caught.value)
+    assert times_requested(upstream, weather_url("London")) == 1
+    assert await redis.hgetall(breaker_key(OPENWEATHER)) == {}
+
+
+async def test_missing_key_fails_the_job_without_a_request(
+    redis: Redis, upstream: FakeUpstream
+) -> None:
+    """With no key configured the job fails at once, naming both variables, and nothing is sent."""
+    section = settings(api_key=None)
+    async with aiohttp.ClientSession() as session:
+        breaker = build_breaker(redis, OPENWEATHER, RETRY, section.request_timeout)
+        source = OpenWeatherSource(section, RETRY, session, breaker)
+        with pytest.raises(JobFailedError, match="OPENWEATHER_API_KEY_FILE") as caught:
+            await source.fetch(WeatherCommand(city="London"))
+    assert str(caught.value) == NO_KEY
+    assert upstream.requests == {}
+
+
+async def test_rate_limited_request_is_retried_until_it_lands(
+    source: OpenWeatherSource, upstream: FakeUpstream
+) -> None:
+    """A 429 (with Retry-After) is retried, and the next 200 gives the item."""
+    url = weather_url("Zocca")
+    upstream.get(
+        url,
+        status=429,
+        body=body("weather_429_too_many_requests.json"),
+        headers={"Retry-After": "1"},
+    )
+    upstream.get(url, status=200, body=body("weather_200_zocca_docs_example.json"))
+
+    page = await source.fetch(WeatherCommand(city="Zocca"))
+
+    assert [i.name for i in page.items] == ["Zocca"]
+    assert times_requested(upstream, url) == 2
+
+
+async def test_rate_limit_that_persists_raises_transient_without_the_key(
+    source: OpenWeatherSource, upstream: FakeUpstream
+) -> None:
+    """A 429 on every attempt ends in TransientUpstreamError whose text names no key or URL."""
+    url = weather_url("Zocca")
+    for _ in range(3):
+        upstream.get(url, status=429, body=body("weather_429_too_many_requests.json"))
+
+    with pytest.raises(TransientUpstreamError) as caught:
+        await source.fetch(WeatherCommand(city="Zocca"))
+
+    assert str(caught.value) == "openweather weather 'Zocca': HTTP 429"
+    assert times_requested(upstream, url) == 3
+
+
+async def test_source_runs_only_weather_commands(source: OpenWeatherSource) -> None:
+    """A command of another source's kind is a permanent error, not a crash."""
+    with pytest.raises(Exception, match="cannot run a 'detail' command"):
+        await source.fetch(DetailCommand(external_id="25"))

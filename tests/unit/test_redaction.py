@@ -1,0 +1,92 @@
+"""Secrets never reach a log line: configured values and key-shaped text are masked."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from shared.logging import configure_logging
+from shared.redaction import forget_secrets, redact, register_secrets
+
+KEY = "s3cr3t-owm-key-9f8e"
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets() -> Iterator[None]:
+    """Each test registers its own secrets and leaves none behind."""
+    forget_secrets()
+    yield
+    forget_secrets()
+
+
+@pytest.fixture
+def rendered() -> io.StringIO:
+    """The services' JSON logging, key registered, printing into a buffer instead of stdout."""
+    configure_logging(service="test", fmt="json", secrets=[KEY, None, "pw"])
+    buffer = io.StringIO()
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
+    return buffer
+
+
+def lines(buffer: io.StringIO) -> list[dict[str, object]]:
+    """The JSON log lines printed so far."""
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            f"GET /weather?q=London&appid={KEY}", "GET /weather?q=London&appid=***", id="q"
+        ),
+        pytest.param(
+            "url=...?appid=abcdef0123&units=metric", "url=...?appid=***&units=metric", id="pat"
+        ),
+        pytest.param("Authorization: Bearer abc.def-123", "Authorization: Bearer ***", id="bearer"),
+        pytest.param("redis://user:hunter22@cache:6379/0", "redis://***@cache:6379/0", id="url-pw"),
+        pytest.param(f"key is {KEY}!", "key is ***!", id="value"),
+        pytest.param("page_key=list:0 ok", "page_key=list:0 ok", id="not-a-secret"),
+    ],
+)
+def test_redact_masks_secrets_and_key_shaped_text(text: str, expected: str) -> None:
+    """Registered values, appid=, bearer tokens and URL passwords become ***; other text stays."""
+    register_secrets([KEY])
+    assert redact(text) == expected
+
+
+def test_short_values_are_not_registered() -> None:
+    """A value under four characters is not registered, so ordinary words are never masked."""
+    register_secrets(["pw", "", None])
+    assert redact("pw is a word") == "pw is a word"
+
+
+def test_every_log_line_is_redacted(rendered: io.StringIO) -> None:
+    """Event, nested fields, lists and tracebacks of a rendered line never hold the key."""
+    log = structlog.get_logger()
+    log.info(f"weather for {KEY}", url=f"http://x/weather?appid={KEY}", nested={"k": [KEY]})
+    try:
+        raise RuntimeError(f"connect failed for http://x/weather?q=a&appid={KEY}")
+    except RuntimeError:
+        log.exception("request.failed", error=ValueError(KEY))
+    structlog.get_logger("stamina").warning(
+        "stamina.retry_scheduled", args=(repr(KEY),), kwargs={"appid": KEY}
+    )
+
+    out = lines(rendered)
+    assert len(out) == 3
+    assert KEY not in json.dumps(out)
+    assert out[0]["event"] == "weather for ***"
+    assert out[0]["nested"] == {"k": ["***"]}
+    assert "appid=***" in str(out[1]["exception"])
+    assert out[2]["kwargs"] == {"appid": "***"}
+
+
+def test_bound_context_is_redacted(rendered: io.StringIO) -> None:
+    """A secret bound into the context variables is masked too."""
+    with structlog.contextvars.bound_contextvars(token=KEY):
+        structlog.get_logger().info("bound")
+    assert lines(rendered)[0]["token"] == "***"
