@@ -20,8 +20,9 @@ import aiohttp
 CONNECTIONS = 64
 _WRK_SCRIPT = """
 math.randomseed(os.time())
+local ids = {{ids}}
 request = function()
-  return wrk.format("GET", string.format("{prefix}%d", math.random(1, {max_id})))
+  return wrk.format("GET", "{prefix}" .. ids[math.random(#ids)])
 end
 """
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -57,14 +58,16 @@ def parse_wrk(output: str) -> LoadResult:
     return LoadResult(float(rate[1]), _latency_ms(p50[1]), _latency_ms(p99[1]), errors)
 
 
-def _wrk(url: str, seconds: float, max_id: int | None) -> LoadResult:
+def _wrk(url: str, seconds: float, ids: list[int] | None) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(int(seconds), 1)}s", "--latency"]
-        if max_id is not None:
+        if ids is not None:
             script = Path(tmp) / "random_ids.lua"
             prefix = url.split("//", 1)[1].split("/", 1)[1]
             script.write_text(
-                _WRK_SCRIPT.replace("{prefix}", f"/{prefix}").replace("{max_id}", str(max_id))
+                _WRK_SCRIPT.replace("{prefix}", f"/{prefix}").replace(
+                    "{ids}", ",".join(map(str, ids))
+                )
             )
             command += ["-s", str(script)]
         done = subprocess.run(  # noqa: S603  # wrk found on PATH, our own arguments
@@ -73,7 +76,7 @@ def _wrk(url: str, seconds: float, max_id: int | None) -> LoadResult:
     return parse_wrk(done.stdout)
 
 
-async def _python_load(url: str, seconds: float, max_id: int | None) -> LoadResult:
+async def _python_load(url: str, seconds: float, ids: list[int] | None) -> LoadResult:
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -83,7 +86,7 @@ async def _python_load(url: str, seconds: float, max_id: int | None) -> LoadResu
         async def worker() -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
-                target = url if max_id is None else f"{url}{random.randint(1, max_id)}"
+                target = url if ids is None else f"{url}{random.choice(ids)}"
                 started = time.perf_counter()
                 async with session.get(target) as answer:
                     await answer.read()
@@ -102,11 +105,11 @@ async def _python_load(url: str, seconds: float, max_id: int | None) -> LoadResu
     )
 
 
-def load(url: str, seconds: float, *, max_id: int | None = None) -> LoadResult:
-    """Load ``url`` (``url`` + a random id in 1..max_id when given) for ``seconds``."""
+def load(url: str, seconds: float, *, ids: list[int] | None = None) -> LoadResult:
+    """Load ``url`` (``url`` + a random one of ``ids`` when given) for ``seconds``."""
     if shutil.which("wrk"):
-        return _wrk(url, seconds, max_id)
-    return asyncio.run(_python_load(url, seconds, max_id))
+        return _wrk(url, seconds, ids)
+    return asyncio.run(_python_load(url, seconds, ids))
 
 
 def load_tool() -> str:
