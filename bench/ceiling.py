@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ async def _connect() -> aiomysql.Connection:
 
 async def _reset_items(conn: aiomysql.Connection) -> None:
     async with conn.cursor() as cur:
-        await cur.execute("DROP TABLE IF EXISTS items")
+        with warnings.catch_warnings():  # "Unknown table" on the first run is expected
+            warnings.simplefilter("ignore")
+            await cur.execute("DROP TABLE IF EXISTS items")
         await cur.execute(_ITEMS_DDL.read_text())
     await conn.commit()
 
