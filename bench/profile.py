@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -63,8 +64,13 @@ def _print_top(role: str, raw: str) -> None:
     print("top by own time:")
     for name, count in own.most_common(TOP):
         print(f"  {count / samples:6.1%}  {name}")
-    print("top by total time:")
-    for name, count in total.most_common(TOP):
+    print("top of our own functions by total time (below the service's entry point):")
+    ours = [
+        (name, count)
+        for name, count in total.most_common()
+        if ("shared/" in name or "services/" in name) and count < samples
+    ]
+    for name, count in ours[:TOP]:
         print(f"  {count / samples:6.1%}  {name}")
 
 
@@ -73,7 +79,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--items", type=int, default=10_000)
     args = parser.parse_args()
-    py_spy = shutil.which("py-spy")
+    # The bench extra installs py-spy beside this interpreter, which may not be on PATH.
+    py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if py_spy is None:
         raise SystemExit("py-spy is not installed: pip install -e '.[bench]'")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
