@@ -13,7 +13,7 @@ FETCHERS     ?= 2
 WRITERS      ?= 1
 STANDIN_PORT ?= 8900
 
-.PHONY: help venv test test-unit lint fmt services run run-local clean
+.PHONY: help venv test test-unit lint fmt services run run-local bench bench-quick clean
 
 help: ## list the targets
 	@echo "item-sync make targets:"
@@ -41,7 +41,7 @@ test-unit: venv ## run only tests/unit
 lint: venv ## ruff check, ruff format --check, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared services tests/standin
+	$(VENV)/bin/mypy shared services tests/standin bench
 
 fmt: venv ## ruff format, then ruff check --fix
 	$(VENV)/bin/ruff format .
@@ -55,6 +55,19 @@ run: venv services ## run the pipeline against the real APIs (reads .env; FETCHE
 
 run-local: venv services ## run the pipeline against the local stand-in upstream (no internet needed)
 	STANDIN_PORT=$(STANDIN_PORT) .ci/run-local --fetchers $(FETCHERS) --writers $(WRITERS)
+
+BENCH_STAMP  := $(VENV)/.bench-installed
+BENCH_ARGS   ?=
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(VENV_PYTHON) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP) services ## full benchmark (about 20 min; BENCH_ARGS='--only api --env K=V ...')
+	$(VENV_PYTHON) -m bench $(BENCH_ARGS)
+
+bench-quick: $(BENCH_STAMP) services ## small benchmark, about 3 min
+	$(VENV_PYTHON) -m bench --quick $(BENCH_ARGS)
 
 clean: ## remove .venv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

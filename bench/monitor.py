@@ -1,0 +1,68 @@
+"""Peak RSS of service processes and the longest stream lengths seen while they run."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+
+import redis
+
+from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
+from tests.e2e.processes import Pipeline
+
+STREAMS = ("itemsync:commands", "itemsync:pages", "itemsync:dead")
+SAMPLE_S = 0.2
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set (VmHWM) in MB, NaN once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def pipeline_peaks(pipeline: Pipeline) -> dict[str, float]:
+    """Peak RSS in MB of each running service, keyed ``role-index``."""
+    peaks: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for service in pipeline.services:
+        index = counts.get(service.role, 0)
+        counts[service.role] = index + 1
+        peaks[f"{service.role}-{index}"] = peak_rss_mb(service.process.pid)
+    return peaks
+
+
+class StreamWatch:
+    """A thread sampling XLEN of the pipeline streams; keeps the maximum of each."""
+
+    def __init__(self) -> None:
+        self.max_len: dict[str, int] = dict.fromkeys(STREAMS, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
+
+    def _run(self) -> None:
+        while not self._stop.wait(SAMPLE_S):
+            for stream in STREAMS:
+                length = int(self._client.xlen(stream))
+                self.max_len[stream] = max(self.max_len[stream], length)
+
+    def __enter__(self) -> StreamWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._client.close()

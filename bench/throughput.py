@@ -1,0 +1,101 @@
+"""Pipeline throughput: first sync, unchanged re-sync and 10 % changed, per topology."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.monitor import StreamWatch, pipeline_peaks
+from bench.pipeline import bench_pipeline, items_fingerprint, timed_sync, truncate_tables
+from bench.results import Results
+from tests.standin.process import run_standin
+
+CHANGED_FRACTION = 0.1
+
+
+def label(size: int) -> str:
+    """10000 -> '10k'."""
+    return f"{size // 1000}k" if size % 1000 == 0 else str(size)
+
+
+def run_topology(
+    results: Results,
+    workdir: Path,
+    *,
+    size: int,
+    fetchers: int,
+    writers: int,
+    repeats: int,
+    extra_env: dict[str, str],
+    watch_memory: bool,
+) -> None:
+    """Run every scenario ``repeats`` times on one pipeline of ``fetchers`` x ``writers``."""
+    name = f"sync {label(size)} {fetchers}x{writers}"
+    print(f"  {name}: {repeats} run(s)", flush=True)
+    with (
+        run_standin("--synthetic", str(size)) as standin,
+        bench_pipeline(
+            standin, workdir / name.replace(" ", "_"), fetchers=fetchers, writers=writers,
+            extra_env=extra_env,
+        ) as pipeline,
+        StreamWatch() as watch,
+    ):  # fmt: skip
+        for run in range(repeats):
+            truncate_tables()
+            standin.reset()
+            first = timed_sync(pipeline)
+            _record(results, f"{name} first", first.items, first.wall_s)
+            before = items_fingerprint()
+            unchanged = timed_sync(pipeline)
+            _record(results, f"{name} unchanged", unchanged.items, unchanged.wall_s)
+            results.figure(f"{name} unchanged rows written", "rows").add(
+                unchanged.rows_written + (0 if items_fingerprint() == before else 1)
+            )
+            results.figure(f"{name} unchanged/first time", "ratio").add(
+                unchanged.wall_s / first.wall_s
+            )
+            standin.mutate(CHANGED_FRACTION, seed=run)
+            changed = timed_sync(pipeline)
+            _record(results, f"{name} 10% changed", changed.items, changed.wall_s)
+            results.figure(f"{name} 10% changed rows updated", "rows").add(
+                int(changed.job["items_updated"])
+            )
+            for sync_run in (first, unchanged, changed):
+                if sync_run.job["status"] != "succeeded" or sync_run.items != size:
+                    results.facts.setdefault("problems", []).append(
+                        f"{name}: job {sync_run.job['id']} {sync_run.job['status']},"
+                        f" {sync_run.items} of {size} items"
+                    )
+        if watch_memory:
+            results.facts[f"peak RSS MB through {name}"] = pipeline_peaks(pipeline)
+    results.facts[f"max stream length through {name}"] = watch.max_len
+
+
+def run_latency(
+    results: Results,
+    workdir: Path,
+    *,
+    size: int,
+    latency_ms: float,
+    repeats: int,
+    extra_env: dict[str, str],
+) -> None:
+    """A first sync against a slow upstream with 1 fetcher, then with 4 (2 writers each)."""
+    for fetchers in (1, 4):
+        name = f"sync {label(size)} {fetchers}x2 latency {latency_ms:.0f}ms first"
+        print(f"  {name}", flush=True)
+        with (
+            run_standin("--synthetic", str(size), "--latency-ms", str(latency_ms)) as standin,
+            bench_pipeline(
+                standin, workdir / name.replace(" ", "_"), fetchers=fetchers, writers=2,
+                extra_env=extra_env,
+            ) as pipeline,
+        ):  # fmt: skip
+            for _ in range(repeats):
+                truncate_tables()
+                first = timed_sync(pipeline)
+                _record(results, name, first.items, first.wall_s)
+
+
+def _record(results: Results, name: str, items: int, wall_s: float) -> None:
+    results.figure(f"{name} items/s", "items/s").add(items / wall_s)
+    results.figure(f"{name} wall", "s").add(wall_s)
