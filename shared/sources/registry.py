@@ -64,6 +64,9 @@ def build_sources(
     return {name: factory(settings, session, redis) for name, factory in _FACTORIES.items()}
 
 
+BREAKER_RECHECK_S = 0.25  # a fetcher whose calls succeed re-reads a closed breaker this often
+
+
 def build_breaker(
     redis: Redis, source: str, retry: RetrySettings, request_timeout: timedelta
 ) -> Breaker:
@@ -74,6 +77,7 @@ def build_breaker(
         threshold=retry.circuit_threshold,
         open_ms=int(retry.circuit_timeout.total_seconds() * 1000),
         probe_ms=int((request_timeout.total_seconds() + 5) * 1000),
+        recheck_s=BREAKER_RECHECK_S,
     )
 
 

@@ -181,3 +181,25 @@ async def test_permanent_errors_count_as_an_answering_upstream(redis: Redis) -> 
         await call_upstream(missing, breaker=breaker, retry=RetrySettings())
     assert calls == 1
     assert (await read_breaker(redis, "pokemon")).failures == 0
+
+
+async def test_a_clean_closed_reading_is_reused_only_until_recheck(redis: Redis) -> None:
+    """A fetcher whose calls succeed reuses a closed reading for ``recheck_s``, then re-reads."""
+    reader = Breaker(
+        redis=redis, source="pokemon", threshold=3, open_ms=60_000, probe_ms=60_000, recheck_s=0.2
+    )
+    assert await _allowed(reader)
+    await _trip(_breaker(redis))  # another fetcher opens it meanwhile
+    assert await _allowed(reader)  # still inside the reused reading
+    await asyncio.sleep(0.25)
+    assert not await _allowed(reader)
+
+
+async def test_a_failure_seen_ends_the_reused_reading(redis: Redis) -> None:
+    """After a failed call of its own a fetcher asks Redis again on every call."""
+    reader = Breaker(
+        redis=redis, source="pokemon", threshold=1, open_ms=60_000, probe_ms=60_000, recheck_s=60
+    )
+    assert await _allowed(reader)
+    await reader.failed()  # threshold 1: this opens it
+    assert not await _allowed(reader)
