@@ -116,7 +116,7 @@ class PokeapiSettings(BaseModel):
 
     base_url: str = "https://pokeapi.co/api/v2"
     page_size: int = Field(default=20, ge=1, le=1000)
-    detail_concurrency: int = Field(default=8, ge=1, le=256)
+    detail_concurrency: int = Field(default=32, ge=1, le=256)
     request_timeout: PositiveDuration = timedelta(seconds=30)
     # Shared by every fetcher; PokeAPI bans clients that hammer it.
     rate_limit: RateLimit = Rate(count=100, period=timedelta(seconds=1))
@@ -196,13 +196,13 @@ class StreamSettings(BaseModel):
 class FetcherSettings(BaseModel):
     """``FETCHER_*``: how many commands a fetcher holds at once."""
 
-    batch_size: int = Field(default=4, ge=1, le=256)
+    batch_size: int = Field(default=8, ge=1, le=256)
 
 
 class WriterSettings(BaseModel):
     """``WRITER_*``: how many pages one MySQL transaction applies."""
 
-    batch_size: int = Field(default=8, ge=1, le=1000)
+    batch_size: int = Field(default=16, ge=1, le=1000)
     max_statement_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
 
 

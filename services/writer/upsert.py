@@ -140,17 +140,16 @@ async def _claim_pages(
     now: datetime,
 ) -> list[PageMessage]:
     """Pages this batch applies: known job, not in the ledger yet (now recorded there)."""
-    fresh: list[PageMessage] = []
+    known: list[PageMessage] = []
     for message in pages:
-        job_id = message.envelope.job_id
-        if job_id not in force:
+        if message.envelope.job_id in force:
+            known.append(message)
+        else:
             result.orphan_pages += 1
-            continue
-        if not await _record_page(conn, message, now):
-            result.duplicate_pages += 1
-            continue
-        fresh.append(message)
-        tally = result.tallies.setdefault(job_id, JobTally())
+    fresh = await _record_pages(conn, known, now)
+    result.duplicate_pages += len(known) - len(fresh)
+    for message in fresh:
+        tally = result.tallies.setdefault(message.envelope.job_id, JobTally())
         tally.pages += 1
         tally.failed += len(message.page.failed)
         if message.page.pages_total is not None:
@@ -205,23 +204,54 @@ async def _force_flags(conn: aiomysql.Connection, job_ids: set[uuid.UUID]) -> di
         return {uuid.UUID(row[0]): bool(row[1]) for row in await cur.fetchall()}
 
 
-async def _record_page(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> bool:
-    """Insert the page into the ledger; False when it was applied before."""
+_LEDGER_INSERT = (
+    # A no-op update on a duplicate reports 0 rows, without INSERT IGNORE's warning.
+    "INSERT INTO sync_job_pages (job_id, page_key, items, failed, external_ids, written_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE job_id = job_id"
+)
+
+
+async def _record_pages(
+    conn: aiomysql.Connection, messages: list[PageMessage], now: datetime
+) -> list[PageMessage]:
+    """Insert the pages into the ledger; those not applied before, in batch order.
+
+    One multi-row statement does it when every page is new (the usual case: its
+    affected rows then equal the pages). Otherwise some page was applied before,
+    so undo it and insert page by page to learn which.
+    """
+    unique: list[PageMessage] = []
+    seen: set[tuple[uuid.UUID, str]] = set()
+    for message in messages:  # a page twice in one batch: its first copy is the one applied
+        key = (message.envelope.job_id, message.page.page_key)
+        if key not in seen:
+            seen.add(key)
+            unique.append(message)
+    if not unique:
+        return []
+    rows = sorted(_ledger_row(message, now) for message in unique)
     async with conn.cursor() as cur:
-        inserted = await cur.execute(
-            # A no-op update on a duplicate reports 0 rows, without INSERT IGNORE's warning.
-            "INSERT INTO sync_job_pages (job_id, page_key, items, failed, external_ids,"
-            " written_at) VALUES (%s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE job_id = job_id",
-            (
-                str(message.envelope.job_id),
-                message.page.page_key,
-                len(message.page.items),
-                len(message.page.failed),
-                _page_ids_json(message),
-                to_db(now),
-            ),
-        )
-    return bool(inserted)
+        await cur.execute("SAVEPOINT ledger")
+        inserted = await cur.executemany(_LEDGER_INSERT, rows)
+        if inserted == len(rows):
+            return unique
+        await cur.execute("ROLLBACK TO SAVEPOINT ledger")
+        fresh = []
+        for message in unique:
+            if await cur.execute(_LEDGER_INSERT, _ledger_row(message, now)):
+                fresh.append(message)
+        return fresh
+
+
+def _ledger_row(message: PageMessage, now: datetime) -> tuple[Any, ...]:
+    return (
+        str(message.envelope.job_id),
+        message.page.page_key,
+        len(message.page.items),
+        len(message.page.failed),
+        _page_ids_json(message),
+        to_db(now),
+    )
 
 
 def _page_ids_json(message: PageMessage) -> str:

@@ -9,11 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from redis.typing import EncodableT, FieldT
 
 from shared.errors import InvalidMessage
-from shared.models.commands import Command, CommandMessage
+from shared.models.commands import (
+    Command,
+    CommandMessage,
+    DetailCommand,
+    ListCommand,
+    WeatherCommand,
+)
 from shared.models.envelope import Envelope
 from shared.models.pages import Page, PageMessage
 
@@ -23,6 +29,7 @@ StreamEntry = tuple[bytes, StreamFields]
 
 _COMMAND = TypeAdapter[Command](Command)
 _ENVELOPE_FIELDS = ("job_id", "source", "trace_id", "created_at")
+_TYPE_FIELD = {"type"}  # carried as its own field, not inside the body
 
 
 def encode_command(message: CommandMessage) -> OutFields:
@@ -65,16 +72,18 @@ def text_fields(fields: StreamFields) -> dict[str, str]:
     }
 
 
-def _encode(envelope: Envelope, body: BaseModel) -> OutFields:
-    data = body.model_dump(mode="json")
-    kind = str(data.pop("type"))
+_StreamBody = Page | ListCommand | DetailCommand | WeatherCommand
+
+
+def _encode(envelope: Envelope, body: _StreamBody) -> OutFields:
+    # pydantic-core writes the JSON itself: no Python dict of the payloads in between.
     return {
-        "type": kind,
+        "type": body.type,
         "job_id": str(envelope.job_id),
         "source": envelope.source,
         "trace_id": envelope.trace_id,
         "created_at": envelope.created_at.isoformat(),
-        "body": orjson.dumps(data).decode(),
+        "body": body.model_dump_json(exclude=_TYPE_FIELD),
     }
 
 
