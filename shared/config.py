@@ -90,7 +90,7 @@ class DatabaseSettings(BaseModel):
     user: str = "root"
     password: SecretStr = SecretStr("")
     database: str = Field(default="item_sync", pattern=r"^[A-Za-z0-9_]+$")
-    pool_size: int = Field(default=10, ge=1, le=512)
+    pool_size: int = Field(default=32, ge=1, le=512)
 
 
 class RedisSettings(BaseModel):
@@ -210,6 +210,10 @@ class CacheSettings(BaseModel):
     """``CACHE_*``: the Redis cache in front of ``GET /items/{id}``."""
 
     item_ttl: PositiveDuration = timedelta(minutes=5)
+    # Each API process also keeps hot answers in memory, dropped when a writer changes
+    # the item; 0 turns that copy off.
+    local_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    local_ttl: PositiveDuration = timedelta(seconds=60)
 
 
 class LogSettings(BaseModel):

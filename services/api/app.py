@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from importlib import metadata
 
@@ -10,7 +12,8 @@ import orjson
 from aiohttp import web
 
 from services.api.cors import cors
-from services.api.keys import DB, OPENAPI, REDIS, SETTINGS, SOURCES
+from services.api.keys import DB, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
+from services.api.local_cache import LocalItemCache, follow_item_changes
 from services.api.middleware import json_errors, request_context
 from services.api.openapi import build_openapi
 from services.api.routes import ROUTES, add_routes
@@ -27,7 +30,9 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.api.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_redis_lifespan, _db_lifespan, _sources_lifespan])
+    app.cleanup_ctx.extend(
+        [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
+    )
     add_routes(app)
     spec = build_openapi(ROUTES, title="item-sync", version=_version())
     app[OPENAPI] = orjson.dumps(spec)
@@ -45,6 +50,27 @@ async def _redis_lifespan(app: web.Application) -> AsyncIterator[None]:
     async with redis_client(app[SETTINGS].redis) as redis:
         app[REDIS] = redis
         yield
+
+
+async def _local_cache_lifespan(app: web.Application) -> AsyncIterator[None]:
+    cache_settings = app[SETTINGS].cache
+    cache = LocalItemCache(
+        max_bytes=cache_settings.local_max_bytes,
+        ttl_s=cache_settings.local_ttl.total_seconds(),
+    )
+    app[LOCAL_CACHE] = cache
+    if cache.max_bytes == 0:  # turned off: never subscribed, so never used
+        yield
+        return
+    stop = asyncio.Event()
+    follower = asyncio.create_task(follow_item_changes(app[REDIS], cache, stop))
+    try:
+        yield
+    finally:
+        stop.set()  # a cancel alone can be swallowed inside redis-py's read timeout
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(follower, timeout=2.0)
 
 
 async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:

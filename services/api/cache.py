@@ -20,6 +20,6 @@ async def cached_item(redis: Redis, item_id: int) -> tuple[bytes | None, bool]:
     return None, value is None
 
 
-async def fill_item(redis: Redis, item_id: int, body: bytes, ttl_ms: int) -> None:
-    """Cache an answer unless a writer marked the slot meanwhile."""
-    await redis.set(names.item_cache_key(item_id), body, nx=True, px=ttl_ms)
+async def fill_item(redis: Redis, item_id: int, body: bytes, ttl_ms: int) -> bool:
+    """Cache an answer unless a writer marked the slot meanwhile; True when it was cached."""
+    return bool(await redis.set(names.item_cache_key(item_id), body, nx=True, px=ttl_ms))

@@ -6,6 +6,7 @@ import aiomysql
 from aiohttp import web
 from redis.asyncio import Redis
 
+from services.api.local_cache import LocalItemCache
 from shared.config import Settings
 from shared.sources.base import Source
 
@@ -14,3 +15,4 @@ REDIS = web.AppKey("redis", Redis)
 DB = web.AppKey("db", aiomysql.Pool)
 SOURCES = web.AppKey("sources", dict[str, Source])
 OPENAPI = web.AppKey("openapi", bytes)  # the rendered /openapi.json
+LOCAL_CACHE = web.AppKey("local_cache", LocalItemCache)

@@ -17,18 +17,16 @@ from services.writer.upsert import BatchResult, apply_batch
 from shared.config import WriterSettings
 from shared.db.jobs import get_job
 from shared.errors import InvalidMessage
+from shared.item_changes import announce_changed
 from shared.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
 from shared.resilience.backoff import failure_pause_s
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts
-from shared.streams import names
 from shared.streams.codec import StreamEntry, decode_page
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
 
 log = structlog.get_logger()
-
-STALE_MARK_MS = 5000  # how long a changed item's cache slot refuses to be refilled
 
 
 class MySQLUnavailable(Exception):
@@ -65,7 +63,7 @@ class PageWriter:
     async def _write(self, messages: list[PageMessage], entry_ids: list[bytes]) -> None:
         started = time.perf_counter()
         result = await self._apply_waiting_for_mysql(messages)
-        await self._mark_changed(result.changed_item_ids)
+        await announce_changed(self.redis, result.changed_item_ids)
         await self.reader.ack(entry_ids)
         traces = {m.envelope.job_id: m.envelope.trace_id for m in messages}
         sources = {m.envelope.job_id: m.envelope.source for m in messages}
@@ -137,16 +135,6 @@ class PageWriter:
                 )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stop.wait(), timeout=pause)
-
-    async def _mark_changed(self, item_ids: list[int]) -> None:
-        # A short-lived marker instead of DEL: a reader that loaded the old row before
-        # our COMMIT cannot put it back into the cache (it only fills empty slots).
-        if not item_ids:
-            return
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for item_id in item_ids:
-                pipe.set(names.item_cache_key(item_id), b"", px=STALE_MARK_MS)
-            await pipe.execute()
 
 
 def _job_context(messages: list[PageMessage]) -> dict[str, str]:

@@ -10,6 +10,7 @@ FETCHERS = "fetchers"  # consumer group reading COMMANDS
 WRITERS = "writers"  # consumer group reading PAGES
 
 ITEM_CACHE_PREFIX = "itemsync:item:"  # + item id: cached GET /items/{id} answers
+ITEM_CHANGES = "itemsync:item-changes"  # pub/sub: "id,id,..." of items writers changed
 
 
 def item_cache_key(item_id: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +16,7 @@ from redis.asyncio import Redis
 from services.api.app import create_app
 from services.writer.upsert import apply_batch
 from shared.config import Settings
+from shared.item_changes import announce_changed
 from shared.streams import names
 from shared.streams.codec import decode_command
 from tests.integration.jobs_helpers import item, new_job, page
@@ -241,9 +244,11 @@ async def test_a_write_keeps_the_old_item_out_of_the_cache(
     item_id = await _item_id(pool, "5")
     await client.get(f"/items/{item_id}")
     await _store(pool, 5, weight=2)
-    await redis.set(names.item_cache_key(item_id), b"", px=5000)  # what the writer does
-    body = await (await client.get(f"/items/{item_id}")).json()
-    assert body["payload"]["weight"] == 2
+    await announce_changed(redis, [item_id])  # what the writer does after COMMIT
+    deadline = time.monotonic() + 5  # the API's in-memory copy hears of it asynchronously
+    while (body := await (await client.get(f"/items/{item_id}")).json())["payload"]["weight"] != 2:
+        assert time.monotonic() < deadline, body
+        await asyncio.sleep(0.01)
     assert await redis.get(names.item_cache_key(item_id)) == b""
 
 

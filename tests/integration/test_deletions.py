@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 from typing import Any
 
@@ -12,10 +13,10 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from services.writer.upsert import BatchResult, apply_batch
+from shared.item_changes import announce_changed
 from shared.models.jobs import JobStatus, SyncJobRow
 from shared.models.pages import FailedItem, PageMessage
 from shared.resilience.retry import lock_conflict_attempts
-from shared.streams import names
 from tests.integration.jobs_helpers import item, new_job, page, reload, stored_items
 
 MAX_STATEMENT = 4 * 1024 * 1024
@@ -256,10 +257,14 @@ async def test_deleted_item_is_still_served_by_id_with_deleted_at(
     assert cached["deleted_at"] is None
     writer_batch = await _apply_closing(pool, 1)
     assert item_id in writer_batch.changed_item_ids
-    await redis.set(names.item_cache_key(item_id), b"", px=5000)  # what the writer does with them
-    response = await api_client.get(f"/items/{item_id}")
+    await announce_changed(redis, writer_batch.changed_item_ids)  # what the writer does next
+    deadline = time.monotonic() + 5  # the API's in-memory copy hears of it asynchronously
+    while (response := await api_client.get(f"/items/{item_id}")).status == 200 and (
+        body := await response.json()
+    )["deleted_at"] is None:
+        assert time.monotonic() < deadline, body
+        await asyncio.sleep(0.01)
     assert response.status == 200
-    body = await response.json()
     assert body["deleted_at"] is not None
     assert body["payload"] == {"id": 2, "name": "mon-2"}
 

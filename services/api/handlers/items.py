@@ -6,7 +6,7 @@ import orjson
 from aiohttp import web
 
 from services.api.cache import cached_item, fill_item
-from services.api.keys import DB, REDIS, SETTINGS
+from services.api.keys import DB, LOCAL_CACHE, REDIS, SETTINGS
 from services.api.query import parse_query
 from services.api.responses import json_response, raw_json_response
 from shared.db.items import get_item, list_items
@@ -42,9 +42,15 @@ async def get_item_by_id(request: web.Request) -> web.Response:
     if not raw_id.isdigit() or not 0 < int(raw_id) <= MAX_ITEM_ID:
         raise InvalidRequest("id must be a positive whole number", field="id")
     item_id = int(raw_id)
+    local = request.app[LOCAL_CACHE]
+    kept = local.get(item_id)
+    if kept is not None:
+        return raw_json_response(kept)
+    epoch = local.epoch  # before any read: a change announced meanwhile voids the answer
     redis = request.app[REDIS]
     cached, may_fill = await cached_item(redis, item_id)
     if cached is not None:
+        local.put(item_id, cached, epoch)
         return raw_json_response(cached)
     row = await get_item(request.app[DB], item_id, include_deleted=True)  # shows deleted_at
     if row is None:
@@ -52,7 +58,8 @@ async def get_item_by_id(request: web.Request) -> web.Response:
     body = render_item(row)
     if may_fill:
         ttl_ms = int(request.app[SETTINGS].cache.item_ttl.total_seconds() * 1000)
-        await fill_item(redis, item_id, body, ttl_ms)
+        if await fill_item(redis, item_id, body, ttl_ms):
+            local.put(item_id, body, epoch)
     return raw_json_response(body)
 
 
