@@ -25,10 +25,16 @@ from shared.sources.registry import build_sources
 
 def create_app(settings: Settings) -> web.Application:
     """Build the API; resources open on start-up and close on clean-up."""
-    app = web.Application(
-        middlewares=[request_context, cors, json_errors],
-        client_max_size=settings.api.max_body_bytes,
+    # CORS costs every request a look at its headers, so it runs only when configured.
+    middlewares = (
+        [request_context, cors, json_errors]
+        if settings.api.cors_allowed
+        else [
+            request_context,
+            json_errors,
+        ]
     )
+    app = web.Application(middlewares=middlewares, client_max_size=settings.api.max_body_bytes)
     app[SETTINGS] = settings
     app.cleanup_ctx.extend(
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]

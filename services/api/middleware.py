@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import time
-import uuid
 
 import pymysql
 import structlog
@@ -36,7 +36,7 @@ _STATUS_CODES = {
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Bind ``request_id``, ``method`` and ``path`` to every log line of the request."""
     structlog.contextvars.clear_contextvars()
-    request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+    request_id = request.headers.get("X-Request-ID") or _new_request_id()
     structlog.contextvars.bind_contextvars(
         service="api", request_id=request_id[:64], method=request.method, path=request.path
     )
@@ -49,6 +49,11 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     )
     log.debug("http.request", status=response.status, duration_ms=round(elapsed_s * 1000, 2))
     return response
+
+
+def _new_request_id() -> str:
+    # Correlates log lines, nothing more: uuid4's os.urandom was a tenth of a cached read.
+    return f"{random.getrandbits(64):016x}"
 
 
 def route_pattern(request: web.Request) -> str:
