@@ -28,19 +28,34 @@ async def call_upstream(
     answers, so it counts as a success for the breaker. Every attempt is a request,
     so every attempt waits for its own slot in the source's budget.
     """
+    try:  # most calls succeed at once: only a failed one pays for a retry context
+        return await _attempt(call, breaker, budget)
+    except TransientUpstreamError as exc:
+        first_failure: TransientUpstreamError | None = exc
     async for attempt in upstream_attempts(retry):
         with attempt:
-            await breaker.guard()
-            if budget is not None:
-                await budget.take()
-            try:
-                result = await call()
-            except TransientUpstreamError:
-                await breaker.failed()
-                raise
-            except PermanentUpstreamError:
-                await breaker.succeeded()
-                raise
-            await breaker.succeeded()
-            return result
+            if first_failure is not None:
+                # Hand stamina the first attempt's error: it backs off (or honours
+                # Retry-After) and counts the retry as if it had made that attempt.
+                failure, first_failure = first_failure, None
+                raise failure
+            return await _attempt(call, breaker, budget)
     raise AssertionError("unreachable: stamina raises when attempts run out")
+
+
+async def _attempt(
+    call: Callable[[], Awaitable[T]], breaker: Breaker, budget: RequestBudget | None
+) -> T:
+    await breaker.guard()
+    if budget is not None:
+        await budget.take()
+    try:
+        result = await call()
+    except TransientUpstreamError:
+        await breaker.failed()
+        raise
+    except PermanentUpstreamError:
+        await breaker.succeeded()
+        raise
+    await breaker.succeeded()
+    return result
