@@ -18,14 +18,17 @@ import orjson
 from services.writer.deletions import mark_unseen_deleted
 from services.writer.job_errors import fail_jobs
 from shared.clock import utc_now
+from shared.db.literals import multi_row_statements
 from shared.db.times import from_db, to_db
 from shared.hashing import canonical_json, hash_bytes
 from shared.models.pages import FetchedItem, PageMessage
 
-_UPSERT = (
+_UPSERT_HEAD = (
     "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
-    " created_at, updated_at, synced_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON DUPLICATE KEY UPDATE name = VALUES(name), payload = VALUES(payload),"
+    " created_at, updated_at, synced_at)"
+)
+_UPSERT_TAIL = (
+    "ON DUPLICATE KEY UPDATE name = VALUES(name), payload = VALUES(payload),"
     " content_hash = VALUES(content_hash), updated_at = VALUES(updated_at),"
     " synced_at = VALUES(synced_at), deleted_at = NULL"
 )
@@ -303,11 +306,14 @@ async def _upsert(
 ) -> None:
     if not rows:
         return
+    # Statements no longer than max_statement_bytes stay under max_allowed_packet even
+    # with 1.5 MB payloads; the literals are escaped by shared/db/literals.py (faster).
+    statements = multi_row_statements(
+        _UPSERT_HEAD, rows, _UPSERT_TAIL, max_bytes=max_statement_bytes
+    )
     async with conn.cursor() as cur:
-        # executemany folds rows into multi-row INSERTs no longer than max_stmt_length,
-        # which keeps each statement under max_allowed_packet even with 1.5 MB payloads.
-        cur.max_stmt_length = max_statement_bytes
-        await cur.executemany(_UPSERT, rows)
+        for statement in statements:
+            await cur.execute(statement)
 
 
 async def _record_failures(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> None:
