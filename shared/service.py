@@ -24,17 +24,7 @@ def run_service(name: str, main: ServiceMain, settings: Settings) -> None:
         fmt=settings.log.format,
         secrets=settings.secret_values(),
     )
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(_supervise(name, main, settings))
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop where it is installed (it is on Linux and macOS): a faster event loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
+    asyncio.run(_supervise(name, main, settings))
 
 
 async def _supervise(name: str, main: ServiceMain, settings: Settings) -> None:

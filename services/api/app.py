@@ -68,15 +68,18 @@ async def _local_cache_lifespan(app: web.Application) -> AsyncIterator[None]:
     if cache.max_bytes == 0:  # turned off: never subscribed, so never used
         yield
         return
-    stop = asyncio.Event()
-    follower = asyncio.create_task(follow_item_changes(app[REDIS], cache, stop))
-    try:
-        yield
-    finally:
-        stop.set()  # a cancel alone can be swallowed inside redis-py's read timeout
-        follower.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(follower, timeout=2.0)
+    # A client of its own: the subscriber's reconnects never touch the requests' pool.
+    subscriber_settings = app[SETTINGS].redis.model_copy(update={"pool_size": 1})
+    async with redis_client(subscriber_settings) as subscriber:
+        stop = asyncio.Event()
+        follower = asyncio.create_task(follow_item_changes(subscriber, cache, stop))
+        try:
+            yield
+        finally:
+            stop.set()  # a cancel alone can be swallowed inside redis-py's read timeout
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(follower, timeout=2.0)
 
 
 async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:
