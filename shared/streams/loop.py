@@ -50,7 +50,7 @@ class LoopSettings:
     max_deliveries: int
     grace_s: float = 8.0
     claim_every_s: float = 2.0
-    trim_every_s: float = 10.0
+    trim_every_s: float = 2.0  # streams stay near what is still unacknowledged
 
 
 @dataclass
