@@ -75,9 +75,12 @@ def _print_top(role: str, raw: str) -> None:
 
 
 def main() -> None:
-    """Record the fetcher and the writer through one first sync and print the summaries."""
+    """Record the fetcher and the writer through one sync and print the summaries."""
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument(
+        "--resync", action="store_true", help="record an unchanged re-sync instead of the first"
+    )
     args = parser.parse_args()
     # The bench extra installs py-spy beside this interpreter, which may not be on PATH.
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
@@ -89,6 +92,8 @@ def main() -> None:
         run_standin("--synthetic", str(args.items)) as standin,
         bench_pipeline(standin, Path(tmp), fetchers=1, writers=1, extra_env={}) as pipeline,
     ):
+        if args.resync:
+            timed_sync(pipeline)  # the first sync, not recorded
         recorders: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
         for service in pipeline.services:
             if service.role in ("fetcher", "writer"):
@@ -101,7 +106,8 @@ def main() -> None:
                     out,
                 )
         run = timed_sync(pipeline)
-        print(f"first sync of {run.items} items in {run.wall_s:.2f} s", flush=True)
+        which = "unchanged re-sync" if args.resync else "first sync"
+        print(f"{which} of {run.items} items in {run.wall_s:.2f} s", flush=True)
         for recorder, _ in recorders.values():
             recorder.send_signal(signal.SIGINT)
         for recorder, _ in recorders.values():
