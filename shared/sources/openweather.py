@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
-
-from shared.config import OpenweatherSettings, RetrySettings
+from shared.config import OpenweatherSettings
 from shared.errors import InvalidRequest, JobFailedError, PermanentUpstreamError
 from shared.models.commands import Command, WeatherCommand
 from shared.models.pages import FailedItem, FetchedItem
-from shared.resilience.breaker import Breaker
-from shared.resilience.budget import RequestBudget
-from shared.resilience.upstream import call_upstream
 from shared.sources.base import SourcePage
-from shared.sources.http import get_json
+from shared.sources.client import UpstreamClient
 from shared.sources.names import OPENWEATHER
 
 KEY_REJECTED = "openweather rejected the API key (HTTP 401)"
@@ -26,19 +21,9 @@ class OpenWeatherSource:
 
     name = OPENWEATHER
 
-    def __init__(
-        self,
-        settings: OpenweatherSettings,
-        retry: RetrySettings,
-        session: aiohttp.ClientSession,
-        breaker: Breaker,
-        budget: RequestBudget | None = None,
-    ) -> None:
+    def __init__(self, settings: OpenweatherSettings, client: UpstreamClient) -> None:
         self._settings = settings
-        self._retry = retry
-        self._session = session
-        self._breaker = breaker
-        self._budget = budget
+        self._client = client
 
     def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
         """``list``: one command per configured city; ``detail``: the one city in ``params.id``."""
@@ -75,18 +60,9 @@ class OpenWeatherSource:
         return SourcePage(items=[item])
 
     async def _get_weather(self, city: str, key: str) -> Any:
-        query = {"q": city, "appid": key}
-        timeout_s = self._settings.request_timeout.total_seconds()
         url = f"{self._settings.base_url}/weather"
         what = f"openweather weather {city!r}"  # names the call; the URL holds the key
-        return await call_upstream(
-            lambda: get_json(
-                self._session, url, source=self.name, what=what, timeout_s=timeout_s, params=query
-            ),
-            breaker=self._breaker,
-            retry=self._retry,
-            budget=self._budget,
-        )
+        return await self._client.get_json(url, what=what, params={"q": city, "appid": key})
 
 
 def _weather_item(payload: Any) -> FetchedItem | None:

@@ -5,18 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import aiohttp
-
-from shared.config import PokeapiSettings, RetrySettings
+from shared.config import PokeapiSettings
 from shared.errors import InvalidRequest, PermanentUpstreamError
 from shared.models.commands import Command, DetailCommand, ListCommand
 from shared.models.pages import FailedItem, FetchedItem
-from shared.resilience.breaker import Breaker
-from shared.resilience.budget import RequestBudget
-from shared.resilience.upstream import call_upstream
 from shared.sources.base import SourcePage
+from shared.sources.client import UpstreamClient
 from shared.sources.fanout import remaining_offsets
-from shared.sources.http import get_json
 from shared.sources.ids import id_from_url
 from shared.sources.names import POKEMON
 
@@ -26,19 +21,9 @@ class PokeApiSource:
 
     name = POKEMON
 
-    def __init__(
-        self,
-        settings: PokeapiSettings,
-        retry: RetrySettings,
-        session: aiohttp.ClientSession,
-        breaker: Breaker,
-        budget: RequestBudget | None = None,
-    ) -> None:
+    def __init__(self, settings: PokeapiSettings, client: UpstreamClient) -> None:
         self._settings = settings
-        self._retry = retry
-        self._session = session
-        self._breaker = breaker
-        self._budget = budget
+        self._client = client
         self._details = asyncio.Semaphore(settings.detail_concurrency)
 
     def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
@@ -72,7 +57,7 @@ class PokeApiSource:
         url = f"{self._settings.base_url}/pokemon"
         query = {"offset": str(command.offset), "limit": str(command.limit)}
         what = f"pokemon list offset={command.offset}"
-        listing = await self._get(url, what=what, params=query)
+        listing = await self._client.get_json(url, what=what, params=query)
         if not isinstance(listing, dict) or not isinstance(listing.get("results"), list):
             raise PermanentUpstreamError(f"{what}: unexpected shape")
         count = int(listing.get("count") or 0)
@@ -118,7 +103,7 @@ class PokeApiSource:
         url = f"{self._settings.base_url}/pokemon/{external_id}/"
         async with self._details:
             try:
-                payload = await self._get(url, what=f"pokemon detail {external_id}")
+                payload = await self._client.get_json(url, what=f"pokemon detail {external_id}")
             except PermanentUpstreamError as exc:
                 return FailedItem(external_id=external_id, error=str(exc))
         if not isinstance(payload, dict):
@@ -126,14 +111,3 @@ class PokeApiSource:
         name = payload.get("name") if isinstance(payload.get("name"), str) else listed_name
         # Our column holds 255 characters; the payload keeps the full name.
         return FetchedItem(external_id=external_id, name=str(name or "")[:255], payload=payload)
-
-    async def _get(self, url: str, *, what: str, params: dict[str, str] | None = None) -> Any:
-        timeout_s = self._settings.request_timeout.total_seconds()
-        return await call_upstream(
-            lambda: get_json(
-                self._session, url, source=self.name, what=what, timeout_s=timeout_s, params=params
-            ),
-            breaker=self._breaker,
-            retry=self._retry,
-            budget=self._budget,
-        )

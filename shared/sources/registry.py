@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
 import aiohttp
 from redis.asyncio import Redis
@@ -13,6 +14,7 @@ from shared.rates import Rate
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.sources.base import Source
+from shared.sources.client import UpstreamClient
 from shared.sources.names import OPENWEATHER, POKEMON
 from shared.sources.openweather import OpenWeatherSource
 from shared.sources.pokeapi import PokeApiSource
@@ -20,24 +22,12 @@ from shared.sources.pokeapi import PokeApiSource
 
 def _pokeapi(settings: Settings, session: aiohttp.ClientSession, redis: Redis) -> Source:
     section = settings.pokeapi
-    return PokeApiSource(
-        section,
-        settings.retry,
-        session,
-        build_breaker(redis, POKEMON, settings.retry, section.request_timeout),
-        build_budget(redis, POKEMON, section.rate_limit),
-    )
+    return PokeApiSource(section, build_client(settings, session, redis, POKEMON, section))
 
 
 def _openweather(settings: Settings, session: aiohttp.ClientSession, redis: Redis) -> Source:
     section = settings.openweather
-    return OpenWeatherSource(
-        section,
-        settings.retry,
-        session,
-        build_breaker(redis, OPENWEATHER, settings.retry, section.request_timeout),
-        build_budget(redis, OPENWEATHER, section.rate_limit),
-    )
+    return OpenWeatherSource(section, build_client(settings, session, redis, OPENWEATHER, section))
 
 
 SourceFactory = Callable[[Settings, aiohttp.ClientSession, Redis], Source]
@@ -84,3 +74,31 @@ def build_breaker(
 def build_budget(redis: Redis, source: str, rate: Rate | None) -> RequestBudget:
     """The request budget of ``source``, shared by every fetcher (``rate=None``: no limit)."""
     return RequestBudget(redis=redis, source=source, rate=rate)
+
+
+class _SourceSection(Protocol):
+    """What every source's settings section carries for reaching its upstream."""
+
+    @property
+    def request_timeout(self) -> timedelta: ...
+
+    @property
+    def rate_limit(self) -> Rate | None: ...
+
+
+def build_client(
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    redis: Redis,
+    source: str,
+    section: _SourceSection,
+) -> UpstreamClient:
+    """The way ``source`` reaches its upstream: the shared session, breaker and budget."""
+    return UpstreamClient(
+        source=source,
+        session=session,
+        breaker=build_breaker(redis, source, settings.retry, section.request_timeout),
+        retry=settings.retry,
+        timeout_s=section.request_timeout.total_seconds(),
+        budget=build_budget(redis, source, section.rate_limit),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -26,6 +27,15 @@ def http(method: str, url: str, body: object = None) -> tuple[int, Any]:
     request.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
         return answer.status, json.loads(answer.read())
+
+
+def health_status(api_url: str, timeout_s: float = 15.0) -> int:
+    """GET /health; its status, 503 included."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout_s) as answer:  # noqa: S310
+            return int(answer.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
 
 
 def start_sync(pipeline: Pipeline, **body: object) -> str:

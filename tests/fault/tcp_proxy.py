@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 
 from tests.e2e.processes import free_port
@@ -81,3 +83,14 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     finally:
         with contextlib.suppress(Exception):
             writer.transport.abort()
+
+
+@contextmanager
+def cuttable(target_port: int) -> Iterator[TcpProxy]:
+    """A started proxy to ``target_port``, closed on exit."""
+    proxy = TcpProxy(target_port=target_port)
+    proxy.start()
+    try:
+        yield proxy
+    finally:
+        proxy.close()

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.e2e.client import (
     assert_mirrors,
+    health_status,
     job,
     pending_entries,
     start_sync,
@@ -19,7 +18,7 @@ from tests.e2e.client import (
 )
 from tests.e2e.processes import Pipeline, free_port
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.fault.tcp_proxy import TcpProxy
+from tests.fault.tcp_proxy import TcpProxy, cuttable
 from tests.standin.process import StandinProcess
 
 CUT_S = 20.0
@@ -28,18 +27,8 @@ CUT_S = 20.0
 @pytest.fixture
 def mysql_proxy() -> Iterator[TcpProxy]:
     """A cuttable path to MariaDB."""
-    proxy = TcpProxy(target_port=3306)
-    proxy.start()
-    yield proxy
-    proxy.close()
-
-
-def _health(url: str) -> int:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:  # noqa: S310
-            return int(answer.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+    with cuttable(3306) as proxy:
+        yield proxy
 
 
 def test_mysql_cut_mid_sync_loses_nothing(
@@ -71,7 +60,7 @@ def test_mysql_cut_mid_sync_loses_nothing(
     cut_at = time.monotonic()
     progress_at_cut = job(pipeline, job_id)["pages_done"]
     time.sleep(2)
-    health_during_cut = _health(cut_api)
+    health_during_cut = health_status(cut_api)
     pages_during_cut = job(pipeline, job_id)["pages_done"]
     time.sleep(max(0.0, CUT_S - (time.monotonic() - cut_at)))
     pages_before_restore = job(pipeline, job_id)["pages_done"]
@@ -88,7 +77,7 @@ def test_mysql_cut_mid_sync_loses_nothing(
     synthetic_standin.set_faults(latency_ms=0)
     assert_mirrors(pipeline, upstream_details(synthetic_standin))
     assert pending_entries(pipeline) == 0
-    assert _health(cut_api) == 200
+    assert health_status(cut_api) == 200
     report(
         capsys,
         "mysql cut",

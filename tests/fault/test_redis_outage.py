@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -13,6 +11,7 @@ from tests.backends import REDIS_PORT
 from tests.e2e.client import (
     assert_mirrors,
     dead_letters,
+    health_status,
     job,
     pending_entries,
     start_sync,
@@ -21,7 +20,7 @@ from tests.e2e.client import (
 )
 from tests.e2e.processes import Pipeline, free_port
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.fault.tcp_proxy import TcpProxy
+from tests.fault.tcp_proxy import TcpProxy, cuttable
 from tests.standin.process import StandinProcess
 
 CUT_S = 8.0
@@ -30,18 +29,8 @@ CUT_S = 8.0
 @pytest.fixture
 def redis_proxy() -> Iterator[TcpProxy]:
     """A cuttable path to Redis."""
-    proxy = TcpProxy(target_port=REDIS_PORT)
-    proxy.start()
-    yield proxy
-    proxy.close()
-
-
-def _health(url: str) -> int:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=15) as answer:  # noqa: S310
-            return int(answer.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+    with cuttable(REDIS_PORT) as proxy:
+        yield proxy
 
 
 def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
@@ -70,7 +59,7 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
     cut_at = time.monotonic()
     pages_at_cut = job(direct, job_id)["pages_done"]
     time.sleep(2)
-    health_during_cut = _health(pipeline.api_url)
+    health_during_cut = health_status(pipeline.api_url)
     time.sleep(max(0.0, CUT_S - (time.monotonic() - cut_at)))
     alive_after_cut = [w.role for w in workers if w.process.poll() is None]
     redis_proxy.restore()
@@ -87,7 +76,7 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
     assert_mirrors(pipeline, upstream_details(synthetic_standin))
     assert pending_entries(pipeline) == 0
     assert dead_letters(pipeline) == 0
-    assert _health(pipeline.api_url) == 200
+    assert health_status(pipeline.api_url) == 200
     report(
         capsys,
         "redis cut",

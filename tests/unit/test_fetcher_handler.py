@@ -25,6 +25,7 @@ from shared.models.commands import (
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import PageMessage
+from shared.sources.client import UpstreamClient
 from shared.sources.names import POKEMON
 from shared.sources.pokeapi import PokeApiSource
 from shared.sources.registry import build_breaker
@@ -78,7 +79,10 @@ async def pipeline() -> AsyncIterator[Pipeline]:
     settings, retry = PokeapiSettings(base_url=BASE_URL), RetrySettings()
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, POKEMON, retry, settings.request_timeout)
-        source = PokeApiSource(settings, retry, session, breaker)
+        timeout_s = settings.request_timeout.total_seconds()
+        source = PokeApiSource(
+            settings, UpstreamClient(POKEMON, session, breaker, retry, timeout_s)
+        )
         fetcher = CommandFetcher(
             redis=redis, reader=reader, sources={POKEMON: source}, stop=asyncio.Event()
         )

@@ -18,7 +18,8 @@ from yarl import URL
 from shared.config import OpenweatherSettings, RetrySettings
 from shared.errors import InvalidRequest, JobFailedError, TransientUpstreamError
 from shared.models.commands import DetailCommand, WeatherCommand
-from shared.resilience.breaker import breaker_key, read_breaker
+from shared.resilience.breaker import Breaker, breaker_key, read_breaker
+from shared.sources.client import UpstreamClient
 from shared.sources.names import OPENWEATHER
 from shared.sources.openweather import KEY_REJECTED, NO_KEY, OpenWeatherSource
 from shared.sources.registry import build_breaker
@@ -51,6 +52,15 @@ def settings(**overrides: Any) -> OpenweatherSettings:
     return OpenweatherSettings(**values)
 
 
+def _client(
+    session: aiohttp.ClientSession, breaker: Breaker, section: OpenweatherSettings
+) -> UpstreamClient:
+    """The source's way upstream, without a request budget (tests are not rate limited)."""
+    return UpstreamClient(
+        OPENWEATHER, session, breaker, RETRY, section.request_timeout.total_seconds()
+    )
+
+
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
     """In-memory Redis holding the source's breaker."""
@@ -72,7 +82,7 @@ async def source(redis: Redis) -> AsyncIterator[OpenWeatherSource]:
     async with aiohttp.ClientSession() as session:
         section = settings()
         breaker = build_breaker(redis, OPENWEATHER, RETRY, section.request_timeout)
-        yield OpenWeatherSource(section, RETRY, session, breaker)
+        yield OpenWeatherSource(section, _client(session, breaker, section))
 
 
 def times_requested(upstream: FakeUpstream, url: URL) -> int:
@@ -162,7 +172,7 @@ async def test_missing_key_fails_the_job_without_a_request(
     section = settings(api_key=None)
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, OPENWEATHER, RETRY, section.request_timeout)
-        source = OpenWeatherSource(section, RETRY, session, breaker)
+        source = OpenWeatherSource(section, _client(session, breaker, section))
         with pytest.raises(JobFailedError, match="OPENWEATHER_API_KEY_FILE") as caught:
             await source.fetch(WeatherCommand(city="London"))
     assert str(caught.value) == NO_KEY

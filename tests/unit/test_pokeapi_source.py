@@ -15,6 +15,8 @@ from yarl import URL
 from shared.config import PokeapiSettings, RetrySettings
 from shared.errors import InvalidRequest, PermanentUpstreamError, TransientUpstreamError
 from shared.models.commands import DetailCommand, ListCommand, WeatherCommand
+from shared.resilience.breaker import Breaker
+from shared.sources.client import UpstreamClient
 from shared.sources.names import POKEMON
 from shared.sources.pokeapi import PokeApiSource
 from shared.sources.registry import build_breaker
@@ -31,6 +33,13 @@ from tests.unit.fake_upstream import (
 
 SETTINGS = PokeapiSettings(base_url=BASE_URL)
 RETRY = RetrySettings()
+
+
+def _client(
+    session: aiohttp.ClientSession, breaker: Breaker, section: PokeapiSettings
+) -> UpstreamClient:
+    """The source's way upstream, without a request budget (tests are not rate limited)."""
+    return UpstreamClient(POKEMON, session, breaker, RETRY, section.request_timeout.total_seconds())
 
 
 @pytest.fixture
@@ -53,7 +62,7 @@ async def source(redis: Redis) -> AsyncIterator[PokeApiSource]:
     """The real source over a real client session, pointed at ``http://pokeapi.test``."""
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, POKEMON, RETRY, SETTINGS.request_timeout)
-        yield PokeApiSource(SETTINGS, RETRY, session, breaker)
+        yield PokeApiSource(SETTINGS, _client(session, breaker, SETTINGS))
 
 
 def requested(upstream: FakeUpstream) -> list[str]:
@@ -95,7 +104,7 @@ async def test_plan_list_uses_configured_page_size(redis: Redis) -> None:
     settings = PokeapiSettings(base_url=BASE_URL, page_size=50)
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, POKEMON, RETRY, settings.request_timeout)
-        source = PokeApiSource(settings, RETRY, session, breaker)
+        source = PokeApiSource(settings, _client(session, breaker, settings))
         assert source.plan("list", {}) == [ListCommand(offset=0, limit=50, fan_out=True)]
 
 

@@ -1,0 +1,42 @@
+"""How a source reaches its upstream: one session, the source's shared breaker and budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from shared.config import RetrySettings
+from shared.resilience.breaker import Breaker
+from shared.resilience.budget import RequestBudget
+from shared.resilience.upstream import call_upstream
+from shared.sources.http import get_json
+
+
+@dataclass(frozen=True)
+class UpstreamClient:
+    """GETs JSON for one source through its breaker, budget and the retry policy."""
+
+    source: str
+    session: aiohttp.ClientSession
+    breaker: Breaker
+    retry: RetrySettings
+    timeout_s: float
+    budget: RequestBudget | None = None
+
+    async def get_json(self, url: str, *, what: str, params: dict[str, str] | None = None) -> Any:
+        """Parsed JSON of ``url``; ``what`` names the call in errors (never the URL)."""
+        return await call_upstream(
+            lambda: get_json(
+                self.session,
+                url,
+                source=self.source,
+                what=what,
+                timeout_s=self.timeout_s,
+                params=params,
+            ),
+            breaker=self.breaker,
+            retry=self.retry,
+            budget=self.budget,
+        )
