@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     Field,
     SecretStr,
@@ -21,6 +23,16 @@ from shared.durations import PositiveDuration
 from shared.errors import ConfigError
 from shared.rates import Rate, RateLimit
 from shared.sources.names import SOURCE_NAMES
+
+
+def _http_base_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return value.rstrip("/")
+
+
+# An upstream's base URL: http(s) only, without the trailing slash paths are joined on.
+HttpBaseUrl = Annotated[str, AfterValidator(_http_base_url)]
 
 
 class ApiSettings(BaseModel):
@@ -114,19 +126,12 @@ class ServerSettings(BaseModel):
 class PokeapiSettings(BaseModel):
     """``POKEAPI_*``: the PokeAPI source."""
 
-    base_url: str = "https://pokeapi.co/api/v2"
+    base_url: HttpBaseUrl = "https://pokeapi.co/api/v2"
     page_size: int = Field(default=20, ge=1, le=1000)
     detail_concurrency: int = Field(default=32, ge=1, le=256)
     request_timeout: PositiveDuration = timedelta(seconds=30)
     # Shared by every fetcher; PokeAPI bans clients that hammer it.
     rate_limit: RateLimit = Rate(count=100, period=timedelta(seconds=1))
-
-    @field_validator("base_url")
-    @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
 
 
 MAX_CITY_CHARS = 100  # the page key ``weather:<city>`` must fit its 191-character column
@@ -135,20 +140,13 @@ MAX_CITY_CHARS = 100  # the page key ``weather:<city>`` must fit its 191-charact
 class OpenweatherSettings(BaseModel):
     """``OPENWEATHER_*``: the OpenWeather source; the key is a secret."""
 
-    base_url: str = "https://api.openweathermap.org/data/2.5"
+    base_url: HttpBaseUrl = "https://api.openweathermap.org/data/2.5"
     api_key: SecretStr | None = None
     api_key_file: Path | None = None
     cities: str = "London,Paris,Tokyo,New York,Sydney"
     request_timeout: PositiveDuration = timedelta(seconds=30)
     # The free tier allows 60 calls a minute per key, shared by every fetcher.
     rate_limit: RateLimit = Rate(count=60, period=timedelta(minutes=1))
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
 
     @field_validator("cities")
     @classmethod

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import fakeredis
 import orjson
 import pytest
 from aioresponses.core import normalize_url
@@ -59,21 +58,6 @@ def _client(
     return UpstreamClient(
         OPENWEATHER, session, breaker, RETRY, section.request_timeout.total_seconds()
     )
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """In-memory Redis holding the source's breaker."""
-    client = fakeredis.FakeAsyncRedis(decode_responses=False)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    """Fake OpenWeather answers; a request nobody registered fails as a connection error."""
-    with FakeUpstream() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 from yarl import URL
@@ -40,21 +39,6 @@ def _client(
 ) -> UpstreamClient:
     """The source's way upstream, without a request budget (tests are not rate limited)."""
     return UpstreamClient(POKEMON, session, breaker, RETRY, section.request_timeout.total_seconds())
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """In-memory Redis holding the source's breaker."""
-    client = fakeredis.FakeAsyncRedis(decode_responses=False)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    """Fake PokeAPI answers; a request nobody registered fails as a connection error."""
-    with FakeUpstream() as fake:
-        yield fake
 
 
 @pytest.fixture
