@@ -1,20 +1,26 @@
-"""Which jobs still have work in Redis: entries queued for, or pending in, a group.
+"""Which jobs still have work in Redis: entries queued, pending, or dead-lettered.
 
 An entry is in flight while its group has not delivered it yet (its id is past
 the group's last-delivered id) or a consumer holds it unacknowledged (it is in
 the group's pending list). Acknowledged entries that trimming has not removed
 yet do not count. A stream whose group is gone (Redis lost its data, nobody
 read since) counts every entry: the recreated group reads from the start.
+
+A dead letter also keeps its job from being re-driven: the job waits for an
+operator to replay or purge it, and re-emitting its poison would only fill
+``itemsync:dead`` again.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.streams import names
 from shared.streams.groups import PIPELINE_GROUPS
 
 _SCAN_COUNT = 200  # entries per XRANGE call
@@ -24,10 +30,11 @@ StreamId = tuple[int, int]
 
 
 async def jobs_in_flight(redis: Redis) -> set[uuid.UUID]:
-    """Ids of the jobs with an entry queued or pending in either pipeline stream."""
+    """Ids of the jobs with an entry queued or pending in either pipeline stream, or dead."""
     jobs: set[uuid.UUID] = set()
     for stream, group in PIPELINE_GROUPS:
         jobs |= await _stream_jobs_in_flight(redis, stream, group)
+    jobs |= await _jobs_among(redis, names.DEAD, start=(0, 0), counts=lambda _: True)
     return jobs
 
 
@@ -46,17 +53,26 @@ async def _stream_jobs_in_flight(redis: Redis, stream: str, group: str) -> set[u
             stream, group, min="-", max="+", count=int(info["pending"])
         )
         pending = {_parse(_text(row["message_id"])) for row in rows}
-    start = min([delivered_up_to, *pending])
+    return await _jobs_among(
+        redis,
+        stream,
+        start=min([delivered_up_to, *pending]),
+        counts=lambda position: position > delivered_up_to or position in pending,
+    )
+
+
+async def _jobs_among(
+    redis: Redis, stream: str, *, start: StreamId, counts: Callable[[StreamId], bool]
+) -> set[uuid.UUID]:
+    """The jobs of the entries from ``start`` on whose position ``counts``."""
     jobs: set[uuid.UUID] = set()
     cursor = f"{start[0]}-{start[1]}"
     while True:
         entries: Any = await redis.xrange(stream, min=cursor, max="+", count=_SCAN_COUNT)
         for entry_id, fields in entries:
-            position = _parse(_text(entry_id))
-            if position > delivered_up_to or position in pending:
-                job_id = _job_id(fields)
-                if job_id is not None:
-                    jobs.add(job_id)
+            job_id = _job_id(fields) if counts(_parse(_text(entry_id))) else None
+            if job_id is not None:
+                jobs.add(job_id)
         if len(entries) < _SCAN_COUNT:
             return jobs
         cursor = "(" + _text(entries[-1][0])  # exclusive: continue after the last one

@@ -3,7 +3,8 @@
 MySQL is the truth and Redis a buffer: when Redis loses its data, the commands
 and pages in flight go with it and their job would stay open forever. A job is
 *stalled* when it is open, no page of it was written for ``quiet``, and none of
-its entries is queued or pending in either stream. Its commands are emitted
+its entries is queued or pending in either stream (or parked in the dead-letter
+stream, waiting for an operator). Its commands are emitted
 again, minus the pages the page ledger already holds; a list job whose first
 page (the one that learns ``count`` and fans out) is not in the ledger restarts
 from that page. A page that lands twice is applied once, so counters stay exact.

@@ -16,6 +16,7 @@ import pytest
 from shared.hashing import canonical_json, hash_bytes
 from tests.e2e.client import assert_mirrors, job, start_sync, sync, upstream_details
 from tests.e2e.processes import Pipeline, ServiceProcess, free_port
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.fault.redis_server import OwnedRedis, owned_redis
 from tests.standin.process import StandinProcess
@@ -54,24 +55,43 @@ def test_redis_restarted_empty_mid_sync_the_job_is_redriven_to_an_exact_end(
         port = free_port()
         workers.append(pipeline.start(role, METRICS_PORT=str(port)))
         health_urls.append(f"http://127.0.0.1:{port}/health")
-    _wait_for(lambda: _all_healthy(health_urls), 20.0, "services healthy", pipeline)
+    wait_until(
+        lambda: _all_healthy(health_urls),
+        timeout_s=20.0,
+        what="services healthy",
+        details=pipeline.logs,
+    )
     synthetic_standin.set_faults(latency_ms=25)
 
     job_id = start_sync(pipeline)
-    _wait_for(lambda: job(pipeline, job_id)["pages_done"] >= 3, 30.0, "3 pages written", pipeline)
+    wait_until(
+        lambda: job(pipeline, job_id)["pages_done"] >= 3,
+        timeout_s=30.0,
+        what="3 pages written",
+        details=pipeline.logs,
+    )
     own_redis.kill()
     at_kill = job(pipeline, job_id)
     own_redis.start()  # same port, empty
     restarted = time.monotonic()
     pids = [worker.process.pid for worker in workers]
 
-    _wait_for(
-        lambda: _all_healthy(health_urls), RECOVERY_DEADLINE_S, "services healthy again", pipeline
+    wait_until(
+        lambda: _all_healthy(health_urls),
+        timeout_s=RECOVERY_DEADLINE_S,
+        what="services healthy again",
+        details=pipeline.logs,
     )
     services_back_s = time.monotonic() - restarted
-    _wait_for(lambda: _finished(pipeline, job_id), RECOVERY_DEADLINE_S, "job finished", pipeline)
+    wait_until(
+        lambda: _finished(pipeline, job_id),
+        timeout_s=RECOVERY_DEADLINE_S,
+        what="job finished",
+        details=pipeline.logs,
+    )
     succeeded_s = time.monotonic() - restarted
     done = job(pipeline, job_id)
+    assert succeeded_s < RECOVERY_DEADLINE_S
 
     assert at_kill["status"] == "running"
     assert at_kill["pages_done"] < done["pages_total"]
@@ -118,16 +138,6 @@ def test_redis_restarted_empty_mid_sync_the_job_is_redriven_to_an_exact_end(
         groups_recreated=recreated,
         restarts=0,
     )
-
-
-def _wait_for(
-    condition: Callable[[], bool], timeout_s: float, what: str, pipeline: Pipeline
-) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout_s``."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not within {timeout_s}s\n{pipeline.logs()}"
-        time.sleep(0.1)
 
 
 def _all_healthy(urls: list[str]) -> bool:

@@ -122,6 +122,15 @@ async def test_a_job_with_an_entry_queued_or_pending_is_left_alone(
     assert await redriver.sweep() == [acked.id]
 
 
+async def test_a_job_with_a_dead_letter_waits_for_the_operator(
+    redriver: Redriver, pool: aiomysql.Pool, redis: Redis
+) -> None:
+    """A dead-lettered entry parks its job for ``dlq replay``: re-driving would only re-poison."""
+    job = await _list_job(pool)
+    await redis.xadd(names.DEAD, {"job_id": str(job.id), "type": "list", "error": "boom"})
+    assert await redriver.sweep() == []
+
+
 async def test_a_job_that_wrote_a_page_recently_is_not_stalled(
     redriver: Redriver, pool: aiomysql.Pool
 ) -> None:
