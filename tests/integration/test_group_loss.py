@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from structlog.testing import capture_logs
 
-from shared.redis import redis_client
 from shared.streams import names
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.groups import ensure_group, ensure_groups
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from shared.streams.trim import trim_acknowledged
-from tests.conftest import service_missing
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
-
-
-@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
-async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
-    """The same contract against fakeredis and the real, flushed test Redis."""
-    if request.param == "fake":
-        client = fakeredis.FakeAsyncRedis(decode_responses=False)
-        yield client
-        await client.aclose()
-        return
-    async with redis_client(request.getfixturevalue("redis_settings")) as client:
-        try:
-            await client.flushdb()
-        except RedisError as exc:
-            service_missing("Redis", exc)
-        yield client
-        await client.flushdb()
 
 
 def _reader(redis: Redis, consumer: str) -> GroupReader:
