@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import redis
 
+from tests.conftest import service_missing
 from tests.e2e.processes import free_port
 
 READY_TIMEOUT_S = 10.0
@@ -31,7 +31,8 @@ class OwnedRedis:
         """Start the server and wait until it answers PING."""
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.skip("redis-server is not installed")
+            service_missing("redis-server", FileNotFoundError("not on PATH"))
+            return
         self._starts += 1
         log = (self._workdir / f"redis-{self._starts}.log").open("wb")
         self._process = subprocess.Popen(  # noqa: S603 - a fixed local binary
