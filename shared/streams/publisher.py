@@ -10,11 +10,6 @@ from redis.typing import EncodableT, FieldT
 from shared.streams.attempts import error_key, requeued_fields
 from shared.streams.codec import StreamFields
 
-# Group creation moved to groups.py; these names stay importable from here.
-from shared.streams.groups import ensure_group as ensure_group
-from shared.streams.groups import ensure_groups as ensure_groups
-from shared.streams.groups import wait_for_groups as wait_for_groups
-
 Fields = Mapping[FieldT, EncodableT]  # what the codec produces
 
 
