@@ -204,9 +204,12 @@ async def test_an_identical_sync_onto_a_stalled_job_redrives_it(
         await redis.flushdb()  # Redis loses the job's command
         job = await _job_row(pool, first["job_id"])
         await _execute(pool, "UPDATE sync_jobs SET started_at = %s WHERE id = %s", earlier(5), job)
-        again = await client.post("/sync", json={}, headers=AUTH)
+        with capture_logs() as logs:
+            again = await client.post("/sync", json={}, headers=AUTH)
         body = await again.json()
     assert (again.status, body["job_id"], body["deduplicated"]) == (200, first["job_id"], True)
+    requested = [line for line in logs if line["event"] == "sync.requested"]
+    assert [line["redriven"] for line in requested] == [True]
     assert await _queued_commands(redis) == [
         (first["job_id"], ListCommand(offset=0, limit=LIMIT, fan_out=True))
     ]

@@ -53,14 +53,14 @@ async def post_sync(request: web.Request) -> web.Response:
         trigger=JobTrigger.MANUAL,
         trace_id=trace_id,
     )
-    if not created:
-        await _redrive_if_abandoned(request, job)
+    redriven = not created and await _redrive_if_abandoned(request, job)
     log.info(
         "sync.requested",
         job_id=str(job.id),
         trace_id=job.trace_id,
         source=job.source,
         created=created,
+        redriven=redriven,
     )
     answer = SyncAccepted(
         job_id=job.id,
@@ -71,7 +71,7 @@ async def post_sync(request: web.Request) -> web.Response:
     return json_response(answer, status=202 if created else 200)
 
 
-async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> None:
+async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> bool:
     """Never hand a client a job nothing works on: re-drive the open job if it is stalled.
 
     Stalled here means nothing of it is queued or pending and no page landed in the
@@ -86,6 +86,7 @@ async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> None:
         lock_wait_s=REDRIVE_LOCK_WAIT_S,
     )
     try:
-        await redriver.sweep(job_id=job.id, quiet=ON_DEMAND_QUIET)
+        return bool(await redriver.sweep(job_id=job.id, quiet=ON_DEMAND_QUIET))
     except (RedisError, OSError) as exc:  # the job stays deduplicated; the sweep retries it
         log.warning("job.redrive_failed", job_id=str(job.id), error=f"{type(exc).__name__}: {exc}")
+        return False
