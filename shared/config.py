@@ -78,11 +78,14 @@ class ApiSettings(BaseModel):
 
 
 class WorkerSettings(BaseModel):
-    """``WORKER_*``: the scheduler's period and the job deadline."""
+    """``WORKER_*``: the scheduler's period, the job deadline, and when a job is re-driven."""
 
     enabled: bool = True
     sync_interval: PositiveDuration = timedelta(minutes=15)
     job_timeout: PositiveDuration = timedelta(minutes=10)
+    # An open job with no page written for this long and nothing of it in either
+    # stream lost its work (Redis lost its data): the writers emit it again.
+    redrive_after: PositiveDuration = timedelta(seconds=60)
 
 
 class RetrySettings(BaseModel):

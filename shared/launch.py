@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aiomysql
@@ -10,7 +11,7 @@ from redis.exceptions import RedisError
 
 from shared.clock import utc_now
 from shared.db.jobs import fail_job, open_job
-from shared.models.commands import CommandMessage, ListCommand
+from shared.models.commands import Command, CommandMessage, ListCommand
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.sources.base import Source
@@ -49,14 +50,19 @@ async def launch_sync(
         return job, False
     envelope = Envelope(job_id=job.id, source=source.name, trace_id=trace_id, created_at=utc_now())
     try:
-        async with redis.pipeline(transaction=True) as pipe:
-            for command in commands:
-                pipe.xadd(
-                    names.COMMANDS,
-                    encode_command(CommandMessage(envelope=envelope, command=command)),
-                )
-            await pipe.execute()
+        await publish_commands(redis, envelope, commands)
     except RedisError as exc:
         await fail_job(pool, job.id, f"could not enqueue commands: {type(exc).__name__}")
         raise
     return job, True
+
+
+async def publish_commands(redis: Redis, envelope: Envelope, commands: Sequence[Command]) -> None:
+    """Add a job's commands to ``itemsync:commands`` in one MULTI/EXEC: all or none."""
+    async with redis.pipeline(transaction=True) as pipe:
+        for command in commands:
+            pipe.xadd(
+                names.COMMANDS,
+                encode_command(CommandMessage(envelope=envelope, command=command)),
+            )
+        await pipe.execute()

@@ -13,8 +13,8 @@ from shared.health import Heartbeat, loop_check, redis_check
 from shared.redis import redis_client
 from shared.sources.registry import build_sources
 from shared.streams import names
+from shared.streams.groups import wait_for_groups
 from shared.streams.loop import ConsumerLoop
-from shared.streams.publisher import wait_for_groups
 from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
 from shared.worker_endpoint import worker_endpoint
 

@@ -14,7 +14,7 @@ from shared.db.pool import db_pool
 from shared.health import mysql_check, redis_check
 from shared.redis import redis_client
 from shared.sources.registry import build_sources
-from shared.streams.publisher import wait_for_groups
+from shared.streams.groups import wait_for_groups
 from shared.worker_endpoint import worker_endpoint
 
 log = structlog.get_logger()

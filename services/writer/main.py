@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from contextlib import AsyncExitStack
+
+import aiohttp
 
 from services.writer.handler import PageWriter
 from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.health import Heartbeat, loop_check, mysql_check, redis_check
+from shared.recovery import Redriver
 from shared.redis import redis_client
+from shared.sources.registry import build_sources
 from shared.streams import names
+from shared.streams.groups import wait_for_groups
 from shared.streams.loop import ConsumerLoop
-from shared.streams.publisher import wait_for_groups
 from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
 from shared.worker_endpoint import worker_endpoint
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
-    """Write pages until stopped; the batch in hand is committed and acked first."""
+    """Write pages until stopped; the batch in hand is committed and acked first.
+
+    Beside the loop, the writer re-drives jobs whose work Redis lost: writers always
+    run, while the scheduler may be turned off.
+    """
     async with AsyncExitStack() as stack:
         redis = await stack.enter_async_context(redis_client(settings.redis))
         pool = await stack.enter_async_context(db_pool(settings.database))
@@ -43,4 +52,18 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             loop_settings(settings, count=settings.writer.batch_size),
             heartbeat=heartbeat,
         )
-        await loop.run_until(stop)
+        # Sources only plan a re-driven job's commands here: the session is never used.
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        redriver = Redriver(
+            redis=redis,
+            pool=pool,
+            sources=build_sources(settings, session, redis),
+            quiet=settings.worker.redrive_after,
+        )
+        redriving = asyncio.create_task(redriver.run_until(stop))
+        try:
+            await loop.run_until(stop)
+        finally:
+            redriving.cancel()  # a sweep holds nothing that must finish: its emit is atomic
+            with contextlib.suppress(asyncio.CancelledError):
+                await redriving

@@ -225,3 +225,38 @@ async def open_job_for_source(pool: aiomysql.Pool, source: str) -> SyncJobRow | 
         row = await cur.fetchone()
         await conn.commit()
     return None if row is None else _row(row)
+
+
+async def quiet_open_jobs(
+    pool: aiomysql.Pool, *, quiet_since: datetime, job_id: uuid.UUID | None = None
+) -> list[SyncJobRow]:
+    """Open jobs started before ``quiet_since`` with no page written since then, oldest first.
+
+    ``job_id`` narrows the question to one job.
+    """
+    only = " AND j.id = %s" if job_id is not None else ""
+    args: list[Any] = [to_db(quiet_since), to_db(quiet_since)]
+    if job_id is not None:
+        args.append(str(job_id))
+    columns = ", ".join(f"j.{column.strip()}" for column in _COLUMNS.split(","))
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            f"SELECT {columns} FROM sync_jobs j"  # noqa: S608 - fixed fragments
+            " WHERE j.status IN ('pending', 'running') AND j.started_at < %s"
+            " AND NOT EXISTS (SELECT 1 FROM sync_job_pages p"
+            " WHERE p.job_id = j.id AND p.written_at >= %s)"
+            f"{only} ORDER BY j.started_at",
+            args,
+        )
+        rows = await cur.fetchall()
+        await conn.commit()
+    return [_row(row) for row in rows]
+
+
+async def written_page_keys(pool: aiomysql.Pool, job_id: uuid.UUID) -> set[str]:
+    """The page keys the ledger holds for a job: pages already applied."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("SELECT page_key FROM sync_job_pages WHERE job_id = %s", (str(job_id),))
+        rows = await cur.fetchall()
+        await conn.commit()
+    return {row[0] for row in rows}

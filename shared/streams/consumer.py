@@ -1,17 +1,31 @@
-"""Reading a stream as one consumer of a group: read, acknowledge, reclaim."""
+"""Reading a stream as one consumer of a group: read, acknowledge, reclaim.
+
+Redis may lose its data (a restart without persistence, a failover, a flush):
+the group is then gone and every group command answers ``NOGROUP``. The reader
+recreates its group at once (from the stream's start, so entries added since
+are read) and says so in one ``stream.group_recreated`` line; the work that was
+in flight is re-driven from MySQL (``shared/recovery``).
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.streams.codec import StreamEntry, StreamFields
+from shared.streams.groups import ensure_group, is_missing_group
+
+log = structlog.get_logger()
+
+_T = TypeVar("_T")
 
 
 def consumer_name(service: str) -> str:
@@ -46,8 +60,10 @@ class GroupReader:
 
     async def claim_stale(self, min_idle_ms: int, count: int) -> list[StreamEntry]:
         """Take over entries other consumers left idle longer than ``min_idle_ms``."""
-        reply = await self.redis.xautoclaim(
-            self.stream, self.group, self.consumer, min_idle_ms, start_id="0-0", count=count
+        reply = await self._in_group(
+            lambda: self.redis.xautoclaim(
+                self.stream, self.group, self.consumer, min_idle_ms, start_id="0-0", count=count
+            )
         )
         claimed = cast(list[StreamEntry], reply[1])
         return [(entry_id, fields) for entry_id, fields in claimed if fields]
@@ -59,12 +75,18 @@ class GroupReader:
         """
         if entry_ids:
             ids: Any = entry_ids
-            await self.redis.xclaim(self.stream, self.group, self.consumer, 0, ids, justid=True)
+            await self._in_group(
+                lambda: self.redis.xclaim(
+                    self.stream, self.group, self.consumer, 0, ids, justid=True
+                )
+            )
 
     async def held_entries(self, limit: int = 1000) -> list[tuple[bytes, StreamFields, int]]:
         """Entries pending for this consumer: id, fields, times delivered (counters untouched)."""
-        pending: Any = await self.redis.xpending_range(
-            self.stream, self.group, min="-", max="+", count=limit, consumername=self.consumer
+        pending: Any = await self._in_group(
+            lambda: self.redis.xpending_range(
+                self.stream, self.group, min="-", max="+", count=limit, consumername=self.consumer
+            )
         )
         if not pending:
             return []
@@ -80,8 +102,10 @@ class GroupReader:
 
     async def leave_group(self) -> None:
         """Remove this consumer from the group when it holds nothing."""
-        summary: Any = await self.redis.xpending_range(
-            self.stream, self.group, min="-", max="+", count=1, consumername=self.consumer
+        summary: Any = await self._in_group(
+            lambda: self.redis.xpending_range(
+                self.stream, self.group, min="-", max="+", count=1, consumername=self.consumer
+            )
         )
         if not summary:
             await self.redis.xgroup_delconsumer(self.stream, self.group, self.consumer)
@@ -91,9 +115,29 @@ class GroupReader:
         self._backlog_done = False
 
     async def _read_group(self, start: str, count: int, block_ms: int | None) -> list[StreamEntry]:
-        reply: Any = await self.redis.xreadgroup(
-            self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
+        reply: Any = await self._in_group(
+            lambda: self.redis.xreadgroup(
+                self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
+            )
         )
         if not reply:
             return []
         return cast(list[StreamEntry], reply[0][1])
+
+    async def _in_group(self, command: Callable[[], Awaitable[_T]]) -> _T:
+        """Run a group command; if Redis lost the group, recreate it and run it once more."""
+        try:
+            return await command()
+        except ResponseError as exc:
+            if not is_missing_group(exc):
+                raise
+        created = await ensure_group(self.redis, self.stream, self.group)
+        self._backlog_done = True  # a new group holds nothing pending for us
+        log.warning(
+            "stream.group_recreated",
+            stream=self.stream,
+            group=self.group,
+            consumer=self.consumer,
+            created=created,  # False: another consumer recreated it first
+        )
+        return await command()

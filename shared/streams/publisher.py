@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Mapping, Sequence
 
-import structlog
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
-from shared.resilience.backoff import failure_pause_s
-from shared.streams import names
 from shared.streams.attempts import error_key, requeued_fields
 from shared.streams.codec import StreamFields
-
-log = structlog.get_logger()
 
 Fields = Mapping[FieldT, EncodableT]  # what the codec produces
 
@@ -48,21 +40,6 @@ async def publish_and_ack(
         await pipe.execute()
 
 
-async def ensure_groups(redis: Redis) -> None:
-    """Create both consumer groups (and their streams) if missing; safe to call often."""
-    for stream, group in ((names.COMMANDS, names.FETCHERS), (names.PAGES, names.WRITERS)):
-        await ensure_group(redis, stream, group)
-
-
-async def ensure_group(redis: Redis, stream: str, group: str) -> None:
-    """Create ``group`` on ``stream`` from its start, creating the stream if needed."""
-    try:
-        await redis.xgroup_create(stream, group, id="0", mkstream=True)
-    except Exception as exc:  # redis raises ResponseError("BUSYGROUP ...") when it exists
-        if "BUSYGROUP" not in str(exc):
-            raise
-
-
 async def requeue(
     redis: Redis,
     *,
@@ -82,24 +59,3 @@ async def requeue(
         pipe.xack(stream, group, entry_id)
         pipe.delete(error_key(stream, entry_id))
         await pipe.execute()
-
-
-async def wait_for_groups(redis: Redis, stop: asyncio.Event) -> bool:
-    """Create the groups, waiting with backoff while Redis is unreachable; False if stopped."""
-    failures = 0
-    while not stop.is_set():
-        try:
-            await ensure_groups(redis)
-            return True
-        except (RedisError, OSError) as exc:
-            failures += 1
-            pause = failure_pause_s(failures)
-            log.warning(
-                "redis.unavailable",
-                error=f"{type(exc).__name__}: {exc}",
-                failures=failures,
-                pause_s=round(pause, 2),
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=pause)
-    return False

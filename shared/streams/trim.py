@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 
 def _as_text(value: Any) -> str:
@@ -16,8 +17,13 @@ def _as_text(value: Any) -> str:
 
 
 async def safe_trim_floor(redis: Redis, stream: str) -> str | None:
-    """The lowest id some group still needs, or None when the stream has no group."""
-    groups: Any = await redis.xinfo_groups(stream)
+    """The lowest id some group still needs, or None when the stream or its groups are gone."""
+    try:
+        groups: Any = await redis.xinfo_groups(stream)
+    except ResponseError as exc:
+        if "no such key" in str(exc):  # Redis lost the stream: nothing to trim
+            return None
+        raise
     if not groups:
         return None
     floors: list[tuple[int, int]] = []

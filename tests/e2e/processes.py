@@ -41,6 +41,14 @@ class ServiceProcess:
         """Everything the service printed so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def log_size(self) -> int:
+        """How many characters the log holds now: a mark for ``count_events(since=...)``."""
+        return len(self.log())
+
+    def count_events(self, event: str, *, since: int = 0) -> int:
+        """How many JSON log lines of ``event`` the service wrote after the mark ``since``."""
+        return self.log()[since:].count(f'"event": "{event}"')
+
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
         """Signal the process and wait for it to exit; kill it after the timeout."""
         if self.process.poll() is None:

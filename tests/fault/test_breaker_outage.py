@@ -20,11 +20,17 @@ from tests.e2e.client import (
     wait_job,
 )
 from tests.e2e.processes import Pipeline
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.standin.process import StandinProcess
 
 CIRCUIT_TIMEOUT_S = 2.0
-OUTAGE_S = 8.0
+PROBES = 3  # half-open probes the outage lasts for: at least two circuit timeouts
+
+
+def _requests_since(standin: StandinProcess, moment: float) -> list[float]:
+    """When the stand-in received each request since ``moment`` (epoch seconds)."""
+    return [t for t in standin.stats()["timestamps"] if t >= moment]
 
 
 def _breaker_state(pipeline: Pipeline) -> str:
@@ -48,14 +54,23 @@ def test_outage_opens_the_breaker_and_the_sync_completes_after(
     synthetic_standin.set_faults(down=True)
     job_id = start_sync(pipeline)
 
-    deadline = time.monotonic() + 30
-    while _breaker_state(pipeline) != "open":
-        assert time.monotonic() < deadline, "the breaker never opened:\n" + pipeline.logs()
-        time.sleep(0.05)
+    wait_until(
+        lambda: _breaker_state(pipeline) == "open",
+        timeout_s=30,
+        what="the breaker opens",
+        details=pipeline.logs,
+    )
     synthetic_standin.reset_stats()
     opened = time.time()
-    time.sleep(OUTAGE_S)
-    during = [t for t in synthetic_standin.stats()["timestamps"] if t >= opened]
+    # Keep the upstream down while the breaker lets a few probes through, one per timeout.
+    wait_until(
+        lambda: len(_requests_since(synthetic_standin, opened)) >= PROBES,
+        timeout_s=PROBES * CIRCUIT_TIMEOUT_S * 4,
+        what=f"{PROBES} probes",
+        details=pipeline.logs,
+    )
+    during = _requests_since(synthetic_standin, opened)
+    outage_s = time.time() - opened
     synthetic_standin.set_faults(down=False)
     done = wait_job(pipeline, job_id)
 
@@ -65,14 +80,14 @@ def test_outage_opens_the_breaker_and_the_sync_completes_after(
     assert dead_letters(pipeline) == 0
     assert pending_entries(pipeline) == 0
     # One probe per circuit timeout at most, however many fetchers wait.
-    assert len(during) <= OUTAGE_S / CIRCUIT_TIMEOUT_S + 1
+    assert len(during) <= outage_s / CIRCUIT_TIMEOUT_S + 1
     gaps = [later - earlier for earlier, later in itertools.pairwise(during)]
     assert all(gap >= CIRCUIT_TIMEOUT_S - 0.1 for gap in gaps), gaps
     report(
         capsys,
         "breaker outage",
         fetchers=3,
-        outage_s=OUTAGE_S,
+        outage_s=round(outage_s, 2),
         requests_while_open=len(during),
         probe_gaps_s=[round(g, 2) for g in gaps],
         dead_letters=0,

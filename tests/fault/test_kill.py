@@ -18,6 +18,7 @@ from tests.e2e.client import (
     wait_job,
 )
 from tests.e2e.processes import Pipeline
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.standin.process import StandinProcess
 
@@ -42,16 +43,24 @@ def test_kill_9_of_a_fetcher_and_a_writer_loses_and_duplicates_nothing(
 
     started = time.monotonic()
     job_id = start_sync(pipeline)
+    # Kill moments drawn as progress, not wall time: each lands mid-sync on any machine.
     kills = sorted(
-        [("fetcher", rng.uniform(0.2, 1.5)), ("writer", rng.uniform(0.2, 1.5))],
+        [("fetcher", rng.randint(1, 12)), ("writer", rng.randint(1, 12))],
         key=lambda kill: kill[1],
     )
     progress_at_kill = []
-    for role, at_s in kills:
-        time.sleep(max(0.0, at_s - (time.monotonic() - started)))
+    kill_times = []
+    for role, at_pages in kills:
+        wait_until(
+            lambda at=at_pages: job(pipeline, job_id)["pages_done"] >= at,
+            timeout_s=60,
+            what=f"{at_pages} pages written",
+            details=pipeline.logs,
+        )
         victim = rng.choice(fetchers if role == "fetcher" else writers)
         victim.process.send_signal(signal.SIGKILL)
-        victim.process.wait()
+        victim.process.wait(timeout=10)
+        kill_times.append(round(time.monotonic() - started, 2))
         pipeline.start(role)  # a restarted replacement, as an orchestrator would
         current = job(pipeline, job_id)
         progress_at_kill.append(f"{current['pages_done']}/{current['pages_total']}")
@@ -66,14 +75,18 @@ def test_kill_9_of_a_fetcher_and_a_writer_loses_and_duplicates_nothing(
     assert (done["items_updated"], done["items_unchanged"], done["items_failed"]) == (0, 0, 0)
     synthetic_standin.set_faults(latency_ms=0)
     assert_mirrors(pipeline, upstream_details(synthetic_standin))
-    deadline = time.monotonic() + 10
-    while pending_entries(pipeline) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert pending_entries(pipeline) == 0
+    wait_until(
+        lambda: pending_entries(pipeline) == 0,
+        timeout_s=10,
+        what="nothing pending",
+        details=pipeline.logs,
+    )
     report(
         capsys,
         f"kill -9 seed={seed}",
-        kills=[(r, round(t, 2)) for r, t in kills],
+        kills=[
+            (role, at_pages, at_s) for (role, at_pages), at_s in zip(kills, kill_times, strict=True)
+        ],
         pages_at_kill=progress_at_kill,
         items=done["items_created"],
         wall_s=round(elapsed, 2),

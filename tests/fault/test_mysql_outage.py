@@ -1,4 +1,4 @@
-"""Our own parts fail: MySQL cut for 20 s mid-sync; writers wait, the API says 503, nothing lost."""
+"""Our own parts fail: MySQL cut mid-sync; writers wait, the API says 503, nothing lost."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from tests.e2e.client import (
     wait_job,
 )
 from tests.e2e.processes import Pipeline, free_port
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.fault.tcp_proxy import TcpProxy, cuttable
 from tests.standin.process import StandinProcess
 
-CUT_S = 20.0
+FAILURES_DURING_CUT = 8  # backoff 0.2, 0.4, ... s, capped at 5 s: well over ten seconds
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_mysql_cut_mid_sync_loses_nothing(
     mysql_proxy: TcpProxy,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Writers behind a proxy that drops and refuses MySQL for 20 s catch up afterwards."""
+    """Writers behind a proxy that drops and refuses MySQL for many seconds catch up afterwards."""
     pipeline = fresh_pipeline(fault_env(synthetic_standin))
     through_proxy = {"DATABASE_PORT": str(mysql_proxy.port)}
     pipeline.start("api")  # the job poller's API talks to MySQL directly
@@ -45,24 +46,41 @@ def test_mysql_cut_mid_sync_loses_nothing(
     pipeline.start("api", SERVER_PORT=cut_api_port, **through_proxy)
     for role in ("fetcher", "fetcher"):
         pipeline.start(role)
-    for role in ("writer", "writer"):
-        pipeline.start(role, **through_proxy)
+    writers = [pipeline.start("writer", **through_proxy) for _ in range(2)]
     pipeline.wait_for_api()
     cut_api = f"http://127.0.0.1:{cut_api_port}"
     synthetic_standin.set_faults(latency_ms=25)
 
     job_id = start_sync(pipeline)
-    deadline = time.monotonic() + 30
-    while job(pipeline, job_id)["pages_done"] < 2:
-        assert time.monotonic() < deadline, pipeline.logs()
-        time.sleep(0.05)
+    wait_until(
+        lambda: job(pipeline, job_id)["pages_done"] >= 2,
+        timeout_s=30,
+        what="2 pages written",
+        details=pipeline.logs,
+    )
     mysql_proxy.cut()
     cut_at = time.monotonic()
     progress_at_cut = job(pipeline, job_id)["pages_done"]
-    time.sleep(2)
-    health_during_cut = health_status(cut_api)
+    marks = [w.log_size() for w in writers]
+    wait_until(
+        lambda: health_status(cut_api) == 503,
+        timeout_s=15,
+        what="the cut API reports MySQL down",
+        details=pipeline.logs,
+    )
+    health_during_cut = 503
     pages_during_cut = job(pipeline, job_id)["pages_done"]
-    time.sleep(max(0.0, CUT_S - (time.monotonic() - cut_at)))
+    # Hold the cut until every writer has backed off to its 5 s cap: a long outage.
+    wait_until(
+        lambda: all(
+            w.count_events("mysql.unavailable", since=since) >= FAILURES_DURING_CUT
+            for w, since in zip(writers, marks, strict=True)
+        ),
+        timeout_s=60,
+        what=f"{FAILURES_DURING_CUT} MySQL failures in every writer",
+        details=pipeline.logs,
+    )
+    cut_s = time.monotonic() - cut_at
     pages_before_restore = job(pipeline, job_id)["pages_done"]
     mysql_proxy.restore()
     restored = time.monotonic()
@@ -76,12 +94,19 @@ def test_mysql_cut_mid_sync_loses_nothing(
     assert done["pages_done"] == done["pages_total"]
     synthetic_standin.set_faults(latency_ms=0)
     assert_mirrors(pipeline, upstream_details(synthetic_standin))
-    assert pending_entries(pipeline) == 0
+    # A writer may still sit in its last backoff pause (up to 5 s) with a batch the
+    # others already applied (its commit landed as the cut hit): it acks on its next turn.
+    wait_until(
+        lambda: pending_entries(pipeline) == 0,
+        timeout_s=15,
+        what="nothing pending",
+        details=pipeline.logs,
+    )
     assert health_status(cut_api) == 200
     report(
         capsys,
         "mysql cut",
-        cut_s=CUT_S,
+        cut_s=round(cut_s, 2),
         pages_at_cut=progress_at_cut,
         pages_while_cut=pages_before_restore,
         health_during_cut=health_during_cut,

@@ -17,6 +17,7 @@ from tests.e2e.client import (
     wait_job,
 )
 from tests.e2e.processes import Pipeline
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.standin.process import StandinProcess
 
@@ -46,13 +47,19 @@ def test_poison_command_is_dead_lettered_and_replayed(
     started = time.monotonic()
     job_id = start_sync(pipeline)
 
-    deadline = time.monotonic() + 60
-    while dead_letters(pipeline) == 0:
-        assert time.monotonic() < deadline, "nothing was dead-lettered:\n" + pipeline.logs()
-        time.sleep(0.2)
+    wait_until(
+        lambda: dead_letters(pipeline) > 0,
+        timeout_s=60,
+        what="an entry dead-lettered",
+        details=pipeline.logs,
+    )
     dead_after_s = time.monotonic() - started
-    while job(pipeline, job_id)["pages_done"] < 23 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(
+        lambda: job(pipeline, job_id)["pages_done"] >= 23,
+        timeout_s=60,
+        what="every other page written",
+        details=pipeline.logs,
+    )
     stuck = job(pipeline, job_id)
     assert (stuck["status"], stuck["pages_done"], stuck["pages_total"]) == ("running", 23, 24)
     assert len(stored_rows(pipeline)) == SYNTHETIC_ITEMS - 50  # everything but the bad page

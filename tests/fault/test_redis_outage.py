@@ -18,12 +18,13 @@ from tests.e2e.client import (
     upstream_details,
     wait_job,
 )
-from tests.e2e.processes import Pipeline, free_port
+from tests.e2e.processes import Pipeline, ServiceProcess, free_port
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.fault.tcp_proxy import TcpProxy, cuttable
 from tests.standin.process import StandinProcess
 
-CUT_S = 8.0
+FAILURES_DURING_CUT = 6  # backoff 0.2, 0.4, ... s: the cut lasts until it nears its 5 s cap
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
     redis_proxy: TcpProxy,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Fetchers, writers and an API behind a proxy that drops Redis for 8 s stay up and finish."""
+    """Workers and an API behind a proxy that drops Redis for seconds stay up and finish."""
     env = fault_env(synthetic_standin, REDIS_PORT=str(redis_proxy.port))
     pipeline = fresh_pipeline(env)
     pipeline.start("api")
@@ -48,19 +49,38 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
     workers = [pipeline.start(role) for role in ("fetcher", "fetcher", "writer", "writer")]
     pipeline.wait_for_api()
     direct = Pipeline(env={**env, "SERVER_PORT": direct_api_port}, workdir=pipeline.workdir)
+    direct.wait_for_api()  # the job poller: polled from here on, so it must be up too
     synthetic_standin.set_faults(latency_ms=25)
 
     job_id = start_sync(pipeline)
-    deadline = time.monotonic() + 30
-    while job(direct, job_id)["pages_done"] < 2:
-        assert time.monotonic() < deadline, pipeline.logs()
-        time.sleep(0.05)
+    wait_until(
+        lambda: job(direct, job_id)["pages_done"] >= 2,
+        timeout_s=30,
+        what="2 pages written",
+        details=pipeline.logs,
+    )
     redis_proxy.cut()
     cut_at = time.monotonic()
     pages_at_cut = job(direct, job_id)["pages_done"]
-    time.sleep(2)
-    health_during_cut = health_status(pipeline.api_url)
-    time.sleep(max(0.0, CUT_S - (time.monotonic() - cut_at)))
+    marks = [w.log_size() for w in workers]
+    wait_until(
+        lambda: health_status(pipeline.api_url) == 503,
+        timeout_s=15,
+        what="the API reports Redis down",
+        details=pipeline.logs,
+    )
+    health_during_cut = 503
+    # Hold the cut until every worker has failed and backed off repeatedly: a long outage.
+    wait_until(
+        lambda: all(
+            _redis_failures(w, since) >= FAILURES_DURING_CUT
+            for w, since in zip(workers, marks, strict=True)
+        ),
+        timeout_s=30,
+        what=f"{FAILURES_DURING_CUT} Redis failures in every worker",
+        details=pipeline.logs,
+    )
+    cut_s = time.monotonic() - cut_at
     alive_after_cut = [w.role for w in workers if w.process.poll() is None]
     redis_proxy.restore()
     restored = time.monotonic()
@@ -74,13 +94,20 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
     assert done["pages_done"] == done["pages_total"]
     synthetic_standin.set_faults(latency_ms=0)
     assert_mirrors(pipeline, upstream_details(synthetic_standin))
-    assert pending_entries(pipeline) == 0
+    # A writer may still sit in its last backoff pause (up to 5 s) with a batch the
+    # others already applied (its commit landed as the cut hit): it acks on its next turn.
+    wait_until(
+        lambda: pending_entries(pipeline) == 0,
+        timeout_s=15,
+        what="nothing pending",
+        details=pipeline.logs,
+    )
     assert dead_letters(pipeline) == 0
     assert health_status(pipeline.api_url) == 200
     report(
         capsys,
         "redis cut",
-        cut_s=CUT_S,
+        cut_s=round(cut_s, 2),
         pages_at_cut=pages_at_cut,
         health_during_cut=health_during_cut,
         workers_alive=len(alive_after_cut),
@@ -88,4 +115,11 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
         items=done["items_created"],
         lost=0,
         dead_letters=0,
+    )
+
+
+def _redis_failures(worker: ServiceProcess, since: int) -> int:
+    """Turns a worker's loop failed on Redis since the mark ``since``."""
+    return worker.count_events("stream.batch_failed", since=since) + worker.count_events(
+        "redis.unavailable", since=since
     )

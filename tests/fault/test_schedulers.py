@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -10,8 +9,11 @@ import pymysql
 import pytest
 
 from tests.e2e.processes import Pipeline
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import fault_env, report
 from tests.standin.process import run_standin
+
+JOBS_OF_FLOW = 3  # scheduled jobs to see open and finish once workers run
 
 
 def _jobs(pipeline: Pipeline) -> list[tuple[str, str, float]]:
@@ -33,15 +35,25 @@ def test_two_schedulers_open_one_job_per_source_per_interval(
     with run_standin("--synthetic", "40") as standin:
         env = fault_env(standin, WORKER_ENABLED="true", WORKER_SYNC_INTERVAL="2s")
         pipeline = fresh_pipeline(env)
-        pipeline.start("scheduler")
-        pipeline.start("scheduler")
-        time.sleep(5)  # about three intervals, with nothing to run the first job
+        schedulers = [pipeline.start("scheduler"), pipeline.start("scheduler")]
+        # Three intervals with nothing to run the first job: two later ticks find it open.
+        wait_until(
+            lambda: sum(s.count_events("job.skipped") for s in schedulers) >= 2,
+            timeout_s=20,
+            what="two ticks skipped for the open job",
+            details=pipeline.logs,
+        )
         blocked = _jobs(pipeline)
         assert [(t, s) for t, s, _ in blocked] == [("scheduled", "pending")]
 
         for role in ("fetcher", "writer"):
             pipeline.start(role)
-        time.sleep(9)
+        flowed_s = wait_until(
+            lambda: len(_jobs(pipeline)) >= 1 + JOBS_OF_FLOW,
+            timeout_s=30,
+            what=f"{JOBS_OF_FLOW} more jobs once workers run",
+            details=pipeline.logs,
+        )
         pipeline.stop_all()
         jobs = _jobs(pipeline)
     per_interval = Counter(int(at // 2) for _, _, at in jobs)
@@ -52,6 +64,7 @@ def test_two_schedulers_open_one_job_per_source_per_interval(
         capsys,
         "two schedulers",
         jobs_while_first_open=len(blocked),
-        jobs_in_9s_of_flow=len(jobs) - 1,
+        jobs_of_flow=len(jobs) - 1,
+        flow_s=round(flowed_s, 2),
         max_jobs_per_interval=max(per_interval.values()),
     )

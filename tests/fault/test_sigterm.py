@@ -20,6 +20,7 @@ from tests.e2e.client import (
     wait_job,
 )
 from tests.e2e.processes import Pipeline, ServiceProcess
+from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.standin.process import StandinProcess
 
@@ -55,10 +56,12 @@ def test_sigterm_mid_batch_exits_quickly_and_leaves_nothing_behind(
     synthetic_standin.set_faults(latency_ms=150)  # a page takes about half a second to fetch
 
     job_id = start_sync(pipeline)
-    deadline = time.monotonic() + 30
-    while job(pipeline, job_id)["pages_done"] < 1:
-        assert time.monotonic() < deadline, pipeline.logs()
-        time.sleep(0.05)
+    wait_until(
+        lambda: job(pipeline, job_id)["pages_done"] >= 1,
+        timeout_s=30,
+        what="a page written",
+        details=pipeline.logs,
+    )
     fetcher_exit_s = _terminate(fetcher)
     writer_exit_s = _terminate(writer)
     fetcher_held = _held_by(pipeline, fetcher, "itemsync:commands", "fetchers")

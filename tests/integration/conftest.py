@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiomysql
+import fakeredis
 import pymysql
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -84,6 +85,23 @@ async def pool(_schema: None, database_settings: DatabaseSettings) -> AsyncItera
 async def redis(redis_settings: RedisSettings) -> AsyncIterator[Redis]:
     """A client on the flushed test DB."""
     async with redis_client(redis_settings) as client:
+        try:
+            await client.flushdb()
+        except RedisError as exc:
+            service_missing("Redis", exc)
+        yield client
+        await client.flushdb()
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
+async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
+    """The same contract against fakeredis and the real, flushed test Redis."""
+    if request.param == "fake":
+        client = fakeredis.FakeAsyncRedis(decode_responses=False)
+        yield client
+        await client.aclose()
+        return
+    async with redis_client(request.getfixturevalue("redis_settings")) as client:
         try:
             await client.flushdb()
         except RedisError as exc:

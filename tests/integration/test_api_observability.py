@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from services.api.app import create_app
 from shared.config import Settings
-from shared.streams.publisher import ensure_groups
+from shared.streams.groups import ensure_groups
 
 AUTH = {"Authorization": "Bearer test-token"}
 

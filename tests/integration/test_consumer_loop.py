@@ -11,8 +11,8 @@ from shared.streams import names
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import list_dead, purge_dead, replay_dead
+from shared.streams.groups import ensure_groups
 from shared.streams.loop import ConsumerLoop, LoopSettings
-from shared.streams.publisher import ensure_groups
 from shared.streams.trim import trim_acknowledged
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)

@@ -32,7 +32,8 @@ from shared.sources.registry import build_breaker
 from shared.streams import names
 from shared.streams.codec import OutFields, decode_command, decode_page, encode_command
 from shared.streams.consumer import GroupReader
-from shared.streams.publisher import ensure_groups, publish
+from shared.streams.groups import ensure_groups
+from shared.streams.publisher import publish
 from tests.unit.fake_upstream import (
     BASE_URL,
     FakeUpstream,

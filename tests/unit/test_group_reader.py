@@ -13,7 +13,8 @@ from redis.exceptions import ResponseError
 from shared.streams import names
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader, consumer_name
-from shared.streams.publisher import ensure_group, ensure_groups, publish, publish_and_ack
+from shared.streams.groups import ensure_group, ensure_groups
+from shared.streams.publisher import publish, publish_and_ack
 
 STREAM = "itemsync:test"
 GROUP = "testers"

@@ -21,7 +21,7 @@ from shared.resilience.breaker import Breaker
 from shared.resilience.retry import upstream_attempts
 from shared.sources.http import get_json
 from shared.streams import names
-from shared.streams.publisher import ensure_groups
+from shared.streams.groups import ensure_groups
 from tests.unit.fake_upstream import FakeUpstream
 
 URL = "http://upstream.test/thing"

@@ -6,6 +6,7 @@ import uuid
 
 import structlog
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from services.api.auth import require_writer
 from services.api.keys import DB, REDIS, SETTINGS, SOURCES
@@ -14,9 +15,13 @@ from services.api.responses import json_response
 from shared.errors import InvalidRequest
 from shared.launch import launch_sync
 from shared.models.http import SyncAccepted, SyncRequest
-from shared.models.jobs import JobTrigger
+from shared.models.jobs import JobTrigger, SyncJobRow
+from shared.recovery import Redriver
+from shared.recovery.redrive import ON_DEMAND_QUIET
 
 log = structlog.get_logger()
+
+REDRIVE_LOCK_WAIT_S = 3.0  # a sweep under way elsewhere takes milliseconds
 
 
 async def post_sync(request: web.Request) -> web.Response:
@@ -48,12 +53,14 @@ async def post_sync(request: web.Request) -> web.Response:
         trigger=JobTrigger.MANUAL,
         trace_id=trace_id,
     )
+    redriven = not created and await _redrive_if_abandoned(request, job)
     log.info(
         "sync.requested",
         job_id=str(job.id),
         trace_id=job.trace_id,
         source=job.source,
         created=created,
+        redriven=redriven,
     )
     answer = SyncAccepted(
         job_id=job.id,
@@ -62,3 +69,24 @@ async def post_sync(request: web.Request) -> web.Response:
         links={"self": f"/jobs/{job.id}", "items": f"/items?api_source={job.source}"},
     )
     return json_response(answer, status=202 if created else 200)
+
+
+async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> bool:
+    """Never hand a client a job nothing works on: re-drive the open job if it is stalled.
+
+    Stalled here means nothing of it is queued or pending and no page landed in the
+    last moments; the writers' periodic sweep waits ``WORKER_REDRIVE_AFTER`` instead.
+    """
+    sources = request.app[SOURCES]
+    redriver = Redriver(
+        redis=request.app[REDIS],
+        pool=request.app[DB],
+        sources=sources,
+        quiet=request.app[SETTINGS].worker.redrive_after,
+        lock_wait_s=REDRIVE_LOCK_WAIT_S,
+    )
+    try:
+        return bool(await redriver.sweep(job_id=job.id, quiet=ON_DEMAND_QUIET))
+    except (RedisError, OSError) as exc:  # the job stays deduplicated; the sweep retries it
+        log.warning("job.redrive_failed", job_id=str(job.id), error=f"{type(exc).__name__}: {exc}")
+        return False
