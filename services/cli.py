@@ -19,6 +19,7 @@ from services.writer.main import run as run_writer
 from shared.config import Settings, load_settings
 from shared.db.migrate import migrate
 from shared.errors import ConfigError, ItemSyncError
+from shared.ports import PortInUse, ensure_port_free
 from shared.service import ServiceMain, run_service
 
 SERVICES: dict[str, ServiceMain] = {
@@ -29,6 +30,11 @@ SERVICES: dict[str, ServiceMain] = {
 }
 EXIT_CONFIG = 2
 OPERATOR_COMMANDS = ("dlq", "sync", "status")
+# Plain text: argparse prints it as is, so no reStructuredText markup.
+DESCRIPTION = (
+    "One command for every item-sync service and operator task. "
+    "Settings come from the environment or ./.env (see .env.example)."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":
+        try:
+            ensure_port_free(settings.server.host, settings.server.port, "SERVER_PORT")
+        except PortInUse as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
     if args.command == "health":
         port = settings.metrics.port if args.port is None else args.port
@@ -53,13 +64,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ItemSyncError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    run_service(args.command, SERVICES[args.command], settings)
+    try:
+        run_service(args.command, SERVICES[args.command], settings)
+    except PortInUse as exc:  # the one start-up failure a newcomer meets: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
 def _operate(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "dlq":
-        return run_dlq(settings, args.action, args.ids, args.limit)
+        return run_dlq(settings, args.action, args.ids, args.limit, purge_all=args.all)
     if args.command == "sync":
         return run_sync(
             settings,
@@ -82,7 +97,7 @@ def _migrate(settings: Settings) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="item-sync", description=__doc__)
+    parser = argparse.ArgumentParser(prog="item-sync", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("migrate", help="create the database and apply pending migrations")
     commands.add_parser("api", help="serve the HTTP API")
@@ -94,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--writers", type=int, default=1, help="writer processes (default 1)")
     dlq = commands.add_parser("dlq", help="list, replay or purge dead letters")
     dlq.add_argument("action", choices=["list", "replay", "purge"])
-    dlq.add_argument("ids", nargs="*", help="dead-letter ids (default: all)")
+    dlq.add_argument("ids", nargs="*", help="dead-letter ids (replay default: all)")
+    dlq.add_argument("--all", action="store_true", help="purge: every dead letter")
     dlq.add_argument("--limit", type=int, default=100, help="how many to list (default 100)")
     sync = commands.add_parser("sync", help="start a sync job now, as POST /sync does")
     sync.add_argument("source", help="a source from API_API_TYPE, e.g. pokemon")

@@ -15,6 +15,7 @@ from shared.errors import InvalidRequest
 from shared.launch import launch_sync
 from shared.models.http import SyncAccepted, SyncRequest
 from shared.models.jobs import JobTrigger
+from shared.sources.names import not_enabled_message
 
 log = structlog.get_logger()
 
@@ -36,7 +37,9 @@ async def post_sync(request: web.Request) -> web.Response:
         raise
     source = request.app[SOURCES].get(body.api_source)
     if source is None:
-        raise InvalidRequest(f"source {body.api_source!r} is not enabled", field="api_source")
+        raise InvalidRequest(
+            not_enabled_message(body.api_source, settings.sources), field="api_source"
+        )
     trace_id = uuid.uuid4().hex
     job, created = await launch_sync(
         pool=request.app[DB],
