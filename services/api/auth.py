@@ -24,8 +24,8 @@ def require_writer(request: web.Request, settings: ApiSettings) -> None:
     if not presented.strip():
         # Usually a shell variable that was never set: `-H "Authorization: Bearer $API_TOKEN"`.
         raise web.HTTPUnauthorized(
-            reason="the bearer token is empty: send 'Authorization: Bearer <API_TOKEN>' "
-            "(make run-local uses local-dev-token)",
+            reason="the bearer token is empty (an unset shell variable?): "
+            "send 'Authorization: Bearer <token>' with the API_TOKEN the api runs with",
             headers={"WWW-Authenticate": "Bearer"},
         )
     # Bytes, not str: compare_digest refuses non-ASCII str, and a header may carry anything.
