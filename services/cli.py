@@ -13,13 +13,14 @@ from services.ops.dlq import run_dlq
 from services.ops.health import probe_health
 from services.ops.status import run_status
 from services.ops.sync import run_sync
+from services.ops.unreachable import UNREACHABLE_ERRORS, unreachable_message
 from services.runner import run_all
 from services.scheduler.main import run as run_scheduler
 from services.writer.main import run as run_writer
 from shared.config import Settings, load_settings
 from shared.db.migrate import migrate
 from shared.errors import ConfigError, ItemSyncError
-from shared.ports import PortInUse, ensure_port_free
+from shared.ports import ensure_port_free
 from shared.service import ServiceMain, run_service
 
 SERVICES: dict[str, ServiceMain] = {
@@ -46,29 +47,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
+    # What a newcomer meets first (a taken port, Redis or MySQL not running) is one line.
+    try:
+        return _dispatch(settings, args)
+    except ItemSyncError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except UNREACHABLE_ERRORS as exc:
+        message = unreachable_message(exc, settings)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":
-        try:
-            ensure_port_free(settings.server.host, settings.server.port, "SERVER_PORT")
-        except PortInUse as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        ensure_port_free(settings.server.host, settings.server.port, "SERVER_PORT")
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
     if args.command == "health":
         port = settings.metrics.port if args.port is None else args.port
         return probe_health(args.host, port)
     if args.command in OPERATOR_COMMANDS:
-        try:
-            return _operate(settings, args)
-        except ItemSyncError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    try:
-        run_service(args.command, SERVICES[args.command], settings)
-    except PortInUse as exc:  # the one start-up failure a newcomer meets: one line, no traceback
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _operate(settings, args)
+    run_service(args.command, SERVICES[args.command], settings)
     return 0
 
 

@@ -8,9 +8,11 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import pymysql
 import pytest
 
 from services.cli import EXIT_CONFIG, _parser, main
+from services.ops.unreachable import unreachable_message
 from shared.config import LOG_LEVELS, MetricsSettings, load_settings
 from shared.errors import ConfigError
 from shared.metrics import ITEMS, render_metrics
@@ -182,3 +184,54 @@ def test_metrics_have_no_created_series() -> None:
 def test_worker_metrics_stay_off_node_exporters_port() -> None:
     """Workers serve /metrics from 8091 up, not on 9100 where node_exporter usually runs."""
     assert MetricsSettings().port == 8091
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_operator_command_without_redis_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`item-sync dlq list` with nothing on REDIS_PORT names the address and `make services`."""
+    port = _closed_port()
+    monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
+    monkeypatch.setenv("REDIS_PORT", str(port))
+    assert main(["dlq", "list"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"error: cannot reach Redis at 127.0.0.1:{port} (REDIS_HOST, REDIS_PORT): "
+        "is it running? `make services` starts Redis and MariaDB here"
+    ]
+
+
+def test_migrate_without_mysql_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`item-sync migrate` with nothing on DATABASE_PORT names the address, no traceback."""
+    port = _closed_port()
+    monkeypatch.setenv("DATABASE_HOST", "127.0.0.1")
+    monkeypatch.setenv("DATABASE_PORT", str(port))
+    assert main(["migrate"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert f"cannot reach MySQL at 127.0.0.1:{port} (DATABASE_HOST, DATABASE_PORT)" in err[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [(1045, "DATABASE_PASSWORD"), (1698, "DATABASE_USER"), (1049, "item-sync migrate")],
+)
+def test_mysql_refusals_say_what_to_check(code: int, hint: str) -> None:
+    """Access denied and a missing database each point at the setting or command to fix it."""
+    message = unreachable_message(pymysql.err.OperationalError(code, "no"), load_settings(None))
+    assert message is not None
+    assert hint in message
+
+
+def test_other_mysql_errors_are_not_disguised() -> None:
+    """An error that is not about reaching the server gets no made-up advice."""
+    error = pymysql.err.OperationalError(1213, "Deadlock found")
+    assert unreachable_message(error, load_settings(None)) is None
