@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.api.app import create_app
 from shared.config import Settings
-from shared.ports import PortInUse, is_address_in_use
+from shared.ports import PortInUse, is_address_in_use, next_free_port
 
 log = structlog.get_logger()
 
@@ -24,7 +24,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             await site.start()
         except OSError as exc:
             if is_address_in_use(exc):
-                raise PortInUse(settings.server.port, "SERVER_PORT") from None
+                port = settings.server.port
+                free = next_free_port(settings.server.host, port)
+                raise PortInUse(port, "SERVER_PORT", free) from None
             raise
         log.info("api.listening", host=settings.server.host, port=settings.server.port)
         await stop.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from services.ops.unreachable import unreachable_message
 from shared.config import LOG_LEVELS, MetricsSettings, load_settings
 from shared.errors import ConfigError
 from shared.metrics import ITEMS, render_metrics
-from shared.ports import PortInUse, ensure_port_free
+from shared.ports import PortInUse, ensure_port_free, next_free_port
 from shared.sources.names import not_enabled_message
 
 SETTING_PREFIXES = (
@@ -148,7 +149,9 @@ def test_run_on_a_taken_api_port_says_so_in_one_line(
     lines = captured.err.splitlines()
     assert len(lines) == 1
     assert f"port {taken_port} (SERVER_PORT) is already in use" in lines[0]
-    assert f"SERVER_PORT={taken_port + 1}" in lines[0]
+    suggested = re.search(r"e\.g\. SERVER_PORT=(\d+)$", lines[0])
+    assert suggested is not None
+    assert int(suggested[1]) > taken_port
 
 
 def test_a_free_port_passes_the_check() -> None:
@@ -164,6 +167,17 @@ def test_port_in_use_names_port_and_variable(taken_port: int) -> None:
     with pytest.raises(PortInUse) as caught:
         ensure_port_free("127.0.0.1", taken_port, "SERVER_PORT")
     assert (caught.value.port, caught.value.variable) == (taken_port, "SERVER_PORT")
+
+
+def test_the_suggested_port_skips_taken_ones(taken_port: int) -> None:
+    """The port suggested instead is one that is free now, not just the next number."""
+    with socket.socket() as neighbour:
+        try:
+            neighbour.bind(("127.0.0.1", taken_port + 1))
+        except OSError:
+            pytest.skip("the next port is taken by someone else already")
+        neighbour.listen()
+        assert next_free_port("127.0.0.1", taken_port) >= taken_port + 2
 
 
 def test_source_not_enabled_names_api_api_type() -> None:
