@@ -13,12 +13,12 @@ FETCHERS     ?= 2
 WRITERS      ?= 1
 STANDIN_PORT ?= 8900
 
-.PHONY: help venv test test-unit lint fmt services run run-local bench bench-quick clean
+.PHONY: help venv test test-unit lint fmt services run run-local reset-local bench bench-quick clean
 
 help: ## list the targets
 	@echo "item-sync make targets:"
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "} {printf "  %-10s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*## "} {printf "  %-12s %s\n", $$1, $$2}'
 	@echo "variables: PYTEST_ARGS='...'  FETCHERS=$(FETCHERS)  WRITERS=$(WRITERS)  STANDIN_PORT=$(STANDIN_PORT)  PYTHON=$(PYTHON)"
 
 venv: $(STAMP) ## create .venv (python >= 3.11) and install the package with dev extras
@@ -55,6 +55,9 @@ run: venv services ## run the pipeline against the real APIs (reads .env; FETCHE
 
 run-local: venv services ## run the pipeline against the local stand-in upstream (no internet needed)
 	STANDIN_PORT=$(STANDIN_PORT) .ci/run-local --fetchers $(FETCHERS) --writers $(WRITERS)
+
+reset-local: venv ## drop run-local's database and flush its Redis DB (same DATABASE_*/REDIS_* as run-local)
+	.ci/reset-local
 
 BENCH_STAMP  := $(VENV)/.bench-installed
 BENCH_ARGS   ?=

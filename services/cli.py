@@ -13,12 +13,14 @@ from services.ops.dlq import run_dlq
 from services.ops.health import probe_health
 from services.ops.status import run_status
 from services.ops.sync import run_sync
+from services.ops.unreachable import UNREACHABLE_ERRORS, unreachable_message
 from services.runner import run_all
 from services.scheduler.main import run as run_scheduler
 from services.writer.main import run as run_writer
 from shared.config import Settings, load_settings
 from shared.db.migrate import migrate
 from shared.errors import ConfigError, ItemSyncError
+from shared.ports import ensure_port_free
 from shared.service import ServiceMain, run_service
 
 SERVICES: dict[str, ServiceMain] = {
@@ -29,6 +31,11 @@ SERVICES: dict[str, ServiceMain] = {
 }
 EXIT_CONFIG = 2
 OPERATOR_COMMANDS = ("dlq", "sync", "status")
+# Plain text: argparse prints it as is, so no reStructuredText markup.
+DESCRIPTION = (
+    "One command for every item-sync service and operator task. "
+    "Settings come from the environment or ./.env (see .env.example)."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,26 +47,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
+    # What a newcomer meets first (a taken port, Redis or MySQL not running) is one line.
+    try:
+        return _dispatch(settings, args)
+    except ItemSyncError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except UNREACHABLE_ERRORS as exc:
+        message = unreachable_message(exc, settings)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":
+        ensure_port_free(settings.server.host, settings.server.port, "SERVER_PORT")
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
     if args.command == "health":
         port = settings.metrics.port if args.port is None else args.port
         return probe_health(args.host, port)
     if args.command in OPERATOR_COMMANDS:
-        try:
-            return _operate(settings, args)
-        except ItemSyncError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+        return _operate(settings, args)
     run_service(args.command, SERVICES[args.command], settings)
     return 0
 
 
 def _operate(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "dlq":
-        return run_dlq(settings, args.action, args.ids, args.limit)
+        return run_dlq(settings, args.action, args.ids, args.limit, purge_all=args.all)
     if args.command == "sync":
         return run_sync(
             settings,
@@ -82,7 +101,7 @@ def _migrate(settings: Settings) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="item-sync", description=__doc__)
+    parser = argparse.ArgumentParser(prog="item-sync", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("migrate", help="create the database and apply pending migrations")
     commands.add_parser("api", help="serve the HTTP API")
@@ -94,7 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--writers", type=int, default=1, help="writer processes (default 1)")
     dlq = commands.add_parser("dlq", help="list, replay or purge dead letters")
     dlq.add_argument("action", choices=["list", "replay", "purge"])
-    dlq.add_argument("ids", nargs="*", help="dead-letter ids (default: all)")
+    dlq.add_argument("ids", nargs="*", help="dead-letter ids (replay default: all)")
+    dlq.add_argument("--all", action="store_true", help="purge: every dead letter")
     dlq.add_argument("--limit", type=int, default=100, help="how many to list (default 100)")
     sync = commands.add_parser("sync", help="start a sync job now, as POST /sync does")
     sync.add_argument("source", help="a source from API_API_TYPE, e.g. pokemon")

@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from shared.durations import PositiveDuration
@@ -217,18 +218,33 @@ class CacheSettings(BaseModel):
     local_ttl: PositiveDuration = timedelta(seconds=60)
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("auto", "json", "console")
+
+
+def _one_of(choices: tuple[str, ...]) -> AfterValidator:
+    # A pattern would put a regular expression in the error; name the allowed values instead.
+    def check(value: str) -> str:
+        if value.lower() not in choices:
+            raise ValueError(f"choose one of {', '.join(choices)}")
+        return value.lower()
+
+    return AfterValidator(check)
+
+
 class LogSettings(BaseModel):
     """``LOG_*``: level and renderer."""
 
-    level: str = Field(default="info", pattern=r"(?i)^(debug|info|warning|error)$")
-    format: str = Field(default="auto", pattern=r"^(auto|json|console)$")
+    level: Annotated[str, _one_of(LOG_LEVELS)] = "info"
+    format: Annotated[str, _one_of(LOG_FORMATS)] = "auto"
 
 
 class MetricsSettings(BaseModel):
     """``METRICS_*``: where a worker serves ``/metrics`` and ``/health``."""
 
     host: str = "0.0.0.0"  # noqa: S104 - scraped and probed from outside the container
-    port: int = Field(default=9100, ge=0, lt=65536)  # 0: no endpoint
+    # Not 9100: that is node_exporter's port, often taken on the hosts where this runs.
+    port: int = Field(default=8091, ge=0, lt=65536)  # 0: no endpoint
 
 
 class Settings(BaseSettings):
@@ -279,7 +295,12 @@ def load_settings(env_file: str | None = ".env") -> Settings:
 
 
 def _describe(exc: ValidationError) -> str:
-    error = exc.errors()[0]
+    # Every invalid variable, one line each, so one restart fixes them all.
+    lines = dict.fromkeys(_describe_one(error) for error in exc.errors())
+    return "\n".join(lines)
+
+
+def _describe_one(error: ErrorDetails) -> str:
     variable = "_".join(str(part).upper() for part in error["loc"][:2])
     value = error.get("input")
     secret = any(word in variable for word in ("PASSWORD", "KEY", "TOKEN"))

@@ -20,6 +20,7 @@ from prometheus_client import (
     Enum,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from redis.asyncio import Redis
@@ -108,6 +109,8 @@ async def refresh_shared_gauges(redis: Redis, sources: Iterable[str]) -> None:
 
 def render_metrics() -> tuple[bytes, str]:
     """The registry in Prometheus text format, and its content type."""
+    # The *_created series hold a Unix time; beside item counts they read as billions of items.
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client is untyped here
     stamina.instrumentation.get_prometheus_counter()  # registers stamina_retries_total
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 

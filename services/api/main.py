@@ -9,6 +9,7 @@ from aiohttp import web
 
 from services.api.app import create_app
 from shared.config import Settings
+from shared.ports import PortInUse, is_address_in_use, next_free_port
 
 log = structlog.get_logger()
 
@@ -19,7 +20,14 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.server.host, settings.server.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            if is_address_in_use(exc):
+                port = settings.server.port
+                free = next_free_port(settings.server.host, port)
+                raise PortInUse(port, "SERVER_PORT", free) from None
+            raise
         log.info("api.listening", host=settings.server.host, port=settings.server.port)
         await stop.wait()
     finally:

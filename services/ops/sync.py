@@ -21,6 +21,7 @@ from shared.launch import launch_sync
 from shared.models.http import SyncRequest
 from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
 from shared.redis import redis_client
+from shared.sources.names import not_enabled_message
 from shared.sources.registry import build_sources
 
 POLL_S = 0.5
@@ -51,7 +52,7 @@ def run_sync(
         field = ".".join(str(p) for p in error["loc"])
         raise InvalidRequest(f"{field}: {error['msg']}", field=field) from None
     if request.api_source not in settings.api.sources:
-        raise InvalidRequest(f"source {source!r} is not enabled in API_API_TYPE")
+        raise InvalidRequest(not_enabled_message(request.api_source, settings.api.sources))
     return asyncio.run(_run(settings, request, wait=wait, out=sys.stdout))
 
 

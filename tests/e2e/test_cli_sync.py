@@ -31,7 +31,7 @@ def test_sync_of_a_source_not_enabled_exits_1(pipeline: Pipeline) -> None:
     """A source outside API_API_TYPE is refused with one line and opens no job."""
     done = pipeline.run_cli("sync", "openweather")
     assert done.returncode == 1
-    assert "not enabled" in done.stderr
+    assert "not enabled: set API_API_TYPE=pokemon,openweather" in done.stderr
     status = pipeline.run_cli("status")
     assert status.returncode == 0, status.stderr
     assert "last jobs (0 of 0)" in status.stdout

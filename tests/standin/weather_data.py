@@ -8,6 +8,8 @@ from pathlib import Path
 
 import orjson
 
+from tests.standin.weather_cities import city_bodies, city_of
+
 OPENWEATHER_DIR = "openweather"
 LONDON_QUERIES = frozenset({"london", "london,gb", "london,uk"})
 ZOCCA_QUERIES = frozenset({"zocca", "zocca,it"})
@@ -38,17 +40,25 @@ class WeatherBodies:
     invalid_key: WeatherReply
     city_not_found: WeatherReply
     too_many_requests: WeatherReply
+    # The other default cities, made up from London's body (see weather_cities).
+    made_up: Mapping[str, WeatherReply]
 
     @classmethod
     def load(cls, fixtures_dir: Path) -> WeatherBodies:
         """Load the bodies from ``<fixtures_dir>/openweather``."""
         folder = fixtures_dir / OPENWEATHER_DIR
+        london = WeatherReply.load(folder / "weather_200_london_recorded.json")
+        made_up = {
+            name: WeatherReply(status=200, body=body)
+            for name, body in city_bodies(london.body).items()
+        }
         return cls(
-            london=WeatherReply.load(folder / "weather_200_london_recorded.json"),
+            london=london,
             zocca=WeatherReply.load(folder / "weather_200_zocca_docs_example.json"),
             invalid_key=WeatherReply.load(folder / "weather_401_invalid_api_key.json"),
             city_not_found=WeatherReply.load(folder / "weather_404_city_not_found.json"),
             too_many_requests=WeatherReply.load(folder / "weather_429_too_many_requests.json"),
+            made_up=made_up,
         )
 
 
@@ -65,8 +75,8 @@ def choose_reply(
 ) -> WeatherReply:
     """Pick the reply for a ``/data/2.5/weather`` query string.
 
-    A bad key wins over everything (a blocked account still needs a valid key). Anything not
-    in the README's mapping table answers "city not found", since no other body was recorded.
+    A bad key wins over everything (a blocked account still needs a valid key). The default
+    cities without a recording get made-up answers; any other city answers "city not found".
     """
     if query.get("appid") != api_key:
         return bodies.invalid_key
@@ -79,7 +89,7 @@ def choose_reply(
             return bodies.london
         if city in ZOCCA_QUERIES:
             return bodies.zocca
-        return bodies.city_not_found
+        return bodies.made_up.get(city_of(city), bodies.city_not_found)
     if _is_zocca_coords(query):
         return bodies.zocca
     return bodies.city_not_found

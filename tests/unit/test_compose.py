@@ -129,7 +129,7 @@ def test_worker_healthcheck_runs_the_health_subcommand(name: str) -> None:
     assert "health" in cli_subcommands()
     args = _parser().parse_args(test[2:])
     assert args.command == "health"
-    assert "METRICS_PORT" not in service(name)["environment"]  # the default, 9100, is probed
+    assert "METRICS_PORT" not in service(name)["environment"]  # the default, 8091, is probed
 
 
 def test_fetcher_is_scalable() -> None:

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from shared.config import OpenweatherSettings
 from tests.standin.app import create_app
 from tests.standin.catalogue import DEFAULT_FIXTURES
 from tests.standin.pokeapi import parse_int
@@ -502,6 +503,24 @@ async def test_weather_mapping(client: Client, query: str, status: int, fixture:
     assert response.status == status
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     assert await response.read() == weather_fixture(fixture)
+
+
+@pytest.mark.parametrize("city", OpenweatherSettings().city_list)
+async def test_every_default_city_has_weather(client: Client, city: str) -> None:
+    """Each city of the default OPENWEATHER_CITIES answers 200 with its own name and id."""
+    response = await client.get(f"/data/2.5/weather?q={city}&appid=test-key")
+    assert response.status == 200
+    body = json.loads(await response.read())
+    assert body["name"] == city
+    assert body["cod"] == 200
+
+
+async def test_default_cities_have_distinct_ids(client: Client) -> None:
+    """The made-up cities keep OpenWeather's own ids, so each is its own item."""
+    ids = set()
+    for city in OpenweatherSettings().city_list:
+        ids.add((await get_json(client, f"/data/2.5/weather?q={city}&appid=test-key"))["id"])
+    assert len(ids) == len(OpenweatherSettings().city_list)
 
 
 async def test_weather_404_cod_is_a_string(client: Client) -> None:

@@ -18,6 +18,7 @@ from shared.models.http import SyncAccepted, SyncRequest
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.recovery import Redriver
 from shared.recovery.redrive import ON_DEMAND_QUIET
+from shared.sources.names import not_enabled_message
 
 log = structlog.get_logger()
 
@@ -41,7 +42,9 @@ async def post_sync(request: web.Request) -> web.Response:
         raise
     source = request.app[SOURCES].get(body.api_source)
     if source is None:
-        raise InvalidRequest(f"source {body.api_source!r} is not enabled", field="api_source")
+        raise InvalidRequest(
+            not_enabled_message(body.api_source, settings.sources), field="api_source"
+        )
     trace_id = uuid.uuid4().hex
     job, created = await launch_sync(
         pool=request.app[DB],

@@ -1,0 +1,216 @@
+"""Every command in the README's Quick start and Using the API answers as the README says.
+
+The commands are read from the README itself, so the test breaks when the README drifts.
+The stack is started the way ``make run-local`` starts it (``.ci/run-local``), on its own
+ports, database and Redis DB; host, port and job id are substituted into the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+import pytest
+import redis
+
+from tests.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT, database_name
+from tests.e2e.processes import free_port, reset_backends, service_env
+from tests.e2e.readme_commands import ReadmeCommand, answer_mismatches, commands_in
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+SECTIONS = ("Quick start", "Using the API")
+# Commands that start the stack or the suite: the test starts the stack itself instead.
+STARTS_THE_STACK = frozenset({"make run-local"})
+# Commands meant for a stopped stack: run after it has stopped.
+AFTER_STOP = frozenset({"make reset-local"})
+README_REDIS_DB = 13
+STACK_READY_S = 40.0
+COMMAND_TIMEOUT_S = 30.0
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+STATUS_SUFFIX = "\nHTTP_STATUS=%{http_code}"
+
+
+@dataclass
+class LocalStack:
+    """``.ci/run-local`` running on its own ports and data, and what commands learned."""
+
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    job_ids: list[str] = field(default_factory=list)
+
+    @property
+    def api_url(self) -> str:
+        """Where this stack's api listens."""
+        return f"http://127.0.0.1:{self.env['SERVER_PORT']}"
+
+    def log(self) -> str:
+        """The last of everything run-local and its services printed."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+
+
+@pytest.fixture
+def stack(backends: None, tmp_path: Path) -> Iterator[LocalStack]:
+    """``make run-local``'s stack, migrated and past its first scheduled sync."""
+    if not (ROOT / ".venv" / "bin" / "item-sync").exists():
+        pytest.skip("run-local needs .venv: run make venv")
+    env = service_env(
+        DATABASE_DATABASE=database_name("item_sync_readme"),
+        REDIS_DB=str(README_REDIS_DB),
+        SERVER_PORT=str(free_port()),
+        STANDIN_PORT=str(free_port()),
+        METRICS_PORT="0",  # the host is shared; no command here reads a worker's port
+        # One slot a day, so no scheduled job can open mid-test and answer a POST as a duplicate.
+        WORKER_SYNC_INTERVAL="1d",
+        POKEAPI_RATE_LIMIT="100/s",  # run-local's default, which service_env turns off
+    )
+    reset_backends(env)
+    log_path = tmp_path / "run-local.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(  # noqa: S603 - our own script
+            [str(ROOT / ".ci" / "run-local"), "--fetchers", "2", "--writers", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    running = LocalStack(env=env, process=process, log_path=log_path)
+    try:
+        _wait_for_first_sync(running)
+        yield running
+    finally:
+        _stop(running)
+
+
+def test_readme_commands_answer_as_printed(stack: LocalStack) -> None:
+    """Each Quick start and Using the API command runs and answers as its comment says."""
+    readme = README.read_text(encoding="utf-8")
+    commands = [command for title in SECTIONS for command in commands_in(readme, title)]
+    printed = {command.text for command in commands}
+    assert printed >= STARTS_THE_STACK | AFTER_STOP, "a listed command left the README"
+    assert len(commands) > 20, "the README's commands were not found"
+
+    for command in commands:
+        if command.text in STARTS_THE_STACK | AFTER_STOP:
+            continue
+        if command.text.startswith("export "):
+            name, _, value = command.text.removeprefix("export ").partition("=")
+            stack.env[name] = value
+            continue
+        _check(command, _run(command, stack), stack)
+
+    _stop(stack)
+    for command in commands:
+        if command.text in AFTER_STOP:
+            _check(command, _run(command, stack), stack)
+    _assert_local_data_is_gone(stack.env)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one command printed, and the HTTP status when it was asked for."""
+
+    returncode: int
+    output: str
+    status: int | None
+
+
+def _run(command: ReadmeCommand, stack: LocalStack) -> Answer:
+    shell = _substitute(command, stack)
+    done = subprocess.run(  # noqa: S603 - the README's own commands
+        ["bash", "-c", shell],  # noqa: S607 - bash from PATH, as a reader runs them
+        env=stack.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_S,
+        check=False,
+    )
+    output, status = done.stdout, None
+    if command.expected_status is not None:
+        output, _, code = output.rpartition("\nHTTP_STATUS=")
+        status = int(code.strip())
+    stack.job_ids.extend(UUID.findall(output))
+    assert done.returncode == 0, f"{command.text}\nexit {done.returncode}: {done.stderr}"
+    return Answer(done.returncode, output, status)
+
+
+def _substitute(command: ReadmeCommand, stack: LocalStack) -> str:
+    shell = command.text.replace("localhost:8080", f"127.0.0.1:{stack.env['SERVER_PORT']}")
+    shell = shell.replace(".venv/bin/item-sync", str(Path(sys.executable).parent / "item-sync"))
+    if "<job_id>" in shell:
+        assert stack.job_ids, f"{command.text}: no job id was printed before it"
+        shell = shell.replace("<job_id>", stack.job_ids[-1])
+    if command.expected_status is not None:
+        assert shell.startswith("curl "), f"a status is promised for a non-curl: {command.text}"
+        assert "|" not in shell, f"a status is promised for a pipeline: {command.text}"
+        shell = f"curl -w '{STATUS_SUFFIX}' " + shell.removeprefix("curl ")
+    return shell
+
+
+def _check(command: ReadmeCommand, answer: Answer, stack: LocalStack) -> None:
+    where = f"[{command.section}] {command.text}\n--- printed:\n{answer.output[:1500]}"
+    if command.expected_status is not None:
+        assert answer.status == command.expected_status, where
+    if not command.expected:
+        _assert_not_an_error(answer.output, where)
+    mismatches = answer_mismatches(command, answer.output)
+    assert not mismatches, f"{where}\n--- differs: {mismatches}\n--- stack:\n{stack.log()}"
+
+
+def _assert_not_an_error(output: str, where: str) -> None:
+    try:
+        answer = json.loads(output)
+    except ValueError:
+        return
+    assert not (isinstance(answer, dict) and "error" in answer), where
+
+
+def _wait_for_first_sync(stack: LocalStack) -> None:
+    deadline = time.monotonic() + STACK_READY_S
+    while time.monotonic() < deadline:
+        if stack.process.poll() is not None:
+            break
+        try:
+            url = f"{stack.api_url}/jobs?status=succeeded"
+            with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - our local api
+                if json.loads(reply.read())["total"] >= 1:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("run-local's first scheduled sync did not finish:\n" + stack.log())
+
+
+def _stop(stack: LocalStack) -> None:
+    # As Ctrl-C does: run-local forwards one SIGTERM to item-sync and stops the stand-in.
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGINT)
+        try:
+            stack.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(stack.process.pid, signal.SIGKILL)
+            stack.process.wait()
+
+
+def _assert_local_data_is_gone(env: dict[str, str]) -> None:
+    conn = pymysql.connect(host=MYSQL_HOST, user="root", password="")
+    with conn.cursor() as cur:
+        cur.execute("SHOW DATABASES LIKE %s", (env["DATABASE_DATABASE"],))
+        assert cur.fetchall() == ()
+    conn.close()
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(env["REDIS_DB"]))
+    assert client.dbsize() == 0
+    client.close()
