@@ -103,6 +103,16 @@ class DatabaseSettings(BaseModel):
     password: SecretStr = SecretStr("")
     database: str = Field(default="item_sync", pattern=r"^[A-Za-z0-9_]+$")
     pool_size: int = Field(default=32, ge=1, le=512)
+    # Pinned on every session, whatever the server's default; valid on MySQL 8 and MariaDB.
+    sql_mode: str = Field(
+        default="STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION",
+        pattern=r"^[A-Za-z_]*(,[A-Za-z_]+)*$",
+    )
+
+    @field_validator("sql_mode")
+    @classmethod
+    def _upper_mode(cls, value: str) -> str:
+        return value.upper()
 
 
 class RedisSettings(BaseModel):

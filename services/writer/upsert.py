@@ -18,7 +18,7 @@ import orjson
 from services.writer.deletions import mark_unseen_deleted
 from services.writer.job_errors import fail_jobs
 from shared.clock import utc_now
-from shared.db.literals import multi_row_statements
+from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.times import from_db, to_db
 from shared.hashing import canonical_json, hash_bytes
 from shared.models.pages import FetchedItem, PageMessage
@@ -309,7 +309,11 @@ async def _upsert(
     # Statements no longer than max_statement_bytes stay under max_allowed_packet even
     # with 1.5 MB payloads; the literals are escaped by shared/db/literals.py (faster).
     statements = multi_row_statements(
-        _UPSERT_HEAD, rows, _UPSERT_TAIL, max_bytes=max_statement_bytes
+        _UPSERT_HEAD,
+        rows,
+        _UPSERT_TAIL,
+        max_bytes=max_statement_bytes,
+        no_backslash_escapes=session_escapes(conn),
     )
     async with conn.cursor() as cur:
         for statement in statements:
