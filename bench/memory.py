@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 
 from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
-from bench.monitor import StreamWatch, peak_rss_mb, pipeline_peaks
+from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, start_sync, timed_sync
 from bench.results import Results
 from bench.writer_stage import drain, wait_filled
@@ -47,9 +47,8 @@ def run_memory(results: Results, workdir: Path, *, extra_env: dict[str, str]) ->
         ):
             job_id = start_sync(pipeline)
             wait_filled(client)
-            writer, job = drain(pipeline, job_id)
+            _writer, job = drain(pipeline, job_id)
             peaks = pipeline_peaks(pipeline)
-            peaks["writer-catch-up"] = peak_rss_mb(writer.process.pid)
             _record(results, "real-size backlog", peaks, watch)
             results.facts["real-size backlog job"] = _job_summary(job)
         client.close()
