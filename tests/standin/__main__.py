@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve every listed item (1,351), each at the size of a recorded detail",
     )
+    parser.add_argument(
+        "--hostile", action="store_true", help="serve hostile names and payloads (7 items)"
+    )
     parser.add_argument("--openweather-key", default=DEFAULT_OPENWEATHER_KEY)
     parser.add_argument("--seed", type=int, default=0, help="seed for fault decisions")
     faults = parser.add_argument_group("faults (upstream routes only)")
@@ -79,6 +82,7 @@ def state_from_args(args: argparse.Namespace) -> StandinState:
         list_limit=args.list_limit,
         synthetic=args.synthetic,
         recorded_sizes=args.recorded_sizes,
+        hostile=args.hostile,
         faults=faults,
         seed=args.seed,
         openweather_key=args.openweather_key,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 
+from tests.standin.hostile import hostile_detail, hostile_entries
 from tests.standin.rewrite import absolutize
 from tests.standin.synthetic import synthetic_detail, synthetic_name
 
@@ -28,6 +29,7 @@ class CatalogueConfig:
     # Serve every listed item: one without a recorded detail gets a recorded one (ids 1-75,
     # 50 KB to 780 KB) under its own id and name, so a whole-catalogue sync has real sizes.
     recorded_sizes: bool = False
+    hostile: bool = False  # serve the hostile catalogue of ``tests/standin/hostile.py``
 
 
 def item_id_from_url(url: str) -> int:
@@ -93,7 +95,8 @@ class Catalogue:
     def __init__(self, config: CatalogueConfig) -> None:
         """Build the initial catalogue from ``config``."""
         self.config = config
-        self._store = None if config.synthetic is not None else FixtureStore(config.fixtures_dir)
+        generated = config.synthetic is not None or config.hostile
+        self._store = None if generated else FixtureStore(config.fixtures_dir)
         self._ids: list[int] = []
         self._names: dict[int, str] = {}
         self._by_name: dict[str, int] = {}
@@ -104,11 +107,13 @@ class Catalogue:
     @property
     def synthetic(self) -> bool:
         """Whether items are generated instead of read from the fixtures."""
-        return self._store is None
+        return self.config.synthetic is not None
 
     def _initial_entries(self) -> list[tuple[int, str]]:
         """The ``(id, name)`` list entries the catalogue starts with, sorted by id."""
-        if self._store is None:
+        if self.config.hostile:
+            entries = hostile_entries()
+        elif self._store is None:
             entries = [(i, synthetic_name(i)) for i in range(1, (self.config.synthetic or 0) + 1)]
         else:
             entries = self._store.list_entries()
@@ -151,6 +156,8 @@ class Catalogue:
             return None
         if item_id in self._overrides:
             return orjson.dumps(absolutize(self._overrides[item_id], origin))
+        if self.config.hostile:
+            return hostile_detail(item_id)
         if self._store is None:
             detail = synthetic_detail(item_id, self._versions.get(item_id, 1))
             return orjson.dumps(absolutize(detail, origin))

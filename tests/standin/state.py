@@ -140,6 +140,7 @@ class StandinState:
         list_limit: int | None = None,
         synthetic: int | None = None,
         recorded_sizes: bool = False,
+        hostile: bool = False,
         faults: Faults | None = None,
         seed: int = 0,
         openweather_key: str = DEFAULT_OPENWEATHER_KEY,
@@ -150,6 +151,7 @@ class StandinState:
             list_limit=list_limit,
             synthetic=synthetic,
             recorded_sizes=recorded_sizes,
+            hostile=hostile,
         )
         return cls(
             catalogue=Catalogue(config),
