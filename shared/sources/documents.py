@@ -47,6 +47,8 @@ def parse_document(body: bytes, *, what: str, whole: bool = True) -> JsonDocumen
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if exc.end >= len(body):  # cut off inside a character: the next answer may be whole
+            raise TransientUpstreamError(f"{what}: response is not valid JSON") from None
         raise PermanentUpstreamError(f"{what}: body is not UTF-8 (at byte {exc.start})") from None
     if _LONG_DIGITS.search(body) is None:
         try:

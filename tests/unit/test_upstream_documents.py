@@ -74,7 +74,9 @@ def test_a_whole_body_that_cannot_be_stored_is_permanent(body: bytes) -> None:
         parse_document(body, what="t")
 
 
-@pytest.mark.parametrize("body", [b'{"name": "cut', b"", b"NaN", b'{"a": Infinity}'])
+@pytest.mark.parametrize(
+    "body", [b'{"name": "cut', b"", b"NaN", b'{"a": Infinity}', '{"name": "é'.encode()[:-1]]
+)
 def test_a_broken_body_is_transient(body: bytes) -> None:
     """A cut-off or non-JSON body is retried: the next answer may be whole."""
     with pytest.raises(TransientUpstreamError):
