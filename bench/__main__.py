@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench import ceiling, report, streams
 from bench.api_bench import run_api
+from bench.memory import run_memory
 from bench.peer_dlt import run_peer
 from bench.plan import FULL, QUICK, Plan
 from bench.results import Results
@@ -24,7 +25,7 @@ from bench.throughput import label, run_latency, run_topology
 from bench.writer_stage import run_writer_stage
 from tests.standin.process import run_standin
 
-SECTIONS = ("throughput", "limits", "peer", "writer", "latency", "api", "memory")
+SECTIONS = ("throughput", "limits", "peer", "writer", "latency", "api", "memory", "realsize")
 DEFAULT_JSON = Path("bench/results")
 
 
@@ -43,6 +44,22 @@ def _limits(results: Results, plan: Plan) -> None:
         results.figure("redis XADD+XREADGROUP+XACK (c) msg/s", "msg/s").add(
             plan.stream_messages / seconds
         )
+
+
+def _memory(
+    results: Results, plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path
+) -> None:
+    if "memory" in sections:
+        big = plan.memory_items
+        print(f"pipeline throughput and memory at {label(big)}", flush=True)
+        for fetchers, writers in plan.big_topologies:
+            run_topology(
+                results, workdir, size=big, fetchers=fetchers, writers=writers,
+                repeats=plan.repeats_for(big), extra_env=extra_env, watch_memory=True,
+            )  # fmt: skip
+    if "realsize" in sections:
+        print("peak memory at real size (1,351 recorded-size details)", flush=True)
+        run_memory(results, workdir, extra_env=extra_env)
 
 
 def run(plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path) -> Results:
@@ -79,14 +96,7 @@ def run(plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path
             results, workdir, size=base, seconds=plan.api_seconds, repeats=plan.api_repeats,
             extra_env=extra_env,
         )  # fmt: skip
-    if "memory" in sections:
-        big = plan.memory_items
-        print(f"pipeline throughput and memory at {label(big)}", flush=True)
-        for fetchers, writers in plan.big_topologies:
-            run_topology(
-                results, workdir, size=big, fetchers=fetchers, writers=writers,
-                repeats=plan.repeats_for(big), extra_env=extra_env, watch_memory=True,
-            )  # fmt: skip
+    _memory(results, plan, sections, extra_env, workdir)
     return results
 
 

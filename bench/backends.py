@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pymysql
 
-from tests.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT
+from tests.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT, database_name
 
 __all__ = ["MYSQL_HOST", "REDIS_DB", "REDIS_HOST", "REDIS_PORT", "database", "mysql_connect"]
 
@@ -18,7 +18,7 @@ _PREFIX = "item_sync_bench"
 
 def database(part: str) -> str:
     """The bench database for ``part``, e.g. ``item_sync_bench_pipeline``."""
-    return f"{_PREFIX}_{part}"
+    return database_name(f"{_PREFIX}_{part}")  # ITEMSYNC_TEST_DB_SUFFIX keeps parallel runs apart
 
 
 def mysql_connect(db: str | None = None) -> pymysql.connections.Connection[pymysql.cursors.Cursor]:

@@ -1,4 +1,4 @@
-"""Peak RSS of service processes and the longest stream lengths seen while they run."""
+"""Peak RSS of service processes, the longest stream lengths and Redis memory while they run."""
 
 from __future__ import annotations
 
@@ -39,10 +39,11 @@ def pipeline_peaks(pipeline: Pipeline) -> dict[str, float]:
 
 
 class StreamWatch:
-    """A thread sampling XLEN of the pipeline streams; keeps the maximum of each."""
+    """A thread sampling XLEN of the pipeline streams and Redis ``used_memory``; keeps maxima."""
 
     def __init__(self) -> None:
         self.max_len: dict[str, int] = dict.fromkeys(STREAMS, 0)
+        self.max_used_memory_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
@@ -52,6 +53,8 @@ class StreamWatch:
             for stream in STREAMS:
                 length = int(self._client.xlen(stream))
                 self.max_len[stream] = max(self.max_len[stream], length)
+            used = int(self._client.info("memory")["used_memory"]) / 2**20
+            self.max_used_memory_mb = max(self.max_used_memory_mb, used)
 
     def __enter__(self) -> StreamWatch:
         self._thread.start()

@@ -109,6 +109,12 @@ def _memory_verdicts(results: Results, plan: Plan) -> list[Verdict]:
         if name.startswith(f"max stream length through sync {size} ")
     }
     worst = max(peaks.values(), default=float("nan"))
+    real = [
+        fig.high
+        for name, fig in results.figures.items()
+        if name.startswith("real-size ") and " peak RSS " in name
+    ]
+    worst_real = max(real, default=float("nan"))
     bound = plan.memory_items // PAGE_SIZE
     longest = max((max(v.values()) for v in lengths.values()), default=float("nan"))
     return [
@@ -117,6 +123,12 @@ def _memory_verdicts(results: Results, plan: Plan) -> list[Verdict]:
             worst,
             worst <= 150,
             f"worst {worst:.0f} MB",
+        ),
+        _judge(
+            "every service <= 150 MB RSS through a real-size sync and backlog catch-up",
+            worst_real,
+            worst_real <= 150,
+            f"worst {worst_real:.0f} MB",
         ),
         _judge(
             f"stream lengths bounded through {size} (below one sync's {bound} pages)",

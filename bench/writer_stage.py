@@ -32,7 +32,8 @@ def _commands_done(client: redis.Redis) -> bool:
     return fetchers is not None and fetchers["pending"] == 0 and fetchers["lag"] == 0
 
 
-def _wait_filled(client: redis.Redis) -> None:
+def wait_filled(client: redis.Redis) -> None:
+    """Wait until the fetchers acknowledged every command and no follow-up is coming."""
     deadline = time.monotonic() + FILL_TIMEOUT_S
     settled = 0
     while time.monotonic() < deadline:
@@ -52,7 +53,8 @@ def _stamp(log: str, event: str) -> datetime:
     raise RuntimeError(f"no {event} in the writer log:\n{log[-2000:]}")
 
 
-def _drain(pipeline: Pipeline, job_id: str) -> tuple[ServiceProcess, dict[str, object]]:
+def drain(pipeline: Pipeline, job_id: str) -> tuple[ServiceProcess, dict[str, object]]:
+    """Start one writer and wait until it ended the job; the writer and the job."""
     writer = pipeline.start("writer")
     deadline = time.monotonic() + DRAIN_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -79,8 +81,8 @@ def run_writer_stage(
         for _ in range(repeats):
             truncate_tables()
             job_id = start_sync(pipeline)
-            _wait_filled(client)
-            writer, job = _drain(pipeline, job_id)
+            wait_filled(client)
+            writer, job = drain(pipeline, job_id)
             writer.stop()
             log = writer.log()
             seconds = (_stamp(log, "job.finished") - _stamp(log, "service.started")).total_seconds()

@@ -107,6 +107,16 @@ class DatabaseSettings(BaseModel):
     password: SecretStr = SecretStr("")
     database: str = Field(default="item_sync", pattern=r"^[A-Za-z0-9_]+$")
     pool_size: int = Field(default=32, ge=1, le=512)
+    # Pinned on every session, whatever the server's default; valid on MySQL 8 and MariaDB.
+    sql_mode: str = Field(
+        default="STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION",
+        pattern=r"^[A-Za-z_]*(,[A-Za-z_]+)*$",
+    )
+
+    @field_validator("sql_mode")
+    @classmethod
+    def _upper_mode(cls, value: str) -> str:
+        return value.upper()
 
 
 class RedisSettings(BaseModel):
@@ -133,6 +143,9 @@ class PokeapiSettings(BaseModel):
     base_url: HttpBaseUrl = "https://pokeapi.co/api/v2"
     page_size: int = Field(default=20, ge=1, le=1000)
     detail_concurrency: int = Field(default=32, ge=1, le=256)
+    # A list whose count is larger fails its job instead of fanning out that many commands:
+    # the real catalogue holds about 1,400 items, so a huge count is an upstream fault.
+    max_items: int = Field(default=100_000, ge=1)
     request_timeout: PositiveDuration = timedelta(seconds=30)
     # Shared by every fetcher; PokeAPI bans clients that hammer it.
     rate_limit: RateLimit = Rate(count=100, period=timedelta(seconds=1))
@@ -202,9 +215,11 @@ class FetcherSettings(BaseModel):
 
 
 class WriterSettings(BaseModel):
-    """``WRITER_*``: how many pages one MySQL transaction applies."""
+    """``WRITER_*``: how many pages, and how many bytes of them, one transaction applies."""
 
     batch_size: int = Field(default=16, ge=1, le=1000)
+    # Real pages run to several MB each: a writer reads as many as fit in this (at least one).
+    batch_max_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
     max_statement_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
 
 

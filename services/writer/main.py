@@ -49,7 +49,11 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         loop = ConsumerLoop(
             reader,
             writer.handle,
-            loop_settings(settings, count=settings.writer.batch_size),
+            loop_settings(
+                settings,
+                count=settings.writer.batch_size,
+                max_batch_bytes=settings.writer.batch_max_bytes,
+            ),
             heartbeat=heartbeat,
         )
         # Sources only plan a re-driven job's commands here: the session is never used.

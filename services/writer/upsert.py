@@ -18,9 +18,8 @@ import orjson
 from services.writer.deletions import mark_unseen_deleted
 from services.writer.job_errors import fail_jobs
 from shared.clock import utc_now
-from shared.db.literals import multi_row_statements
+from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.times import from_db, to_db
-from shared.hashing import canonical_json, hash_bytes
 from shared.models.pages import FetchedItem, PageMessage
 
 _UPSERT_HEAD = (
@@ -78,8 +77,6 @@ class _Candidate:
     source: str
     item: FetchedItem
     fetched_at: datetime
-    payload_json: bytes
-    content_hash: str
 
 
 async def apply_batch(
@@ -164,15 +161,13 @@ def _candidates(pages: list[PageMessage]) -> dict[str, list[_Candidate]]:
     by_source: dict[str, list[_Candidate]] = defaultdict(list)
     for message in pages:
         for item in message.page.items:
-            payload_json = canonical_json(item.payload)
+            # The fetcher hashed the payload: its text is stored as received, never parsed here.
             by_source[message.envelope.source].append(
                 _Candidate(
                     job_id=message.envelope.job_id,
                     source=message.envelope.source,
                     item=item,
                     fetched_at=message.page.fetched_at,
-                    payload_json=payload_json,
-                    content_hash=hash_bytes(payload_json),
                 )
             )
     return by_source
@@ -188,7 +183,7 @@ def _should_write(
     if candidate.fetched_at < before.synced_at:
         tally.unchanged += 1  # a late redelivery of an older fetch never overwrites newer data
         return False
-    if before.content_hash == candidate.content_hash and not before.deleted and not force:
+    if before.content_hash == candidate.item.content_hash and not before.deleted and not force:
         tally.unchanged += 1
         return False
     tally.updated += 1
@@ -293,8 +288,8 @@ def _row(candidate: _Candidate, now: datetime) -> tuple[Any, ...]:
         candidate.source,
         candidate.item.external_id,
         candidate.item.name[:255],
-        candidate.payload_json.decode(),
-        candidate.content_hash,
+        candidate.item.payload,
+        candidate.item.content_hash,
         to_db(now),
         to_db(now),
         to_db(candidate.fetched_at),
@@ -309,7 +304,11 @@ async def _upsert(
     # Statements no longer than max_statement_bytes stay under max_allowed_packet even
     # with 1.5 MB payloads; the literals are escaped by shared/db/literals.py (faster).
     statements = multi_row_statements(
-        _UPSERT_HEAD, rows, _UPSERT_TAIL, max_bytes=max_statement_bytes
+        _UPSERT_HEAD,
+        rows,
+        _UPSERT_TAIL,
+        max_bytes=max_statement_bytes,
+        no_backslash_escapes=session_escapes(conn),
     )
     async with conn.cursor() as cur:
         for statement in statements:

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+import orjson
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from shared.hashing import content_hash
 from shared.models.envelope import Envelope
 
 
 class FetchedItem(BaseModel, frozen=True):
-    """One upstream item as fetched: its id, display name and full JSON."""
+    """One upstream item as fetched: its id, display name and its JSON as received.
+
+    ``payload`` is the upstream's JSON *text*, carried as a string so no reader has to
+    build the objects of a multi-MB document; ``content_hash`` is the sha256 of its
+    canonical form (``shared/sources/documents.py``), computed once by the fetcher.
+    """
 
     external_id: str = Field(min_length=1, max_length=191)
     name: str = Field(max_length=255)
-    payload: dict[str, Any]
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    payload: str = Field(min_length=2)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_parsed_payload(cls, data: Any) -> Any:
+        # Pages written before payloads travelled as text carry the parsed object.
+        if isinstance(data, dict) and isinstance(data.get("payload"), dict | list):
+            payload = data["payload"]
+            text = orjson.dumps(payload).decode()
+            return {**data, "payload": text, "content_hash": content_hash(payload)}
+        return data
 
 
 class FailedItem(BaseModel, frozen=True):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 
@@ -11,12 +10,13 @@ from shared.config import RetrySettings
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.resilience.upstream import call_upstream
-from shared.sources.http import get_json
+from shared.sources.documents import JsonDocument
+from shared.sources.http import get_document
 
 
 @dataclass(frozen=True)
 class UpstreamClient:
-    """GETs JSON for one source through its breaker, budget and the retry policy."""
+    """GETs JSON documents for one source through its breaker, budget and the retry policy."""
 
     source: str
     session: aiohttp.ClientSession
@@ -25,16 +25,22 @@ class UpstreamClient:
     timeout_s: float
     budget: RequestBudget | None = None
 
-    async def get_json(self, url: str, *, what: str, params: dict[str, str] | None = None) -> Any:
-        """Parsed JSON of ``url``; ``what`` names the call in errors (never the URL)."""
+    async def get_document(
+        self, url: str, *, what: str, params: dict[str, str] | None = None, whole: bool = True
+    ) -> JsonDocument:
+        """The JSON document at ``url``; ``what`` names the call in errors (never the URL).
+
+        ``whole=False`` keeps only an object's top-level scalars parsed (see ``JsonDocument``).
+        """
         return await call_upstream(
-            lambda: get_json(
+            lambda: get_document(
                 self.session,
                 url,
                 source=self.source,
                 what=what,
                 timeout_s=self.timeout_s,
                 params=params,
+                whole=whole,
             ),
             breaker=self.breaker,
             retry=self.retry,

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
 
 import aiohttp
-import orjson
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.metrics import UPSTREAM_REQUESTS
+from shared.sources.documents import JsonDocument, parse_document
 
 
-async def get_json(
+async def get_document(
     session: aiohttp.ClientSession,
     url: str,
     *,
@@ -21,8 +20,10 @@ async def get_json(
     what: str,
     timeout_s: float,
     params: dict[str, str] | None = None,
-) -> Any:
-    """GET and parse JSON. ``what`` names the call in errors (never the URL: it may hold a key).
+    whole: bool = True,
+) -> JsonDocument:
+    """GET and parse JSON (see ``parse_document``). ``what`` names the call in errors
+    (never the URL: it may hold a key).
 
     ``source`` labels the request in ``itemsync_upstream_requests_total``.
     """
@@ -47,10 +48,7 @@ async def get_json(
         raise TransientUpstreamError(f"{what}: HTTP {status}", retry_after_s=retry_after)
     if status >= 300:
         raise PermanentUpstreamError(f"{what}: HTTP {status}", status=status)
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise TransientUpstreamError(f"{what}: response is not valid JSON") from exc
+    return parse_document(body, what=what, whole=whole)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

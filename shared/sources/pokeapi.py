@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from shared.config import PokeapiSettings
-from shared.errors import InvalidRequest, PermanentUpstreamError
+from shared.errors import InvalidRequest, JobFailedError, PermanentUpstreamError
 from shared.models.commands import Command, DetailCommand, ListCommand
 from shared.models.pages import FailedItem, FetchedItem
 from shared.sources.base import SourcePage
@@ -57,10 +57,18 @@ class PokeApiSource:
         url = f"{self._settings.base_url}/pokemon"
         query = {"offset": str(command.offset), "limit": str(command.limit)}
         what = f"pokemon list offset={command.offset}"
-        listing = await self._client.get_json(url, what=what, params=query)
+        listing = (await self._client.get_document(url, what=what, params=query)).value
         if not isinstance(listing, dict) or not isinstance(listing.get("results"), list):
             raise PermanentUpstreamError(f"{what}: unexpected shape")
-        count = int(listing.get("count") or 0)
+        count = listing.get("count") or 0
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise PermanentUpstreamError(f"{what}: count is not a whole number")
+        if command.fan_out and count > self._settings.max_items:
+            # Fanning out would flood the command stream: nothing of this job is emitted.
+            raise JobFailedError(
+                f"pokemon list count {count} is above POKEAPI_MAX_ITEMS="
+                f"{self._settings.max_items}; nothing was fetched"
+            )
         # The upstream may answer more than asked: keep to the page we were given.
         entries = listing["results"][: command.limit]
         refs: list[tuple[str, str | None]] = []
@@ -103,11 +111,19 @@ class PokeApiSource:
         url = f"{self._settings.base_url}/pokemon/{external_id}/"
         async with self._details:
             try:
-                payload = await self._client.get_json(url, what=f"pokemon detail {external_id}")
+                document = await self._client.get_document(
+                    url, what=f"pokemon detail {external_id}", whole=False
+                )
             except PermanentUpstreamError as exc:
                 return FailedItem(external_id=external_id, error=str(exc))
-        if not isinstance(payload, dict):
+        fields = document.value
+        if fields is None:
             return FailedItem(external_id=external_id, error="detail is not a JSON object")
-        name = payload.get("name") if isinstance(payload.get("name"), str) else listed_name
+        name = fields.get("name") if isinstance(fields.get("name"), str) else listed_name
         # Our column holds 255 characters; the payload keeps the full name.
-        return FetchedItem(external_id=external_id, name=str(name or "")[:255], payload=payload)
+        return FetchedItem(
+            external_id=external_id,
+            name=str(name or "")[:255],
+            content_hash=document.content_hash,
+            payload=document.text,
+        )

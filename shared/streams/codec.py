@@ -53,12 +53,19 @@ def decode_command(fields: StreamFields) -> CommandMessage:
 
 
 def decode_page(fields: StreamFields) -> PageMessage:
-    """Parse a page entry; raise ``InvalidMessage`` saying what is wrong."""
-    envelope, kind, body = _split(fields)
+    """Parse a page entry; raise ``InvalidMessage`` saying what is wrong.
+
+    The body (several MB at real size) is parsed straight from its bytes into the model:
+    no decoded copy of it, no intermediate dict, payloads stay strings.
+    """
+    envelope, kind = _envelope(fields)
     if kind != "page":
         raise InvalidMessage(f"expected a page entry, got type {kind!r}")
+    body = fields.get(b"body")
+    if body is None:
+        raise InvalidMessage("entry lacks field(s) body")
     try:
-        page = Page.model_validate({**body, "type": kind})
+        page = Page.model_validate_json(body)
     except ValidationError as exc:
         raise InvalidMessage(f"bad page body: {_first_error(exc)}") from exc
     return PageMessage(envelope=envelope, page=page)
@@ -76,33 +83,45 @@ _StreamBody = Page | ListCommand | DetailCommand | WeatherCommand
 
 
 def _encode(envelope: Envelope, body: _StreamBody) -> OutFields:
-    # pydantic-core writes the JSON itself: no Python dict of the payloads in between.
+    # pydantic-core writes the JSON bytes itself: no Python dict and no str copy in between.
     return {
         "type": body.type,
         "job_id": str(envelope.job_id),
         "source": envelope.source,
         "trace_id": envelope.trace_id,
         "created_at": envelope.created_at.isoformat(),
-        "body": body.model_dump_json(exclude=_TYPE_FIELD),
+        "body": body.__pydantic_serializer__.to_json(body, exclude=_TYPE_FIELD),
     }
 
 
-def _split(fields: StreamFields) -> tuple[Envelope, str, dict[str, Any]]:
-    text = text_fields(fields)
-    missing = [name for name in ("type", *_ENVELOPE_FIELDS, "body") if name not in text]
+def _envelope(fields: StreamFields) -> tuple[Envelope, str]:
+    """The envelope and type, decoded from the small fields only."""
+    text = {
+        key.decode(errors="replace"): value.decode(errors="replace")
+        for key, value in fields.items()
+        if key != b"body"
+    }
+    missing = [name for name in ("type", *_ENVELOPE_FIELDS) if name not in text]
+    if b"body" not in fields:
+        missing.append("body")
     if missing:
         raise InvalidMessage(f"entry lacks field(s) {', '.join(missing)}")
     try:
         envelope = Envelope.model_validate({name: text[name] for name in _ENVELOPE_FIELDS})
     except ValidationError as exc:
         raise InvalidMessage(f"bad envelope: {_first_error(exc)}") from exc
+    return envelope, text["type"]
+
+
+def _split(fields: StreamFields) -> tuple[Envelope, str, dict[str, Any]]:
+    envelope, kind = _envelope(fields)
     try:
-        body = orjson.loads(text["body"])
+        body = orjson.loads(fields[b"body"])
     except orjson.JSONDecodeError as exc:
         raise InvalidMessage(f"body is not JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise InvalidMessage("body is not a JSON object")
-    return envelope, text["type"], body
+    return envelope, kind, body
 
 
 def _first_error(exc: ValidationError) -> str:

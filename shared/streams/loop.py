@@ -34,6 +34,7 @@ from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
 from shared.streams.publisher import requeue
+from shared.streams.sizing import BatchSizer
 from shared.streams.trim import trim_acknowledged
 
 BatchHandler = Callable[[list[StreamEntry]], Coroutine[Any, Any, None]]
@@ -49,6 +50,7 @@ class LoopSettings:
     claim_idle_ms: int
     max_deliveries: int
     grace_s: float = 8.0
+    max_batch_bytes: int | None = None  # read fewer entries when they are large
     claim_every_s: float = 2.0
     trim_every_s: float = 2.0  # streams stay near what is still unacknowledged
 
@@ -64,6 +66,10 @@ class ConsumerLoop:
     _failures: int = field(default=0, init=False)
     _next_claim: float = field(default=0.0, init=False)
     _next_trim: float = field(default=0.0, init=False)
+    _sizer: BatchSizer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._sizer = BatchSizer(self.settings.count, self.settings.max_batch_bytes)
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, then hand back what is still held."""
@@ -82,18 +88,21 @@ class ConsumerLoop:
         await self._release_held()
 
     async def _next_batch(self) -> list[StreamEntry]:
+        entries = await self._claim_or_read(self._sizer.next_count())
+        self._sizer.observe(entries)
+        return entries
+
+    async def _claim_or_read(self, count: int) -> list[StreamEntry]:
         now = time.monotonic()
         if now >= self._next_claim:
             self._next_claim = now + self.settings.claim_every_s
-            claimed = await self.reader.claim_stale(
-                self.settings.claim_idle_ms, self.settings.count
-            )
+            claimed = await self.reader.claim_stale(self.settings.claim_idle_ms, count)
             if claimed:
                 log.info("stream.reclaimed", stream=self.reader.stream, entries=len(claimed))
                 live = await self._drop_exhausted(claimed)
                 if live:
                     return live
-        return await self.reader.read(self.settings.count)
+        return await self.reader.read(count)
 
     async def _drop_exhausted(self, entries: list[StreamEntry]) -> list[StreamEntry]:
         """Dead-letter entries already handled ``max_deliveries`` times; return the rest."""

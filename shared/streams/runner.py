@@ -22,10 +22,13 @@ def group_reader(
     )
 
 
-def loop_settings(settings: Settings, *, count: int) -> LoopSettings:
+def loop_settings(
+    settings: Settings, *, count: int, max_batch_bytes: int | None = None
+) -> LoopSettings:
     """Reclaim, dead-letter and shutdown bounds from ``STREAM_*``."""
     return LoopSettings(
         count=count,
+        max_batch_bytes=max_batch_bytes,
         claim_idle_ms=int(settings.stream.claim_idle.total_seconds() * 1000),
         max_deliveries=settings.stream.max_deliveries,
         grace_s=settings.stream.shutdown_grace.total_seconds(),

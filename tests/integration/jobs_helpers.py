@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import aiomysql
+import orjson
 
 from shared.clock import utc_now
 from shared.db.jobs import get_job, open_job
+from shared.hashing import content_hash
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
@@ -37,12 +39,14 @@ async def new_job(
 
 
 def item(external_id: int, **payload: Any) -> FetchedItem:
-    """A fetched item whose payload is ``{"id": ..., "name": ..., **payload}``."""
+    """A fetched item whose payload is ``{"id": ..., "name": ..., **payload}`` as JSON text."""
     name = f"mon-{external_id}"
+    document = {"id": external_id, "name": name, **payload}
     return FetchedItem(
         external_id=str(external_id),
         name=name,
-        payload={"id": external_id, "name": name, **payload},
+        content_hash=content_hash(document),
+        payload=orjson.dumps(document).decode(),
     )
 
 

@@ -147,3 +147,23 @@ async def test_trimming_keeps_every_entry_a_group_still_needs(redis: Redis) -> N
     remaining: Any = await redis.xrange(names.COMMANDS)
     assert removed == 2
     assert [entry_id for entry_id, _ in remaining] == ids[2:]
+
+
+async def test_a_byte_budget_keeps_batches_of_large_entries_small(redis: Redis) -> None:
+    """With 100 KB entries and a 250 KB budget no batch holds more than two of them."""
+    await ensure_groups(redis)
+    for index in range(12):
+        await redis.xadd(names.COMMANDS, {"n": str(index), "body": "x" * 100_000})
+    batches: list[int] = []
+
+    async def handle(entries: list[StreamEntry]) -> None:
+        batches.append(len(entries))
+        await loop.reader.ack([entry_id for entry_id, _ in entries])
+
+    settings = LoopSettings(
+        count=10, claim_idle_ms=5000, max_deliveries=3, grace_s=0.2, max_batch_bytes=250_000
+    )
+    loop = ConsumerLoop(_reader(redis, "c1"), handle, settings)
+    await _run_for(loop, 1.0)
+    assert sum(batches) == 12
+    assert max(batches) == 2

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import aiomysql
 
-from shared.db.literals import multi_row_statements
+from shared.db.literals import multi_row_statements, session_escapes
 
 NASTY = [
     "",
@@ -35,7 +35,11 @@ async def test_nasty_strings_and_times_round_trip(pool: aiomysql.Pool) -> None:
             " body LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, at DATETIME(6))"
         )
         for statement in multi_row_statements(
-            "INSERT INTO literal_check (id, body, at)", rows, "", max_bytes=2000
+            "INSERT INTO literal_check (id, body, at)",
+            rows,
+            "",
+            max_bytes=2000,
+            no_backslash_escapes=session_escapes(conn),
         ):
             await cur.execute(statement)
         await cur.execute("SELECT id, body, at FROM literal_check ORDER BY id")

@@ -136,8 +136,8 @@ async def test_large_payload_is_stored_intact(pool: aiomysql.Pool) -> None:
     job = await new_job(pool)
     big = item(7, moves=["x" * 1000 for _ in range(1500)], note="é ☃ 🐉")
     await _apply(pool, page(job, "list:0", [item(6), big, item(8)], pages_total=1))
-    stored = orjson.loads((await stored_items(pool))["7"][0])
-    assert len(orjson.dumps(big.payload)) > 1_500_000
+    stored = (await stored_items(pool))["7"][0]
+    assert len(big.payload) > 1_500_000
     assert stored == big.payload
 
 

@@ -39,6 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixtures root")
     parser.add_argument("--list-limit", type=_positive_int, help="serve only the first N items")
     parser.add_argument("--synthetic", type=_positive_int, help="serve N generated items")
+    parser.add_argument(
+        "--recorded-sizes",
+        action="store_true",
+        help="serve every listed item (1,351), each at the size of a recorded detail",
+    )
+    parser.add_argument(
+        "--hostile", action="store_true", help="serve hostile names and payloads (7 items)"
+    )
     parser.add_argument("--openweather-key", default=DEFAULT_OPENWEATHER_KEY)
     parser.add_argument("--seed", type=int, default=0, help="seed for fault decisions")
     faults = parser.add_argument_group("faults (upstream routes only)")
@@ -73,6 +81,8 @@ def state_from_args(args: argparse.Namespace) -> StandinState:
         fixtures_dir=args.fixtures,
         list_limit=args.list_limit,
         synthetic=args.synthetic,
+        recorded_sizes=args.recorded_sizes,
+        hostile=args.hostile,
         faults=faults,
         seed=args.seed,
         openweather_key=args.openweather_key,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import orjson
 
+from tests.standin.hostile import hostile_detail, hostile_entries
 from tests.standin.rewrite import absolutize
 from tests.standin.synthetic import synthetic_detail, synthetic_name
 
@@ -25,6 +26,10 @@ class CatalogueConfig:
     fixtures_dir: Path = DEFAULT_FIXTURES
     list_limit: int | None = None  # serve only the first N list entries
     synthetic: int | None = None  # ignore the fixtures and serve N generated items
+    # Serve every listed item: one without a recorded detail gets a recorded one (ids 1-75,
+    # 50 KB to 780 KB) under its own id and name, so a whole-catalogue sync has real sizes.
+    recorded_sizes: bool = False
+    hostile: bool = False  # serve the hostile catalogue of ``tests/standin/hostile.py``
 
 
 def item_id_from_url(url: str) -> int:
@@ -40,11 +45,31 @@ class FixtureStore:
         """Remember where the fixtures are; nothing is read yet."""
         self._pokemon_dir = fixtures_dir / POKEMON_DIR
         self._details: dict[str, dict[int, bytes]] = {}
+        self._recorded: list[int] | None = None
 
     def list_entries(self) -> list[tuple[int, str]]:
         """Return ``(id, name)`` for every entry of the recorded list, in file order."""
         index = orjson.loads((self._pokemon_dir / "index.json").read_bytes())
         return [(item_id_from_url(entry["url"]), entry["name"]) for entry in index["results"]]
+
+    def recorded_ids(self) -> list[int]:
+        """Ids that have a recorded detail file, in order."""
+        if self._recorded is None:
+            found = [p.name for p in self._pokemon_dir.iterdir() if (p / "index.json").is_file()]
+            self._recorded = sorted(int(name) for name in found if name.isdecimal())
+        return self._recorded
+
+    def stand_in_bytes(self, item_id: int, name: str, origin: str) -> bytes | None:
+        """A recorded detail of real size passed off as ``item_id`` called ``name``."""
+        recorded = self.recorded_ids()
+        if not recorded:
+            return None
+        template = self.detail_bytes(recorded[item_id % len(recorded)], origin)
+        if template is None:
+            return None
+        detail = orjson.loads(template)
+        detail["id"], detail["name"] = item_id, name
+        return orjson.dumps(detail)
 
     def detail_bytes(self, item_id: int, origin: str) -> bytes | None:
         """Return the compact detail JSON of ``item_id`` with absolute links, or None."""
@@ -70,7 +95,8 @@ class Catalogue:
     def __init__(self, config: CatalogueConfig) -> None:
         """Build the initial catalogue from ``config``."""
         self.config = config
-        self._store = None if config.synthetic is not None else FixtureStore(config.fixtures_dir)
+        generated = config.synthetic is not None or config.hostile
+        self._store = None if generated else FixtureStore(config.fixtures_dir)
         self._ids: list[int] = []
         self._names: dict[int, str] = {}
         self._by_name: dict[str, int] = {}
@@ -81,11 +107,13 @@ class Catalogue:
     @property
     def synthetic(self) -> bool:
         """Whether items are generated instead of read from the fixtures."""
-        return self._store is None
+        return self.config.synthetic is not None
 
     def _initial_entries(self) -> list[tuple[int, str]]:
         """The ``(id, name)`` list entries the catalogue starts with, sorted by id."""
-        if self._store is None:
+        if self.config.hostile:
+            entries = hostile_entries()
+        elif self._store is None:
             entries = [(i, synthetic_name(i)) for i in range(1, (self.config.synthetic or 0) + 1)]
         else:
             entries = self._store.list_entries()
@@ -128,10 +156,15 @@ class Catalogue:
             return None
         if item_id in self._overrides:
             return orjson.dumps(absolutize(self._overrides[item_id], origin))
+        if self.config.hostile:
+            return hostile_detail(item_id)
         if self._store is None:
             detail = synthetic_detail(item_id, self._versions.get(item_id, 1))
             return orjson.dumps(absolutize(detail, origin))
-        return self._store.detail_bytes(item_id, origin)
+        recorded = self._store.detail_bytes(item_id, origin)
+        if recorded is None and self.config.recorded_sizes:
+            return self._store.stand_in_bytes(item_id, self._names[item_id], origin)
+        return recorded
 
     def put(self, item_id: int, body: dict[str, object]) -> str:
         """Override the detail of ``item_id``, listing it if needed; return its list name."""

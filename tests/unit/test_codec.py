@@ -13,6 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from shared.errors import InvalidMessage
+from shared.hashing import content_hash
 from shared.models.commands import (
     Command,
     CommandMessage,
@@ -59,13 +60,18 @@ PAGE = Page(
 
 def as_stream_fields(fields: OutFields) -> StreamFields:
     """What Redis hands back for fields the codec wrote: bytes keys and values."""
-    return {str(key).encode(): str(value).encode() for key, value in fields.items()}
+    return {str(key).encode(): as_text(value).encode() for key, value in fields.items()}
+
+
+def as_text(value: object) -> str:
+    """A field as text: the body is written as UTF-8 JSON bytes, the others as strings."""
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def command_fields(**overrides: str) -> StreamFields:
     """A valid list-command entry with some fields replaced."""
     fields = {
-        str(k): str(v)
+        str(k): as_text(v)
         for k, v in encode_command(
             CommandMessage(envelope=ENVELOPE, command=ListCommand(offset=0, limit=20))
         ).items()
@@ -94,9 +100,27 @@ def test_page_round_trips_with_items_failed_and_pages_total() -> None:
     message = PageMessage(envelope=ENVELOPE, page=PAGE)
     decoded = decode_page(as_stream_fields(encode_page(message)))
     assert decoded == message
-    assert decoded.page.items[1].payload == {"name": "Nidoran♀", "n": None}
+    assert decoded.page.items[1].payload == '{"name":"Nidoran♀","n":null}'
     assert decoded.page.failed[0].attempts == 2
     assert decoded.page.pages_total == 3
+
+
+def test_a_payload_travels_as_the_exact_text_received() -> None:
+    """Spacing, key order and a 30-digit integer in a payload's text survive the codec."""
+    text = '{ "z": 123456789012345678901234567890,\n "a": "\\u0000\'; --" }'
+    item = FetchedItem(external_id="1", name="x", content_hash="0" * 64, payload=text)
+    page = Page(page_key="detail:1", items=[item], fetched_at=CREATED_AT)
+    fields = encode_page(PageMessage(envelope=ENVELOPE, page=page))
+    assert json.loads(as_text(fields["body"]))["items"][0]["payload"] == text
+    assert decode_page(as_stream_fields(fields)).page.items[0].payload == text
+
+
+def test_a_page_written_with_parsed_payloads_still_decodes() -> None:
+    """A page body from before payloads travelled as text decodes, with its content hash."""
+    fields = _page_fields(items=[{"external_id": "1", "name": "x", "payload": {"b": 1, "a": 2}}])
+    (item,) = decode_page(fields).page.items
+    assert json.loads(item.payload) == {"b": 1, "a": 2}
+    assert item.content_hash == content_hash({"a": 2, "b": 1})
 
 
 def test_minimal_page_round_trips() -> None:
@@ -118,20 +142,21 @@ def test_minimal_page_round_trips() -> None:
     ids=["list-fan-out", "list", "detail", "weather", "page"],
 )
 def test_fields_are_flat_strings_with_compact_body(message: CommandMessage | PageMessage) -> None:
-    """Entries have exactly the six fields, all plain strings; body is compact JSON sans type."""
+    """Entries have exactly the six flat text fields; body is compact UTF-8 JSON sans type."""
     kind: str
     if isinstance(message, CommandMessage):
         fields, kind = encode_command(message), message.command.type
     else:
         fields, kind = encode_page(message), "page"
     assert set(fields) == FIELD_NAMES
-    assert all(type(key) is str and type(value) is str for key, value in fields.items())
+    assert all(type(key) is str for key in fields)
+    assert all(type(value) is str for key, value in fields.items() if key != "body")
     assert fields["type"] == kind
     assert fields["job_id"] == str(JOB_ID)
     assert fields["source"] == "pokemon"
     assert fields["trace_id"] == "a1b2c3d4"
     assert datetime.fromisoformat(str(fields["created_at"])) == CREATED_AT
-    body = str(fields["body"])
+    body = as_text(fields["body"])
     parsed = json.loads(body)
     assert isinstance(parsed, dict)
     assert "type" not in parsed
@@ -143,7 +168,7 @@ def test_command_body_holds_only_the_command_fields() -> None:
     fields = encode_command(
         CommandMessage(envelope=ENVELOPE, command=ListCommand(offset=20, limit=20))
     )
-    assert json.loads(str(fields["body"])) == {"offset": 20, "limit": 20, "fan_out": False}
+    assert json.loads(as_text(fields["body"])) == {"offset": 20, "limit": 20, "fan_out": False}
 
 
 async def test_round_trip_through_redis_streams(redis: Redis) -> None:
@@ -248,7 +273,8 @@ def test_command_entry_is_not_a_page(command: Command) -> None:
 
 def _page_fields(**body_changes: Any) -> StreamFields:
     fields = {
-        str(k): str(v) for k, v in encode_page(PageMessage(envelope=ENVELOPE, page=PAGE)).items()
+        str(k): as_text(v)
+        for k, v in encode_page(PageMessage(envelope=ENVELOPE, page=PAGE)).items()
     }
     body = json.loads(fields["body"])
     body.update(body_changes)
@@ -264,7 +290,16 @@ def _page_fields(**body_changes: Any) -> StreamFields:
         pytest.param({"page_key": ""}, "page_key", id="empty-page-key"),
         pytest.param({"fetched_at": "soon"}, "fetched_at", id="bad-fetched-at"),
         pytest.param({"items": {"1": {}}}, "items", id="items-not-a-list"),
-        pytest.param({"items": [{"external_id": "1", "name": "x"}]}, "payload", id="no-payload"),
+        pytest.param(
+            {"items": [{"external_id": "1", "name": "x", "content_hash": "0" * 64}]},
+            "payload",
+            id="no-payload",
+        ),
+        pytest.param(
+            {"items": [{"external_id": "1", "name": "x", "payload": "{}"}]},
+            "content_hash",
+            id="no-content-hash",
+        ),
         pytest.param({"failed": [{"external_id": "1", "error": "x", "attempts": 0}]}, "attempts"),
     ],
 )

@@ -19,6 +19,12 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
 ITEM_SYNC_SERVICES = ("migrate", "api", "scheduler", "fetcher", "writer")
+# Interpolated by compose but read by no Settings: the schema owner's password, given
+# only to the mysql init and to migrate (as its DATABASE_PASSWORD).
+DEPLOYMENT_VARIABLES = {"MIGRATE_DATABASE_PASSWORD"}
+RUNTIME_GRANTS = {"SELECT", "INSERT", "UPDATE"}
+MIGRATE_GRANTS = RUNTIME_GRANTS | {"CREATE", "ALTER", "INDEX"}
+GRANT = re.compile(r"GRANT (.+?) ON (\S+) TO '([a-z_]+)'@'%'", re.S)
 # `${NAME}`, `${NAME:-default}` or `$NAME`, but not the `$$` escape.
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 # `NAME=value`, or `# NAME=value` for a setting that is unset by default.
@@ -144,7 +150,7 @@ def test_compose_variables_are_settings() -> None:
     known = settings_variables()
     referenced = set(COMPOSE_VARIABLE.findall(COMPOSE_FILE.read_text(encoding="utf-8")))
     assert referenced, "docker-compose.yml interpolates no variable"
-    assert referenced - known == set()
+    assert referenced - known - DEPLOYMENT_VARIABLES == set()
     for name in ITEM_SYNC_SERVICES:
         environment = service(name)["environment"]
         assert isinstance(environment, dict), name
@@ -177,3 +183,35 @@ def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) ->
     from_example = Settings(_env_file=ENV_EXAMPLE)
     defaults = Settings(_env_file=None)
     assert from_example.model_dump() == defaults.model_dump()
+
+
+def _user_grants() -> dict[str, tuple[set[str], str]]:
+    """user -> (privileges, on what) from the mysql init config."""
+    content = compose()["configs"]["mysql-users"]["content"]
+    return {
+        user: ({p.strip() for p in privileges.split(",")}, target)
+        for privileges, target, user in GRANT.findall(content)
+    }
+
+
+def test_services_use_a_least_privilege_database_user() -> None:
+    """Services connect as item_sync (rows only), migrate as item_sync_migrate; never root."""
+    for name in ("api", "scheduler", "fetcher", "writer"):
+        assert service(name)["environment"]["DATABASE_USER"] == "item_sync", name
+    assert service("migrate")["environment"]["DATABASE_USER"] == "item_sync_migrate"
+    grants = _user_grants()
+    assert grants["item_sync"] == (RUNTIME_GRANTS, "item_sync.*")
+    assert grants["item_sync_migrate"] == (MIGRATE_GRANTS, "item_sync.*")
+    content = compose()["configs"]["mysql-users"]["content"]
+    assert "ALL" not in content
+    assert "GRANT OPTION" not in content
+
+
+def test_mysql_creates_the_users_on_first_start_and_root_is_unused() -> None:
+    """The init config is mounted where the image runs it; root has no known password."""
+    mysql = service("mysql")
+    (mounted,) = mysql["configs"]
+    assert mounted["source"] == "mysql-users"
+    assert mounted["target"].startswith("/docker-entrypoint-initdb.d/")
+    assert mounted["target"].endswith(".sql")
+    assert mysql["environment"] == {"MYSQL_RANDOM_ROOT_PASSWORD": "yes"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -143,7 +144,7 @@ async def test_fan_out_list_emits_first_page_and_remaining_commands(
     [page] = await pages(pipeline.redis)
     assert page.page.page_key == "list:0"
     assert [item.external_id for item in page.page.items] == [str(i) for i in range(1, 21)]
-    assert page.page.items[0].payload == detail_json(1)
+    assert json.loads(page.page.items[0].payload) == detail_json(1)
     assert page.page.failed == []
     assert page.page.pages_total == 3
     assert page.page.total == 45

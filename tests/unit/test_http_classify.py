@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError, UpstreamError
-from shared.sources.http import get_json
+from shared.sources.http import get_document
 from tests.unit.fake_upstream import FakeUpstream
 
 URL = "http://upstream.test/data/2.5/weather"
@@ -33,10 +33,11 @@ def upstream() -> Iterator[FakeUpstream]:
 
 
 async def fetch(session: aiohttp.ClientSession) -> Any:
-    """GET the test URL with a key in its query, as the OpenWeather source does."""
-    return await get_json(
+    """GET the test URL with a key in its query, as the OpenWeather source does; its value."""
+    document = await get_document(
         session, URL, source="openweather", what="weather London", timeout_s=5, params=QUERY
     )
+    return document.value
 
 
 async def test_ok_json_is_parsed(session: aiohttp.ClientSession, upstream: FakeUpstream) -> None:

@@ -19,7 +19,7 @@ from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.metrics import count_items, refresh_shared_gauges, render_metrics
 from shared.resilience.breaker import Breaker
 from shared.resilience.retry import upstream_attempts
-from shared.sources.http import get_json
+from shared.sources.http import get_document
 from shared.streams import names
 from shared.streams.groups import ensure_groups
 from tests.unit.fake_upstream import FakeUpstream
@@ -87,7 +87,7 @@ async def test_upstream_requests_are_counted_by_source_and_status(
     before = value("itemsync_upstream_requests_total", source="t-http", status=status)
     upstream.get(ANY_URL, **answer)
     with pytest.raises(raised) if raised else contextlib.nullcontext():
-        await get_json(session, URL, source="t-http", what="thing", timeout_s=1)
+        await get_document(session, URL, source="t-http", what="thing", timeout_s=1)
     after = value("itemsync_upstream_requests_total", source="t-http", status=status)
     assert after == before + 1
 

@@ -57,7 +57,11 @@ def test_values_without_a_safe_literal_are_refused(value: object) -> None:
 def test_statements_are_split_below_the_byte_limit() -> None:
     """Rows are packed into statements no longer than max_bytes, none lost or repeated."""
     rows = [(index, "x" * 50) for index in range(100)]
-    statements = list(multi_row_statements("INSERT INTO t (a, b)", rows, "", max_bytes=400))
+    statements = list(
+        multi_row_statements(
+            "INSERT INTO t (a, b)", rows, "", max_bytes=400, no_backslash_escapes=False
+        )
+    )
     assert len(statements) > 1
     assert all(len(statement) <= 400 for statement in statements)
     assert sum(statement.count(b"(") for statement in statements) == 100 + len(statements)
@@ -67,7 +71,11 @@ def test_a_row_bigger_than_the_limit_gets_a_statement_of_its_own() -> None:
     """One oversized row is still written, alone, rather than dropped."""
     rows = [(1, "small"), (2, "y" * 1000), (3, "small")]
     tail = "ON DUPLICATE KEY UPDATE b = b"
-    statements = list(multi_row_statements("INSERT INTO t (a, b)", rows, tail, max_bytes=200))
+    statements = list(
+        multi_row_statements(
+            "INSERT INTO t (a, b)", rows, tail, max_bytes=200, no_backslash_escapes=False
+        )
+    )
     assert len(statements) == 3
     assert all(statement.endswith(f" {tail}".encode()) for statement in statements)
     assert b"y" * 1000 in statements[1]

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from shared.config import OpenweatherSettings
 from tests.standin.app import create_app
 from tests.standin.catalogue import DEFAULT_FIXTURES
+from tests.standin.hostile import BIG_INTEGER, hostile_detail, hostile_entries
 from tests.standin.pokeapi import parse_int
 from tests.standin.process import StandinError, run_standin
 from tests.standin.rewrite import absolutize
@@ -614,3 +615,32 @@ def test_fixture_copy_is_complete() -> None:
     assert len(list(WEATHER_DIR.glob("*.json"))) == 5
     assert (DEFAULT_FIXTURES / "README.md").is_file()
     assert Path(WEATHER_DIR / "SOURCES.md").is_file()
+
+
+async def test_recorded_sizes_serve_every_listed_item_at_a_recorded_size(
+    make_client: MakeClient,
+) -> None:
+    """--recorded-sizes answers all 1,351 listed ids, each a recorded detail renamed to it."""
+    client = await make_client(StandinState.create(recorded_sizes=True))
+    page = await get_json(client, "/api/v2/pokemon?limit=2000")
+    assert page["count"] == 1351
+    last = page["results"][-1]
+    item_id = int(last["url"].rstrip("/").rsplit("/", 1)[1])
+    response = await client.get(f"/api/v2/pokemon/{item_id}/")
+    body = await response.read()
+    assert response.status == 200
+    assert len(body) > 40_000
+    detail = json.loads(body)
+    assert (detail["id"], detail["name"]) == (item_id, last["name"])
+
+
+async def test_hostile_mode_serves_its_bodies_verbatim(make_client: MakeClient) -> None:
+    """--hostile lists 7 items and serves each detail byte for byte, lone surrogate included."""
+    client = await make_client(StandinState.create(hostile=True))
+    page = await get_json(client, "/api/v2/pokemon?limit=100")
+    assert page["count"] == 7
+    for item_id, _ in hostile_entries():
+        response = await client.get(f"/api/v2/pokemon/{item_id}/")
+        assert await response.read() == hostile_detail(item_id)
+    big = await (await client.get("/api/v2/pokemon/6/")).read()
+    assert json.loads(big)["n"] == int(BIG_INTEGER)

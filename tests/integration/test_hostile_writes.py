@@ -1,0 +1,81 @@
+"""Hostile names and payloads land as themselves, and run nothing, in any escaping mode."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiomysql
+import pytest
+
+from services.writer.upsert import apply_batch
+from shared.config import DatabaseSettings
+from shared.db.pool import db_pool
+from shared.models.pages import FetchedItem
+from tests.integration.jobs_helpers import new_job, page, stored_items
+
+NAMES = [
+    "x'; SELECT CURRENT_USER(); -- ",
+    "'; DROP TABLE items; --",
+    "back\\slash\\' and \\\\",
+    'nul \0 quote " `tick`',
+    "four-byte 🐉 𝄞",
+]
+PAYLOAD = '{ "n": 123456789012345678901234567890, "s": "\\u0000\'\\"\\\\", "z": 1,"a" : [ ] }'
+
+
+@pytest.fixture(params=["STRICT_TRANS_TABLES", "NO_BACKSLASH_ESCAPES,ANSI_QUOTES"])
+async def mode_pool(
+    request: pytest.FixtureRequest, pool: aiomysql.Pool, database_settings: DatabaseSettings
+) -> AsyncIterator[aiomysql.Pool]:
+    """A pool on the emptied test schema whose sessions run in the given sql_mode."""
+    settings = database_settings.model_copy(update={"sql_mode": request.param})
+    async with db_pool(settings) as hostile:
+        yield hostile
+
+
+async def _tables(pool: aiomysql.Pool) -> list[str]:
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("SHOW TABLES")
+        return sorted(row[0] for row in await cur.fetchall())
+
+
+async def test_hostile_items_are_stored_exactly(mode_pool: aiomysql.Pool) -> None:
+    """Each name and the payload text come back byte for byte; no table changes."""
+    tables = await _tables(mode_pool)
+    job = await new_job(mode_pool)
+    items = [
+        FetchedItem(external_id=str(i), name=name, content_hash=f"{i:064x}", payload=PAYLOAD)
+        for i, name in enumerate(NAMES, start=1)
+    ]
+    async with mode_pool.acquire() as conn:
+        await apply_batch(
+            conn, [page(job, "list:0", items, pages_total=1)], max_statement_bytes=300
+        )
+    stored = await stored_items(mode_pool)
+    assert {key: row[0] for key, row in stored.items()} == {
+        item.external_id: PAYLOAD for item in items
+    }
+    async with mode_pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("SELECT external_id, name FROM items ORDER BY id")
+        assert [tuple(row) for row in await cur.fetchall()] == [
+            (item.external_id, item.name) for item in items
+        ]
+    assert await _tables(mode_pool) == tables
+
+
+async def test_the_payload_column_keeps_text_and_refuses_what_is_not_json(
+    pool: aiomysql.Pool,
+) -> None:
+    """The payload is stored as text (every server keeps its bytes) and must be valid JSON."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT DATA_TYPE, COLLATION_NAME FROM information_schema.COLUMNS"
+            " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items' AND COLUMN_NAME = 'payload'"
+        )
+        assert await cur.fetchone() == ("longtext", "utf8mb4_bin")
+        with pytest.raises(aiomysql.OperationalError, match="items_payload_is_json"):
+            await cur.execute(
+                "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
+                " created_at, updated_at, synced_at) VALUES ('pokemon', '1', 'x', '{not json',"
+                " '', NOW(), NOW(), NOW())"
+            )

@@ -1,0 +1,125 @@
+"""Upstream bodies as stored: exact text, exact integers, and unreadable details as failed items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from redis.asyncio import Redis
+
+from shared.config import PokeapiSettings, RetrySettings
+from shared.errors import JobFailedError, PermanentUpstreamError, TransientUpstreamError
+from shared.hashing import content_hash
+from shared.models.commands import ListCommand
+from shared.sources.client import UpstreamClient
+from shared.sources.documents import parse_document
+from shared.sources.names import POKEMON
+from shared.sources.pokeapi import PokeApiSource
+from shared.sources.registry import build_breaker
+from tests.unit.fake_upstream import (
+    BASE_URL,
+    FakeUpstream,
+    detail_url,
+    list_page,
+    list_url,
+    serve_details,
+)
+
+SETTINGS = PokeapiSettings(base_url=BASE_URL, max_items=1000)
+RETRY = RetrySettings()
+BIG = "123456789012345678901234567890"
+
+
+@pytest.fixture
+async def source(redis: Redis) -> AsyncIterator[PokeApiSource]:
+    """The real source over a real client session, pointed at ``http://pokeapi.test``."""
+    async with aiohttp.ClientSession() as session:
+        breaker = build_breaker(redis, POKEMON, RETRY, SETTINGS.request_timeout)
+        client = UpstreamClient(POKEMON, session, breaker, RETRY, 30.0)
+        yield PokeApiSource(SETTINGS, client)
+
+
+def test_an_ordinary_document_hashes_as_before() -> None:
+    """The hash of a body is the sha256 of its canonical JSON, as rows stored earlier have."""
+    body = b'{"b": [1, 2.5, "\\u00e9"], "a": {"y": null, "x": true}}'
+    document = parse_document(body, what="t")
+    assert document.text == body.decode()
+    assert document.content_hash == content_hash(json.loads(body))
+
+
+def test_key_order_and_spacing_do_not_change_the_hash() -> None:
+    """Two texts of the same data share a hash; the text kept is each one as received."""
+    first = parse_document(b'{"a":1,"b":[1,2]}', what="t")
+    second = parse_document(b'{ "b": [1, 2],\n  "a": 1 }', what="t")
+    assert first.content_hash == second.content_hash
+    assert second.text == '{ "b": [1, 2],\n  "a": 1 }'
+
+
+def test_integers_past_64_bits_are_kept_exactly() -> None:
+    """A 30-digit integer is read exactly, and a change in its last digit is a change."""
+    document = parse_document(f'{{"n": {BIG}}}'.encode(), what="t")
+    assert document.value == {"n": int(BIG)}
+    changed = parse_document(f'{{"n": {BIG[:-1]}1}}'.encode(), what="t")
+    assert changed.content_hash != document.content_hash
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"name": "x\\ud800"}', b'{"name": "\\udfff tail"}', b'{"a": "\xff\xfe"}']
+)
+def test_a_whole_body_that_cannot_be_stored_is_permanent(body: bytes) -> None:
+    """A lone surrogate escape or invalid UTF-8 is a permanent error, not a retry."""
+    with pytest.raises(PermanentUpstreamError):
+        parse_document(body, what="t")
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"name": "cut', b"", b"NaN", b'{"a": Infinity}', '{"name": "é'.encode()[:-1]]
+)
+def test_a_broken_body_is_transient(body: bytes) -> None:
+    """A cut-off or non-JSON body is retried: the next answer may be whole."""
+    with pytest.raises(TransientUpstreamError):
+        parse_document(body, what="t")
+
+
+async def test_a_detail_with_a_lone_surrogate_fails_alone(
+    source: PokeApiSource, upstream: FakeUpstream, redis: Redis
+) -> None:
+    """The unreadable detail is a failed item, the rest of its page lands, the breaker rests."""
+    upstream.get(list_url(0, 3), payload=list_page(0, 3))
+    serve_details(upstream, [1, 3])
+    upstream.get(detail_url(2), body=b'{"id": 2, "name": "bad\\ud800"}')
+
+    page = await source.fetch(ListCommand(offset=0, limit=3))
+
+    assert [item.external_id for item in page.items] == ["1", "3"]
+    assert [failure.external_id for failure in page.failed] == ["2"]
+    assert "lone surrogate" in page.failed[0].error
+    assert await redis.hget(f"itemsync:breaker:{POKEMON}", "failures") in (None, b"0")
+
+
+async def test_a_detail_keeps_its_text_and_big_integers(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """The payload is the body's text as received, a 30-digit integer included."""
+    body = f'{{"id": 1, "name": "big", "n": {BIG}, "s": "\\u0000\'\\\\"}}'
+    upstream.get(list_url(0, 1), payload=list_page(0, 1))
+    upstream.get(detail_url(1), body=body.encode())
+
+    page = await source.fetch(ListCommand(offset=0, limit=1))
+
+    assert page.items[0].payload == body
+    assert json.loads(page.items[0].payload)["n"] == int(BIG)
+
+
+async def test_a_list_count_above_the_limit_fails_the_job(
+    source: PokeApiSource, upstream: FakeUpstream
+) -> None:
+    """A count above POKEAPI_MAX_ITEMS fails the job before any detail or command."""
+    upstream.get(list_url(0, 3), payload=list_page(0, 3, count=50_000_000))
+
+    with pytest.raises(JobFailedError, match="POKEAPI_MAX_ITEMS"):
+        await source.fetch(ListCommand(offset=0, limit=3, fan_out=True))
+
+    assert all("/pokemon/" not in str(url) for _, url in upstream.requests)
