@@ -50,6 +50,25 @@ def lines(buffer: io.StringIO) -> list[dict[str, object]]:
         pytest.param("redis://user:hunter22@cache:6379/0", "redis://***@cache:6379/0", id="url-pw"),
         pytest.param(f"key is {KEY}!", "key is ***!", id="value"),
         pytest.param("page_key=list:0 ok", "page_key=list:0 ok", id="not-a-secret"),
+        pytest.param('{"password": "hunter22"}', '{"password": "***"}', id="json-password"),
+        pytest.param('{"appid":"abcdef0123"}', '{"appid":"***"}', id="json-appid"),
+        pytest.param('{"api_key": "k-1234", "n": 1}', '{"api_key": "***", "n": 1}', id="json-key"),
+        pytest.param("{'token': 'tok-9876'}", "{'token': '***'}", id="repr-token"),
+        pytest.param(
+            '{\\"password\\": \\"hunter22\\"}', '{\\"password\\": \\"***\\"}', id="escaped"
+        ),
+        pytest.param('{"db_password": 12345}', '{"db_password": ***}', id="json-number"),
+        pytest.param("X-Api-Key: abc123def", "X-Api-Key: ***", id="x-api-key"),
+        pytest.param("x-api-key:abc123def, next", "x-api-key:***, next", id="x-api-key-lower"),
+        pytest.param(
+            "Authorization: Basic dXNlcjpodW50ZXIy", "Authorization: Basic ***", id="basic-header"
+        ),
+        pytest.param("sent Basic dXNlcjpodW50ZXIy here", "sent Basic *** here", id="basic"),
+        pytest.param("a basic example", "a basic example", id="basic-word"),
+        pytest.param("password='hunter22' ok", "password='***' ok", id="quoted-kv"),
+        pytest.param("mysql://root:p@ss@db:3306/x", "mysql://***@db:3306/x", id="url-pw-with-at"),
+        pytest.param("redis://:hunter22@cache:6379", "redis://***@cache:6379", id="url-no-user"),
+        pytest.param("http://user@host/x", "http://user@host/x", id="url-user-only"),
     ],
 )
 def test_redact_masks_secrets_and_key_shaped_text(text: str, expected: str) -> None:
@@ -59,9 +78,16 @@ def test_redact_masks_secrets_and_key_shaped_text(text: str, expected: str) -> N
 
 
 def test_short_values_are_not_registered() -> None:
-    """A value under four characters is not registered, so ordinary words are never masked."""
+    """A value under four characters is not registered (settings reject such secrets)."""
     register_secrets(["pw", "", None])
     assert redact("pw is a word") == "pw is a word"
+
+
+def test_redaction_is_stable_when_applied_twice() -> None:
+    """Masked text stays as it is when it passes a second store or log line."""
+    register_secrets([KEY])
+    once = redact(f'appid={KEY} {{"token": "{KEY}"}} Bearer {KEY} X-Api-Key: {KEY}')
+    assert redact(once) == once
 
 
 def test_every_log_line_is_redacted(rendered: io.StringIO) -> None:
