@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
+import logging
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import structlog
 
+from shared.log_sink import LineSink
 from shared.logging import configure_logging
 from shared.redaction import forget_secrets, redact, register_secrets
 
@@ -23,18 +26,25 @@ def _no_secrets() -> Iterator[None]:
     forget_secrets()
 
 
+class Rendered:
+    """The services' JSON logging, key registered, writing into a file instead of stdout."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def lines(self) -> list[dict[str, object]]:
+        """The JSON log lines written so far."""
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()]
+
+
 @pytest.fixture
-def rendered() -> io.StringIO:
-    """The services' JSON logging, key registered, printing into a buffer instead of stdout."""
-    configure_logging(service="test", fmt="json", secrets=[KEY, None, "pw"])
-    buffer = io.StringIO()
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(file=buffer))
-    return buffer
-
-
-def lines(buffer: io.StringIO) -> list[dict[str, object]]:
-    """The JSON log lines printed so far."""
-    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+def rendered(tmp_path: Path) -> Iterator[Rendered]:
+    """Logging configured as a service does it, into a file."""
+    path = tmp_path / "service.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    configure_logging(service="test", fmt="json", secrets=[KEY, None, "pw"], sink=LineSink(fd))
+    yield Rendered(path)
+    os.close(fd)
 
 
 @pytest.mark.parametrize(
@@ -90,7 +100,7 @@ def test_redaction_is_stable_when_applied_twice() -> None:
     assert redact(once) == once
 
 
-def test_every_log_line_is_redacted(rendered: io.StringIO) -> None:
+def test_every_log_line_is_redacted(rendered: Rendered) -> None:
     """Event, nested fields, lists and tracebacks of a rendered line never hold the key."""
     log = structlog.get_logger()
     log.info(f"weather for {KEY}", url=f"http://x/weather?appid={KEY}", nested={"k": [KEY]})
@@ -102,7 +112,7 @@ def test_every_log_line_is_redacted(rendered: io.StringIO) -> None:
         "stamina.retry_scheduled", args=(repr(KEY),), kwargs={"appid": KEY}
     )
 
-    out = lines(rendered)
+    out = rendered.lines()
     assert len(out) == 3
     assert KEY not in json.dumps(out)
     assert out[0]["event"] == "weather for ***"
@@ -111,8 +121,28 @@ def test_every_log_line_is_redacted(rendered: io.StringIO) -> None:
     assert out[2]["kwargs"] == {"appid": "***"}
 
 
-def test_bound_context_is_redacted(rendered: io.StringIO) -> None:
+def test_standard_library_lines_are_json_redacted_and_carry_the_service(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """aiohttp's and asyncio's own loggers print through the same masking JSON pipeline."""
+    configure_logging(service="api", fmt="json", secrets=[KEY])
+    try:
+        raise OSError(f"GET http://up/weather?appid={KEY} failed")
+    except OSError:
+        logging.getLogger("aiohttp.server").exception("Error handling request %s", KEY)
+    logging.getLogger("asyncio").error('Task failed: {"password": "hunter22"}')
+    out = [json.loads(line) for line in capfd.readouterr().out.splitlines()]
+    assert [line["logger"] for line in out] == ["aiohttp.server", "asyncio"]
+    assert {line["service"] for line in out} == {"api"}
+    assert out[0]["event"] == "Error handling request ***"
+    assert "appid=***" in str(out[0]["exception"])
+    assert out[1]["event"] == 'Task failed: {"password": "***"}'
+    assert out[1]["level"] == "error"
+    assert KEY not in json.dumps(out)
+
+
+def test_bound_context_is_redacted(rendered: Rendered) -> None:
     """A secret bound into the context variables is masked too."""
     with structlog.contextvars.bound_contextvars(token=KEY):
         structlog.get_logger().info("bound")
-    assert lines(rendered)[0]["token"] == "***"
+    assert rendered.lines()[0]["token"] == "***"
