@@ -15,6 +15,9 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 MASK = "***"
 # Shorter values would mask ordinary words; settings reject such secrets at start-up.
@@ -73,6 +76,10 @@ def redact(text: str) -> str:
     text = _BEARER.sub(f"Bearer {MASK}", text)
     text = _BASIC.sub(_mask_basic, text)
     return _URL_USERINFO.sub(rf"\1{MASK}@", text)
+
+
+# Text that models carry onto streams and into tables (errors): masked when validated.
+RedactedText = Annotated[str, AfterValidator(redact)]
 
 
 def _mask_quoted(match: re.Match[str]) -> str:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from shared.models.envelope import Envelope
+from shared.redaction import RedactedText
 
 
 class FetchedItem(BaseModel, frozen=True):
@@ -21,7 +22,7 @@ class FailedItem(BaseModel, frozen=True):
     """An item whose fetch failed permanently; recorded on the job, not retried."""
 
     external_id: str = Field(min_length=1, max_length=191)
-    error: str = Field(max_length=1000)
+    error: RedactedText = Field(max_length=1000)
     attempts: int = Field(default=1, ge=1)
 
 
@@ -36,8 +37,8 @@ class Page(BaseModel, frozen=True):
     pages_total: int | None = Field(default=None, ge=1)  # set by the page that fans out
     fetched_at: AwareDatetime
     # A failure of the whole job (the upstream rejected our credentials, say): the
-    # writer closes the job as failed with this message. Never holds a secret.
-    job_error: str | None = Field(default=None, max_length=1000)
+    # writer closes the job as failed with this message, masked like every stored error.
+    job_error: RedactedText | None = Field(default=None, max_length=1000)
 
 
 class PageMessage(BaseModel, frozen=True):
