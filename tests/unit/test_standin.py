@@ -595,3 +595,12 @@ def test_fixture_copy_is_complete() -> None:
     assert len(list(WEATHER_DIR.glob("*.json"))) == 5
     assert (DEFAULT_FIXTURES / "README.md").is_file()
     assert Path(WEATHER_DIR / "SOURCES.md").is_file()
+
+
+async def test_echo_request_repeats_the_url_in_5xx_answers(client: Client) -> None:
+    """echo_request=true makes error answers repeat the request URL, as leaky servers do."""
+    await put_faults(client, error_rate=1.0, echo_request=True)
+    response = await client.get("/data/2.5/weather", params={"q": "London", "appid": "k-123"})
+    assert response.status in (500, 503)
+    body = await response.json()
+    assert "appid=k-123" in body["url"]
