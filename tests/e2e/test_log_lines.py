@@ -28,7 +28,7 @@ for n in range(int(sys.argv[2])):
 """
 
 
-def _read_all(fd: int, processes: list[subprocess.Popen[bytes]]) -> bytes:
+def _read_all(fd: int) -> bytes:
     chunks: list[bytes] = []
     time.sleep(0.5)  # let the pipe fill, so writers block in the middle of long lines
     while True:
@@ -56,7 +56,7 @@ def test_lines_of_concurrent_processes_on_one_pipe_never_merge() -> None:
     ]
     os.close(write_fd)
     try:
-        output = _read_all(read_fd, processes)
+        output = _read_all(read_fd)
     finally:
         os.close(read_fd)
         for process in processes:
