@@ -46,6 +46,11 @@ def stdout_sink() -> LineSink:
     return LineSink(_fileno(sys.stdout, 1), fallback_fd=_fileno(sys.stderr, 2))
 
 
+def stderr_sink() -> LineSink:
+    """The process's stderr, for commands whose stdout is their answer."""
+    return LineSink(_fileno(sys.stderr, 2))
+
+
 class LineLogger:
     """structlog's final logger: each rendered event is one line through the sink."""
 
