@@ -44,7 +44,8 @@ _HEADER = re.compile(
     r"(?i)(?<![A-Za-z0-9-])(?P<head>(?:x-)?api[_-]?key|x-auth-token|(?:proxy-)?authorization)"
     r"(?P<sep>\s*:\s*)(?P<scheme>(?:basic|bearer|digest|token)\s+)?[^\s,;\"'&]+"
 )
-_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
+# A bearer token, not the words "bearer token": 8+ characters with a digit or symbol.
+_BEARER = re.compile(r"(?i)\bbearer\s+(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}")
 _BASIC = re.compile(r"(?i)\b(?P<scheme>basic\s+)(?P<value>[A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])")
 # scheme://user:password@host; the password may hold '@', so up to the last one.
 _URL_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/@\s:]*:[^/\s]*@")

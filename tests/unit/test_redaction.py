@@ -75,6 +75,7 @@ def rendered(tmp_path: Path) -> Iterator[Rendered]:
         ),
         pytest.param("sent Basic dXNlcjpodW50ZXIy here", "sent Basic *** here", id="basic"),
         pytest.param("a basic example", "a basic example", id="basic-word"),
+        pytest.param("a bearer token is required", "a bearer token is required", id="bearer-word"),
         pytest.param("password='hunter22' ok", "password='***' ok", id="quoted-kv"),
         pytest.param("mysql://root:p@ss@db:3306/x", "mysql://***@db:3306/x", id="url-pw-with-at"),
         pytest.param("redis://:hunter22@cache:6379", "redis://***@cache:6379", id="url-no-user"),
