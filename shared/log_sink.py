@@ -25,7 +25,9 @@ class LineSink:
     def __init__(self, fd: int, fallback_fd: int | None = None) -> None:
         self._fds = [fd] if fallback_fd is None or fallback_fd == fd else [fd, fallback_fd]
         self.max_line_bytes = _atomic_limit(fd)
-        self._lock = threading.Lock()  # a long line to a file must not interleave with a thread's
+        # A long line to a file must not interleave with a thread's; reentrant in case a
+        # signal handler logs while this thread is writing.
+        self._lock = threading.RLock()
 
     def write_line(self, line: str) -> None:
         """Write ``line`` and a newline in one call; never raises."""

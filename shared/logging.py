@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any
@@ -102,7 +103,7 @@ class FittedJSONRenderer:
 
     A pipe writes at most ``PIPE_BUF`` bytes in one piece, so a longer line could
     be split by another process's line. Rather than lose whole lines, the longest
-    values are shortened (ending in ``[cut]``) and the line is marked
+    values lose their middle (marked ``[cut]``) and the line is marked
     ``"truncated": true``; it stays valid JSON.
     """
 
@@ -120,18 +121,27 @@ class FittedJSONRenderer:
         self, logger: WrappedLogger, method_name: str, fields: dict[str, Any], max_bytes: int
     ) -> str:
         fields["truncated"] = True
-        for _ in range(len(fields) + 1):
+        for _ in range(2 * len(fields) + 4):
             line = str(self._render(logger, method_name, fields))
             excess = len(line) + 1 - max_bytes
             if excess <= 0:
                 return line
             key = max(fields, key=lambda name: len(_as_text(fields[name])))
             text = _as_text(fields[key])
-            # Cutting n characters removes at least n bytes of JSON (escapes only add).
-            fields[key] = text[: max(len(text) - excess - len(CUT_MARK), 0)] + CUT_MARK
+            # Remove characters in proportion to their JSON size: escapes take up to 6 bytes.
+            rendered = max(len(json.dumps(text)) - 2, 1)
+            chars = math.ceil(len(text) * (excess + len(CUT_MARK)) / rendered)
+            fields[key] = _cut_middle(text, chars)
         short = {name: fields.get(name) for name in ("event", "service", "level", "timestamp")}
         short["event"] = _as_text(short["event"])[:200]
         return str(self._render(logger, method_name, {**short, "truncated": True}))
+
+
+def _cut_middle(text: str, chars: int) -> str:
+    """``text`` less ``chars`` characters from its middle: a traceback keeps its last line."""
+    keep = max(len(text) - chars, 0)
+    tail = keep // 2
+    return text[: keep - tail] + CUT_MARK + text[len(text) - tail :]
 
 
 def _as_text(value: Any) -> str:
