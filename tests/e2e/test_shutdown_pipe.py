@@ -47,6 +47,32 @@ def _gone(pid: int) -> bool:
     return False
 
 
+def _child_pids(pid: int) -> list[int]:
+    """The runner's children, from /proc (Linux)."""
+    try:
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except OSError:
+        return []
+
+
+def _stop_for_good(runner: subprocess.Popen[bytes]) -> None:
+    """Whatever failed: no child may outlive the test, or it would steal the next one's work."""
+    if runner.poll() is not None:
+        return  # it stopped or killed its children itself
+    children = _child_pids(runner.pid)
+    runner.send_signal(signal.SIGTERM)
+    try:
+        runner.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        runner.kill()  # its children are orphans now, still under their own pids
+        runner.wait()
+        for pid in children:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_run_stops_every_child_cleanly_after_its_stdout_reader_went_away(
     pipeline: Pipeline, tmp_path: Path
 ) -> None:
@@ -77,9 +103,7 @@ def test_run_stops_every_child_cleanly_after_its_stdout_reader_went_away(
         code = runner.wait(timeout=EXIT_WITHIN_S + 15)
         took_s = time.monotonic() - stopping
     finally:
-        if runner.poll() is None:
-            runner.kill()
-            runner.wait()
+        _stop_for_good(runner)
     errors = stderr_path.read_text(encoding="utf-8", errors="replace")
     assert code == 0, errors
     assert took_s < EXIT_WITHIN_S, errors
