@@ -20,6 +20,8 @@ from services.writer.main import run as run_writer
 from shared.config import Settings, load_settings
 from shared.db.migrate import migrate
 from shared.errors import ConfigError, ItemSyncError
+from shared.log_sink import stderr_sink
+from shared.logging import configure_logging
 from shared.ports import ensure_port_free
 from shared.service import ServiceMain, run_service
 
@@ -62,11 +64,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
-    if args.command == "migrate":
-        return _migrate(settings)
     if args.command == "run":
         ensure_port_free(settings.server.host, settings.server.port, "SERVER_PORT")
         return run_all(settings, fetchers=args.fetchers, writers=args.writers)
+    if args.command not in SERVICES:
+        _log_to_stderr(args.command, settings)
+    if args.command == "migrate":
+        return _migrate(settings)
     if args.command == "health":
         port = settings.metrics.port if args.port is None else args.port
         return probe_health(args.host, port)
@@ -89,6 +93,17 @@ def _operate(settings: Settings, args: argparse.Namespace) -> int:
             wait=args.wait,
         )
     return run_status(settings)
+
+
+def _log_to_stderr(command: str, settings: Settings) -> None:
+    """One-shot commands print their answer on stdout; any log line goes, masked, to stderr."""
+    configure_logging(
+        service=command,
+        level=settings.log.level,
+        fmt=settings.log.format,
+        secrets=settings.secret_values(),
+        sink=stderr_sink(),
+    )
 
 
 def _migrate(settings: Settings) -> int:

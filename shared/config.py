@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from shared.durations import PositiveDuration
 from shared.errors import ConfigError
 from shared.rates import Rate, RateLimit
+from shared.redaction import MIN_SECRET_CHARS
 from shared.sources.names import SOURCE_NAMES
 
 
@@ -35,12 +36,24 @@ def _http_base_url(value: str) -> str:
 # An upstream's base URL: http(s) only, without the trailing slash paths are joined on.
 HttpBaseUrl = Annotated[str, AfterValidator(_http_base_url)]
 
+_TOO_SHORT = f"too short to mask in logs: use at least {MIN_SECRET_CHARS} characters"
+
+
+def _maskable(value: SecretStr) -> SecretStr:
+    if 0 < len(value.get_secret_value()) < MIN_SECRET_CHARS:
+        raise ValueError(_TOO_SHORT)
+    return value
+
+
+# A secret the log redaction can mask: empty (none) or long enough not to mask ordinary words.
+MaskableSecret = Annotated[SecretStr, AfterValidator(_maskable)]
+
 
 class ApiSettings(BaseModel):
     """``API_*``: which sources are synced, and who may change state over HTTP."""
 
     api_type: str = "pokemon"
-    token: SecretStr | None = None
+    token: MaskableSecret | None = None
     allow_anonymous_writes: bool = False
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     sync_rate_limit: RateLimit = Rate(count=30, period=timedelta(minutes=1))
@@ -104,7 +117,7 @@ class DatabaseSettings(BaseModel):
     host: str = "localhost"
     port: int = Field(default=3306, gt=0, lt=65536)
     user: str = "root"
-    password: SecretStr = SecretStr("")
+    password: MaskableSecret = SecretStr("")
     database: str = Field(default="item_sync", pattern=r"^[A-Za-z0-9_]+$")
     pool_size: int = Field(default=32, ge=1, le=512)
     # Pinned on every session, whatever the server's default; valid on MySQL 8 and MariaDB.
@@ -124,7 +137,7 @@ class RedisSettings(BaseModel):
 
     host: str = "localhost"
     port: int = Field(default=6379, gt=0, lt=65536)
-    password: SecretStr | None = None
+    password: MaskableSecret | None = None
     db: int = Field(default=0, ge=0)
     pool_size: int = Field(default=64, ge=1)
     socket_timeout: PositiveDuration = timedelta(seconds=10)
@@ -158,7 +171,7 @@ class OpenweatherSettings(BaseModel):
     """``OPENWEATHER_*``: the OpenWeather source; the key is a secret."""
 
     base_url: HttpBaseUrl = "https://api.openweathermap.org/data/2.5"
-    api_key: SecretStr | None = None
+    api_key: MaskableSecret | None = None
     api_key_file: Path | None = None
     cities: str = "London,Paris,Tokyo,New York,Sydney"
     request_timeout: PositiveDuration = timedelta(seconds=30)
@@ -187,9 +200,11 @@ class OpenweatherSettings(BaseModel):
         # The key variable wins: then the file is not read at all.
         if value is not None and info.data.get("api_key") is None:
             try:
-                value.read_text(encoding="utf-8")
+                key = value.read_text(encoding="utf-8").strip()
             except (OSError, UnicodeDecodeError) as exc:
                 raise ValueError(f"cannot read the file: {getattr(exc, 'strerror', exc)}") from None
+            if 0 < len(key) < MIN_SECRET_CHARS:
+                raise ValueError(f"the key in the file is {_TOO_SHORT}")
         return value
 
     @model_validator(mode="after")

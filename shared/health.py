@@ -11,6 +11,7 @@ import aiomysql
 from redis.asyncio import Redis
 
 from shared.db.migrate import pending_migrations
+from shared.redaction import redact
 
 HealthCheck = Callable[[], Awaitable[None]]  # returns when healthy, raises otherwise
 CHECK_TIMEOUT_S = 2.0
@@ -91,7 +92,7 @@ async def _outcome(check: HealthCheck) -> str:
     try:
         await asyncio.wait_for(check(), timeout=CHECK_TIMEOUT_S)
     except Unhealthy as exc:
-        return f"error: {exc}"
+        return f"error: {redact(str(exc))}"
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok"

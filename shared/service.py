@@ -36,8 +36,8 @@ async def _supervise(name: str, main: ServiceMain, settings: Settings) -> None:
         if stop.is_set() and task is not None:
             task.cancel()  # second signal: stop waiting for the work in hand
             return
+        stop.set()  # before logging: stopping must not depend on the log reaching anyone
         log.info("service.stopping", signal=signal.Signals(signum).name)
-        stop.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _on_signal, signum)

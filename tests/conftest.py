@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ import redis
 import stamina
 import structlog
 
+from shared.log_sink import LineHandler
 from tests.backends import REDIS_HOST, REDIS_PORT
 
 
@@ -24,12 +26,16 @@ def _no_retry_sleeps() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_structlog() -> Iterator[None]:
-    """Each test starts with structlog's defaults and no bound context."""
+    """Each test starts with structlog's defaults, no bound context and no log handler of ours."""
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
     yield
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, LineHandler)]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
 
 
 def service_missing(what: str, error: BaseException) -> None:

@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from shared.models.http import ErrorBody, ErrorDetail, ErrorOut
+from shared.redaction import redact
 
 JSON = "application/json"
 
@@ -27,8 +28,12 @@ def error_response(
     details: list[ErrorDetail] | None = None,
     headers: dict[str, str] | None = None,
 ) -> web.Response:
-    """``{"error": {code, message, details}}`` with ``status``."""
-    body = ErrorOut(error=ErrorBody(code=code, message=message, details=details or []))
+    """``{"error": {code, message, details}}`` with ``status``; messages masked (they may echo
+    input or a library's error text)."""
+    masked = [
+        detail.model_copy(update={"message": redact(detail.message)}) for detail in details or []
+    ]
+    body = ErrorOut(error=ErrorBody(code=code, message=redact(message), details=masked))
     response = json_response(body, status=status)
     if headers:
         response.headers.update(headers)

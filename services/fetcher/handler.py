@@ -16,7 +16,6 @@ from shared.errors import CircuitOpenError, InvalidMessage, JobFailedError, Perm
 from shared.models.commands import CommandMessage
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, Page, PageMessage
-from shared.redaction import redact
 from shared.sources.base import Source, SourcePage
 from shared.streams import names
 from shared.streams.attempts import delivery_counts, remember_error
@@ -76,8 +75,8 @@ class CommandFetcher:
             except CircuitOpenError as exc:
                 await self._wait_for_breaker(entry_id, fields, exc)
             except Exception as exc:
-                # Library exception texts may carry a URL with the key: never store one.
-                error = redact(f"{type(exc).__name__}: {exc}")
+                # Library exception texts may carry a URL with the key: the store masks it.
+                error = f"{type(exc).__name__}: {exc}"
                 await remember_error(self.redis, self.reader.stream, [entry_id], error)
                 log.warning("command.failed", page_key=message.command.page_key, error=error)
 
@@ -113,10 +112,10 @@ class CommandFetcher:
             result = await source.fetch(message.command)
         except JobFailedError as exc:
             # Nothing of this job can succeed: the writer closes it as failed.
-            result, job_error = SourcePage(items=[]), redact(str(exc))
+            result, job_error = SourcePage(items=[]), str(exc)
         except PermanentUpstreamError as exc:
             # The whole command failed for good: record it on the job, do not retry.
-            failed = FailedItem(external_id=key, error=redact(str(exc)))
+            failed = FailedItem(external_id=key, error=str(exc))
             result = SourcePage(items=[], failed=[failed])
         outputs: list[tuple[str, OutFields]] = [
             (

@@ -15,6 +15,7 @@ from shared.clock import utc_now
 from shared.db.times import from_db, to_db
 from shared.hashing import canonical_json
 from shared.models.jobs import JobErrorRow, JobStatus, JobTrigger, SyncJobRow
+from shared.redaction import redact
 
 _COLUMNS = (
     "id, source, `trigger`, operation, params, force_sync, status, trace_id, started_at,"
@@ -89,7 +90,7 @@ async def fail_job(pool: aiomysql.Pool, job_id: uuid.UUID, error: str) -> None:
             await cur.execute(
                 "UPDATE sync_jobs SET status = %s, error = %s, finished_at = %s, active_key = NULL"
                 " WHERE id = %s AND status IN ('pending', 'running')",
-                (JobStatus.FAILED.value, error[:1000], to_db(utc_now()), str(job_id)),
+                (JobStatus.FAILED.value, redact(error)[:1000], to_db(utc_now()), str(job_id)),
             )
         await conn.commit()
 

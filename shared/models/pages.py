@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from shared.hashing import content_hash
 from shared.models.envelope import Envelope
+from shared.redaction import RedactedText
 
 
 class FetchedItem(BaseModel, frozen=True):
@@ -39,7 +40,7 @@ class FailedItem(BaseModel, frozen=True):
     """An item whose fetch failed permanently; recorded on the job, not retried."""
 
     external_id: str = Field(min_length=1, max_length=191)
-    error: str = Field(max_length=1000)
+    error: RedactedText = Field(max_length=1000)
     attempts: int = Field(default=1, ge=1)
 
 
@@ -54,8 +55,8 @@ class Page(BaseModel, frozen=True):
     pages_total: int | None = Field(default=None, ge=1)  # set by the page that fans out
     fetched_at: AwareDatetime
     # A failure of the whole job (the upstream rejected our credentials, say): the
-    # writer closes the job as failed with this message. Never holds a secret.
-    job_error: str | None = Field(default=None, max_length=1000)
+    # writer closes the job as failed with this message, masked like every stored error.
+    job_error: RedactedText | None = Field(default=None, max_length=1000)
 
 
 class PageMessage(BaseModel, frozen=True):

@@ -13,6 +13,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from shared.redaction import redact
 from shared.streams.codec import OutFields, StreamFields
 
 ATTEMPTS_FIELD = b"attempts"
@@ -39,10 +40,11 @@ def error_key(stream: str, entry_id: bytes | str) -> str:
 
 
 async def remember_error(redis: Redis, stream: str, entry_ids: Sequence[bytes], error: str) -> None:
-    """Keep the error that left these entries pending, for their dead letter."""
+    """Keep the error that left these entries pending, for their dead letter; masked."""
+    masked = redact(error)[:2000]  # mask first: a cut could leave part of a secret unmatched
     async with redis.pipeline(transaction=False) as pipe:
         for entry_id in entry_ids:
-            pipe.set(error_key(stream, entry_id), error[:2000], ex=ERROR_TTL_S)
+            pipe.set(error_key(stream, entry_id), masked, ex=ERROR_TTL_S)
         await pipe.execute()
 
 

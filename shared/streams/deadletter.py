@@ -9,6 +9,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from shared.errors import InvalidMessage
+from shared.redaction import redact
 from shared.streams import names
 from shared.streams.codec import OutFields, StreamFields, text_fields
 from shared.streams.consumer import GroupReader
@@ -23,13 +24,20 @@ async def dead_letter(
     *,
     deliveries: int,
 ) -> None:
-    """Copy the entry with its error to the dead stream and acknowledge it, atomically."""
+    """Copy the entry with its error to the dead stream and acknowledge it, atomically.
+
+    The error and every field but ``body`` are masked: a poison entry's fields are
+    what its error echoes. The body stays byte for byte so a replay is exact; our
+    own bodies carry errors only through models that mask them.
+    """
     original = text_fields(fields)
     source_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    record: OutFields = dict(original.items())
+    record: OutFields = {
+        name: value if name == "body" else redact(value) for name, value in original.items()
+    }
     record.update(
         {
-            "error": error[:2000],
+            "error": redact(error)[:2000],
             "deliveries": str(deliveries),
             "stream": reader.stream,
             "group": reader.group,

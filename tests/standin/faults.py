@@ -18,6 +18,16 @@ def _plain(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text, content_type="text/plain", charset="utf-8")
 
 
+def _server_error(
+    request: web.Request, state: StandinState, status: int, text: str
+) -> web.Response:
+    if not state.faults.echo_request:
+        return _plain(status, text)
+    # As careless servers do: the error body repeats the request, query key and headers too.
+    echo = {"error": text, "url": str(request.url), "headers": dict(request.headers)}
+    return web.json_response(echo, status=status)
+
+
 def _roll(rng: random.Random, rate: float) -> bool:
     # Draw only for active faults so switching one fault on does not reshuffle the others.
     return rate > 0 and rng.random() < rate
@@ -53,17 +63,18 @@ async def _answer(
 ) -> web.StreamResponse:
     faults: Faults = state.faults
     if faults.down:
-        return _plain(503, "Service Unavailable")
+        return _server_error(request, state, 503, "Service Unavailable")
     if faults.latency_ms > 0:
         await asyncio.sleep(faults.latency_ms / 1000)
     if faults.fail_id and kind == "detail" and request.match_info.get("key") == str(faults.fail_id):
-        return _plain(500, "Internal Server Error")
+        return _server_error(request, state, 500, "Internal Server Error")
     rng = state.rng
     if _roll(rng, faults.hang_rate):
         await asyncio.sleep(faults.hang_s)
     if _roll(rng, faults.error_rate):
         status = rng.choice(SERVER_ERRORS)
-        return _plain(status, "Service Unavailable" if status == 503 else "Internal Server Error")
+        text = "Service Unavailable" if status == 503 else "Internal Server Error"
+        return _server_error(request, state, status, text)
     if _roll(rng, faults.rate_429):
         return _too_many_requests(state, kind)
     response = await handler(request)

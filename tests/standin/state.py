@@ -39,6 +39,7 @@ class Faults:
     down: bool = False  # every upstream request answered 503 at once
     openweather_429: bool = False  # every weather request gets the recorded 429 body
     fail_id: int = 0  # detail requests for this id always answer 500 (a poison item); 0: none
+    echo_request: bool = False  # 5xx answers echo the request URL and headers, keys included
 
     def to_json(self) -> dict[str, object]:
         """Return the settings as a JSON object."""

@@ -23,6 +23,7 @@ from shared.models.commands import (
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
+from shared.redaction import forget_secrets, register_secrets
 from shared.streams.codec import (
     OutFields,
     StreamFields,
@@ -321,3 +322,24 @@ def test_naive_times_are_invalid(fields: StreamFields) -> None:
     decode = decode_page if fields[b"type"] == b"page" else decode_command
     with pytest.raises(InvalidMessage):
         decode(fields)
+
+
+def test_errors_carried_on_a_page_entry_are_redacted() -> None:
+    """A failed item's error and a job error never carry a secret onto the stream."""
+    key = "codec-owm-key-77aa"
+    register_secrets([key])
+    try:
+        page = Page(
+            page_key="weather:Rome",
+            failed=[FailedItem(external_id="Rome", error=f"GET /weather?appid={key}: HTTP 404")],
+            job_error=f'rejected {{"appid": "{key}"}}',
+            fetched_at=CREATED_AT,
+        )
+        fields = encode_page(PageMessage(envelope=ENVELOPE, page=page))
+    finally:
+        forget_secrets()
+    body = str(fields["body"])
+    assert key not in body
+    assert "appid=***" in body
+    decoded = decode_page({k.encode(): str(v).encode() for k, v in fields.items()})  # type: ignore[union-attr]
+    assert decoded.page.job_error == 'rejected {"appid": "***"}'

@@ -293,3 +293,36 @@ def test_cli_reads_dotenv_in_the_working_directory(
     (tmp_path / ".env").write_text("RETRY_MAX_RETRIES=-1\n", encoding="utf-8")
     assert main(["migrate"]) == EXIT_CONFIG
     assert "RETRY_MAX_RETRIES=" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name", ["API_TOKEN", "DATABASE_PASSWORD", "REDIS_PASSWORD", "OPENWEATHER_API_KEY"]
+)
+def test_a_secret_too_short_to_mask_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A secret under four characters could not be masked in logs: exit 2 naming it."""
+    monkeypatch.setenv(name, "abc")
+    assert main(["migrate"]) == EXIT_CONFIG
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert f"{name}=***" in lines[0]
+    assert "at least 4 characters" in lines[0]
+    assert "abc" not in lines[0]
+
+
+def test_a_key_file_holding_a_short_key_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A key file whose key is too short to mask names OPENWEATHER_API_KEY_FILE."""
+    key_file = tmp_path / "openweather.key"
+    key_file.write_text("ab\n", encoding="utf-8")
+    message = config_error(monkeypatch, OPENWEATHER_API_KEY_FILE=str(key_file))
+    assert "OPENWEATHER_API_KEY_FILE=" in message
+    assert "at least 4 characters" in message
+
+
+def test_an_empty_database_password_still_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DATABASE_PASSWORD may stay empty: no password, nothing to mask."""
+    monkeypatch.setenv("DATABASE_PASSWORD", "")
+    assert load_settings(env_file=None).database.password.get_secret_value() == ""

@@ -644,3 +644,12 @@ async def test_hostile_mode_serves_its_bodies_verbatim(make_client: MakeClient) 
         assert await response.read() == hostile_detail(item_id)
     big = await (await client.get("/api/v2/pokemon/6/")).read()
     assert json.loads(big)["n"] == int(BIG_INTEGER)
+
+
+async def test_echo_request_repeats_the_url_in_5xx_answers(client: Client) -> None:
+    """echo_request=true makes error answers repeat the request URL, as leaky servers do."""
+    await put_faults(client, error_rate=1.0, echo_request=True)
+    response = await client.get("/data/2.5/weather", params={"q": "London", "appid": "k-123"})
+    assert response.status in (500, 503)
+    body = await response.json()
+    assert "appid=k-123" in body["url"]

@@ -1,0 +1,120 @@
+"""SIGTERM stops every service cleanly even when the reader of their stdout is gone."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.processes import Pipeline
+
+EXIT_WITHIN_S = 5.0  # far below the runner's 15 s before it kills a child
+
+
+def _read_until(
+    pipe: Any, done: Callable[[list[dict[str, Any]]], bool], timeout_s: float = 60.0
+) -> list[dict[str, Any]]:
+    """Read JSON log lines from ``pipe`` until ``done(lines so far)``; those lines."""
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([pipe], [], [], deadline - time.monotonic())
+        line = pipe.readline() if ready else b""
+        if not line:
+            break
+        seen.append(json.loads(line))
+        if done(seen):
+            return seen
+    raise AssertionError(f"not seen within {timeout_s:.0f} s: {[s['event'] for s in seen]}")
+
+
+def _events(lines: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
+    return [line for line in lines if line["event"] == event]
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _child_pids(pid: int) -> list[int]:
+    """The runner's children, from /proc (Linux)."""
+    try:
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except OSError:
+        return []
+
+
+def _stop_for_good(runner: subprocess.Popen[bytes]) -> None:
+    """Whatever failed: no child may outlive the test, or it would steal the next one's work."""
+    if runner.poll() is not None:
+        return  # it stopped or killed its children itself
+    children = _child_pids(runner.pid)
+    runner.send_signal(signal.SIGTERM)
+    try:
+        runner.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        runner.kill()  # its children are orphans now, still under their own pids
+        runner.wait()
+        for pid in children:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_run_stops_every_child_cleanly_after_its_stdout_reader_went_away(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """``item-sync run | reader``; the reader exits, then SIGTERM: all exit 0 within seconds."""
+    stderr_path = tmp_path / "run.stderr"
+    with stderr_path.open("wb") as stderr:
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "run", "--fetchers", "2", "--writers", "1"],
+            env={**pipeline.env, "WORKER_ENABLED": "true"},
+            cwd=pipeline.workdir,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    assert runner.stdout is not None
+    try:
+        lines = _read_until(
+            runner.stdout,
+            lambda seen: (
+                len(_events(seen, "service.started")) == 5 and bool(_events(seen, "page.fetched"))
+            ),  # every child is up, work is in flight
+        )
+        children: dict[str, int] = _events(lines, "run.started")[0]["children"]
+        assert sorted(children) == ["api", "fetcher-1", "fetcher-2", "scheduler", "writer-1"]
+        runner.stdout.close()  # as `| tee` does on Ctrl-C: every later write hits EPIPE
+
+        stopping = time.monotonic()
+        runner.send_signal(signal.SIGTERM)
+        code = runner.wait(timeout=EXIT_WITHIN_S + 15)
+        took_s = time.monotonic() - stopping
+    finally:
+        _stop_for_good(runner)
+    errors = stderr_path.read_text(encoding="utf-8", errors="replace")
+    assert code == 0, errors
+    assert took_s < EXIT_WITHIN_S, errors
+    assert all(_gone(pid) for pid in children.values())
+    assert "Traceback" not in errors
+    assert "BrokenPipeError" not in errors
+    # What could not go to stdout went to stderr, still one JSON object a line.
+    stopped = [json.loads(line) for line in errors.splitlines()]
+    assert {line["service"] for line in stopped if line["event"] == "service.stopped"} == {
+        "api",
+        "scheduler",
+        "fetcher",
+        "writer",
+    }

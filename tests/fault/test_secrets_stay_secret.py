@@ -1,0 +1,265 @@
+"""No configured secret appears in anything a run with faults leaves behind.
+
+Real processes with every secret set (a MySQL user and a Redis server with
+passwords of their own), then: a sync with a city upstream does not know, a
+poison entry that echoes a key, upstream 500s that echo the request URL with the
+key until the command is dead-lettered, and a fetcher with a wrong key (401).
+Every log line, stream entry, stored error, dead letter, job record, API answer
+and ``dlq list`` line is then searched for each secret, raw and as JSON or a URL
+would spell it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+import urllib.parse
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pymysql
+import pytest
+import redis
+
+from tests.backends import MYSQL_HOST, database_name
+from tests.conftest import service_missing
+from tests.e2e.client import API_TOKEN, http, start_sync, sync
+from tests.e2e.processes import Pipeline, free_port, running_pipeline, service_env
+from tests.standin.process import StandinProcess, run_standin
+
+GOOD_KEY = 'owm-"good"-7c41'  # a quote: JSON escapes it and URLs encode it
+WRONG_KEY = "e2e-wrong-key-33af51"
+DB_PASSWORD = "db-pw-e2e-9d3f"
+REDIS_PASSWORD = "~Zq!"  # the shortest secret settings accept
+SECRETS = (GOOD_KEY, WRONG_KEY, DB_PASSWORD, REDIS_PASSWORD, API_TOKEN)
+DATABASE = database_name("item_sync_secrets")
+DB_USER = "itemsync_secrets"
+
+
+@pytest.fixture
+def secured_redis() -> Iterator[int]:
+    """A Redis server of this test's own that requires ``REDIS_PASSWORD``; its port."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        service_missing("redis-server", FileNotFoundError("redis-server"))
+    port = free_port()
+    command = [binary or "redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+    command += ["--save", "", "--appendonly", "no", "--requirepass", REDIS_PASSWORD]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603 - our arguments
+    client = redis.Redis(host="127.0.0.1", port=port, password=REDIS_PASSWORD)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield port
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def db_user(backends: None) -> Iterator[str]:
+    """A MySQL user with ``DB_PASSWORD`` and every right on the test database only."""
+    conn = pymysql.connect(host=MYSQL_HOST, user="root", password="")
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{DATABASE}`")
+        for host in ("%", "localhost", "127.0.0.1"):
+            cur.execute(f"DROP USER IF EXISTS '{DB_USER}'@'{host}'")
+            password = conn.escape(DB_PASSWORD)
+            cur.execute(f"CREATE USER '{DB_USER}'@'{host}' IDENTIFIED BY {password}")
+            cur.execute(f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO '{DB_USER}'@'{host}'")
+    try:
+        yield DB_USER
+    finally:
+        with conn.cursor() as cur:
+            for host in ("%", "localhost", "127.0.0.1"):
+                cur.execute(f"DROP USER IF EXISTS '{DB_USER}'@'{host}'")
+        conn.close()
+
+
+@pytest.fixture
+def weather_standin() -> Iterator[StandinProcess]:
+    """The stand-in upstream, accepting only ``GOOD_KEY``."""
+    with run_standin("--list-limit", "5", "--openweather-key", GOOD_KEY) as server:
+        yield server
+
+
+@pytest.fixture
+def secret_pipeline(
+    weather_standin: StandinProcess, secured_redis: int, db_user: str, tmp_path: Path
+) -> Iterator[Pipeline]:
+    """A migrated pipeline whose every secret is set; services are started by the test."""
+    env = service_env(
+        DATABASE_DATABASE=DATABASE,
+        DATABASE_USER=db_user,
+        DATABASE_PASSWORD=DB_PASSWORD,
+        REDIS_PORT=str(secured_redis),
+        REDIS_PASSWORD=REDIS_PASSWORD,
+        REDIS_DB="0",
+        SERVER_PORT=str(free_port()),
+        API_TOKEN=API_TOKEN,
+        API_API_TYPE="pokemon,openweather",
+        POKEAPI_BASE_URL=weather_standin.pokeapi_url,
+        OPENWEATHER_BASE_URL=weather_standin.openweather_url,
+        OPENWEATHER_API_KEY=GOOD_KEY,
+        OPENWEATHER_CITIES="London,Zocca,Atlantis",
+        WORKER_ENABLED="false",
+        LOG_LEVEL="debug",  # the most a service ever prints: none of it may hold a secret
+        STREAM_BLOCK="200ms",
+        STREAM_CLAIM_IDLE="1s",
+        STREAM_MAX_DELIVERIES="2",
+        RETRY_MAX_RETRIES="1",
+        RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about failures, not an outage
+    )
+    with running_pipeline(env, tmp_path) as pipeline:
+        migrated = pipeline.run_cli("migrate")
+        assert migrated.returncode == 0, migrated.stderr
+        yield pipeline
+
+
+def _redis(pipeline: Pipeline) -> redis.Redis:
+    return redis.Redis(
+        host="127.0.0.1", port=int(pipeline.env["REDIS_PORT"]), password=REDIS_PASSWORD
+    )
+
+
+def _dead_letters(pipeline: Pipeline) -> list[dict[bytes, bytes]]:
+    client = _redis(pipeline)
+    entries: Any = client.xrange("itemsync:dead")
+    client.close()
+    return [fields for _, fields in entries]
+
+
+def _wait_for_dead_letters(pipeline: Pipeline, count: int, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while len(_dead_letters(pipeline)) < count:
+        assert time.monotonic() < deadline, "no dead letter:\n" + pipeline.logs()
+        time.sleep(0.2)
+
+
+def _add_poison(pipeline: Pipeline) -> None:
+    """A command entry nobody can handle, whose fields echo secrets."""
+    client = _redis(pipeline)
+    client.xadd(
+        "itemsync:commands",
+        {
+            "type": "weather",
+            "job_id": str(uuid.uuid4()),
+            "source": f"appid={GOOD_KEY}",
+            "trace_id": REDIS_PASSWORD,
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "body": '{"city": "Nowhere"}',
+        },
+    )
+    client.close()
+
+
+def _redis_dump(pipeline: Pipeline) -> str:
+    """Every key of the pipeline's Redis, with its value, as text."""
+    client = _redis(pipeline)
+    parts: list[str] = []
+    for key in client.scan_iter():
+        kind = client.type(key)
+        if kind == b"stream":
+            parts.append(repr(client.xrange(key)))
+        elif kind == b"hash":
+            parts.append(repr(client.hgetall(key)))
+        elif kind == b"string":
+            parts.append(repr(client.get(key)))
+        elif kind == b"zset":
+            parts.append(repr(client.zrange(key, 0, -1, withscores=True)))
+        parts.append(repr(key))
+    client.close()
+    return "\n".join(parts)
+
+
+def _mysql_dump() -> str:
+    conn = pymysql.connect(host=MYSQL_HOST, user="root", password="", database=DATABASE)
+    parts: list[str] = []
+    with conn.cursor(pymysql.cursors.DictCursor) as cur:
+        for table in ("sync_jobs", "sync_job_errors", "items"):
+            cur.execute(f"SELECT * FROM {table}")  # noqa: S608 - our own table names
+            parts.append(repr(cur.fetchall()))
+    conn.close()
+    return "\n".join(parts)
+
+
+def _spellings(secret: str) -> set[str]:
+    """The secret as text, inside a JSON string, and in a URL."""
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+    }
+
+
+def test_no_secret_survives_a_run_with_faults(
+    secret_pipeline: Pipeline, weather_standin: StandinProcess
+) -> None:
+    """Logs, streams, stored errors, dead letters, jobs and API answers hold no secret."""
+    pipeline = secret_pipeline
+    pipeline.start("api")
+    fetcher = pipeline.start("fetcher")
+    pipeline.start("writer")
+    pipeline.wait_for_api()
+    answers: list[Any] = []
+
+    partial = sync(pipeline, api_source="openweather", operation="list")
+    assert (partial["status"], partial["items_failed"]) == ("partial", 1), pipeline.logs()
+    answers.append(partial)
+
+    _add_poison(pipeline)
+    _wait_for_dead_letters(pipeline, 1)
+
+    # The upstream fails and echoes the request, key included, until the command is dead.
+    weather_standin.set_faults(error_rate=1.0, echo_request=True)
+    echoed = start_sync(
+        pipeline, api_source="openweather", operation="detail", params={"id": "Rome"}
+    )
+    _wait_for_dead_letters(pipeline, 2)
+    weather_standin.set_faults(error_rate=0.0, echo_request=False)
+
+    fetcher.stop()
+    pipeline.start("fetcher", OPENWEATHER_API_KEY=WRONG_KEY)
+    failed = sync(pipeline, api_source="openweather", operation="list")
+    assert failed["error"] == "openweather rejected the API key (HTTP 401)", pipeline.logs()
+    answers.append(failed)
+
+    for path in ("/jobs", f"/jobs/{echoed}", "/items?api_source=openweather", "/health"):
+        answers.append(http("GET", f"{pipeline.api_url}{path}")[1])
+    with pytest.raises(Exception) as missing:  # noqa: PT011 - any error answer will do
+        http("GET", f"{pipeline.api_url}/jobs/{uuid.uuid4()}")
+    answers.append(repr(missing.value))
+    listed = pipeline.run_cli("dlq", "list")
+    assert listed.returncode == 0, listed.stderr
+    pipeline.stop_all()
+
+    dead = _dead_letters(pipeline)
+    poison = next(fields for fields in dead if fields[b"body"] == b'{"city": "Nowhere"}')
+    assert poison[b"source"] == b"appid=***"
+    captured = "\n".join(
+        [
+            *(service.log() for service in pipeline.services),
+            json.dumps(answers),
+            listed.stdout,
+            listed.stderr,
+            _mysql_dump(),
+            _redis_dump(pipeline),
+        ]
+    )
+    # We did search the real output: the failures are all there, masked.
+    assert "openweather rejected the API key" in captured
+    assert "HTTP 500" in captured or "HTTP 503" in captured
+    assert "appid=***" in captured
+    for secret in SECRETS:
+        for spelling in _spellings(secret):
+            assert spelling not in captured, f"{secret!r} found as {spelling!r}"
