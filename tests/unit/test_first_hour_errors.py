@@ -169,15 +169,31 @@ def test_port_in_use_names_port_and_variable(taken_port: int) -> None:
     assert (caught.value.port, caught.value.variable) == (taken_port, "SERVER_PORT")
 
 
-def test_the_suggested_port_skips_taken_ones(taken_port: int) -> None:
-    """The port suggested instead is one that is free now, not just the next number."""
-    with socket.socket() as neighbour:
+def _two_adjacent_listeners() -> tuple[socket.socket, socket.socket]:
+    """Listen on two neighbouring ports; retry until the system hands out a free pair."""
+    for _ in range(100):
+        first = socket.socket()
+        first.bind(("127.0.0.1", 0))
+        port = int(first.getsockname()[1])
+        second = socket.socket()
         try:
-            neighbour.bind(("127.0.0.1", taken_port + 1))
+            second.bind(("127.0.0.1", port + 1))
         except OSError:
-            pytest.skip("the next port is taken by someone else already")
-        neighbour.listen()
-        assert next_free_port("127.0.0.1", taken_port) >= taken_port + 2
+            first.close()
+            second.close()
+            continue
+        first.listen()
+        second.listen()
+        return first, second
+    raise AssertionError("no two neighbouring free ports in 100 tries")
+
+
+def test_the_suggested_port_skips_taken_ones() -> None:
+    """The port suggested instead is one that is free now, not just the next number."""
+    first, second = _two_adjacent_listeners()
+    with first, second:
+        taken = int(first.getsockname()[1])
+        assert next_free_port("127.0.0.1", taken) >= taken + 2
 
 
 def test_source_not_enabled_names_api_api_type() -> None:
