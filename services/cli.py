@@ -29,6 +29,7 @@ SERVICES: dict[str, ServiceMain] = {
 }
 EXIT_CONFIG = 2
 OPERATOR_COMMANDS = ("dlq", "sync", "status")
+SERVES_API = ("api", "run")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    problem = settings.api.write_access_problem() if args.command in SERVES_API else None
+    if problem is not None:  # an API anyone can write to is a choice, never a default
+        print(problem, file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "migrate":
         return _migrate(settings)

@@ -7,9 +7,8 @@ import uuid
 import structlog
 from aiohttp import web
 
-from services.api.auth import require_writer
+from services.api.auth import admit_writer
 from services.api.keys import DB, REDIS, SETTINGS, SOURCES
-from services.api.ratelimit import client_id, hit
 from services.api.responses import json_response
 from shared.errors import InvalidRequest
 from shared.launch import launch_sync
@@ -21,10 +20,7 @@ log = structlog.get_logger()
 
 async def post_sync(request: web.Request) -> web.Response:
     """202 with the new job, or 200 with the identical job already open."""
-    settings = request.app[SETTINGS].api
-    if settings.sync_rate_limit is not None:  # before auth, so guessing tokens is limited too
-        await hit(request.app[REDIS], "sync", client_id(request), settings.sync_rate_limit)
-    require_writer(request, settings)
+    await admit_writer(request, request.app[REDIS], request.app[SETTINGS].api)
     raw = await request.read()
     if not raw.strip():
         raise InvalidRequest("the body must be a JSON object", field="body")
