@@ -19,6 +19,10 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
 ITEM_SYNC_SERVICES = ("migrate", "api", "scheduler", "fetcher", "writer")
+# Variables only compose reads (never item-sync), each with what it means.
+COMPOSE_ONLY = {"API_BIND": "the host address the API's port is published on"}
+# `${NAME}`, `${NAME:-default}`, `${NAME-default}`: what compose puts there with NAME unset.
+COMPOSE_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
 # `${NAME}`, `${NAME:-default}` or `$NAME`, but not the `$$` escape.
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 # `NAME=value`, or `# NAME=value` for a setting that is unset by default.
@@ -67,6 +71,29 @@ def env_example() -> dict[str, str]:
             assert match[1] not in found, f"{match[1]} is listed twice"
             found[match[1]] = match[2]
     return found
+
+
+def interpolate(value: str, **env: str) -> str:
+    """``value`` as compose reads it with only ``env`` set: unset variables take their default."""
+    return COMPOSE_DEFAULT.sub(lambda m: env.get(m[1], m[2] or ""), value)
+
+
+def test_api_token_has_no_default_and_anonymous_writes_stay_off() -> None:
+    """Compose invents no token: unset, the API refuses to start instead of taking a known one."""
+    for name in ITEM_SYNC_SERVICES:
+        environment = service(name)["environment"]
+        assert interpolate(environment["API_TOKEN"]) == "", name
+        assert interpolate(environment.get("API_ALLOW_ANONYMOUS_WRITES", "false")) == "false"
+        assert interpolate(environment["API_TOKEN"], API_TOKEN="s3cret") == "s3cret"
+
+
+def test_published_ports_bind_to_loopback_unless_opened() -> None:
+    """Every published port listens on 127.0.0.1 by default; API_BIND opens the API on purpose."""
+    for name, definition in compose()["services"].items():
+        for port in definition.get("ports", []):
+            assert interpolate(str(port)).startswith("127.0.0.1:"), name
+    opened = [interpolate(port, API_BIND="0.0.0.0") for port in service("api")["ports"]]
+    assert opened == ["0.0.0.0:8080:8080"]
 
 
 def test_settings_variables_are_derived_from_the_real_model() -> None:
@@ -118,7 +145,7 @@ def test_api_healthcheck_hits_health() -> None:
     api = service("api")
     probe = " ".join(api["healthcheck"]["test"])
     assert "http://localhost:8080/health" in probe
-    assert "8080:8080" in api["ports"]
+    assert [interpolate(port) for port in api["ports"]] == ["127.0.0.1:8080:8080"]
 
 
 @pytest.mark.parametrize("name", ["scheduler", "fetcher", "writer"])
@@ -144,7 +171,7 @@ def test_compose_variables_are_settings() -> None:
     known = settings_variables()
     referenced = set(COMPOSE_VARIABLE.findall(COMPOSE_FILE.read_text(encoding="utf-8")))
     assert referenced, "docker-compose.yml interpolates no variable"
-    assert referenced - known == set()
+    assert referenced - known - set(COMPOSE_ONLY) == set()
     for name in ITEM_SYNC_SERVICES:
         environment = service(name)["environment"]
         assert isinstance(environment, dict), name
