@@ -92,8 +92,8 @@ def test_published_ports_bind_to_loopback_unless_opened() -> None:
     for name, definition in compose()["services"].items():
         for port in definition.get("ports", []):
             assert interpolate(str(port)).startswith("127.0.0.1:"), name
-    opened = [interpolate(port, API_BIND="0.0.0.0") for port in service("api")["ports"]]
-    assert opened == ["0.0.0.0:8080:8080"]
+    opened = [interpolate(port, API_BIND="192.0.2.10") for port in service("api")["ports"]]
+    assert opened == ["192.0.2.10:8080:8080"]
 
 
 def test_settings_variables_are_derived_from_the_real_model() -> None:
