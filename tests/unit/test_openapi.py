@@ -100,7 +100,7 @@ def test_models_flow_into_parameters_and_bodies(spec: dict[str, Any]) -> None:
     params = {p["name"]: p for p in items["parameters"]}
     assert set(params) >= {"limit", "offset", "api_source", "include_deleted"}
     assert params["limit"]["schema"]["maximum"] == 100
-    assert params["api_source"]["schema"] == {"type": "string"}
+    assert params["api_source"]["schema"] == {"const": "pokemon", "type": "string"}
     job = spec["paths"]["/jobs/{id}"]["get"]["parameters"][0]
     assert job == {
         "name": "id",

@@ -6,13 +6,13 @@ import orjson
 from aiohttp import web
 
 from services.api.cache import cached_item, fill_item
-from services.api.keys import DB, LOCAL_CACHE, REDIS, SETTINGS
+from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, REDIS, SETTINGS
 from services.api.path_ids import parse_item_id
 from services.api.query import parse_query
 from services.api.responses import json_response, raw_json_response
 from shared.db.items import get_item, list_items
 from shared.errors import NotFound
-from shared.models.http import MAX_ID, ItemsPage, ItemsQuery
+from shared.models.http import MAX_ID, ItemsPage
 from shared.models.items import ItemOut, ItemRow
 
 MAX_ITEM_ID = MAX_ID
@@ -20,7 +20,7 @@ MAX_ITEM_ID = MAX_ID
 
 async def get_items(request: web.Request) -> web.Response:
     """One page of items without payloads, and the total."""
-    query = parse_query(request, ItemsQuery)
+    query = parse_query(request, request.app[HTTP_MODELS].items_query)
     rows, total = await list_items(
         request.app[DB],
         api_source=query.api_source,

@@ -6,13 +6,14 @@ import uuid
 
 import structlog
 from aiohttp import web
+from pydantic import ValidationError
 
 from services.api.auth import admit_writer
-from services.api.keys import DB, REDIS, SETTINGS, SOURCES
+from services.api.keys import DB, HTTP_MODELS, REDIS, SETTINGS, SOURCES
 from services.api.responses import json_response
 from shared.errors import InvalidRequest
 from shared.launch import launch_sync
-from shared.models.http import SyncAccepted, SyncRequest
+from shared.models.http import UNKNOWN_KIND, SyncAccepted
 from shared.models.jobs import JobTrigger
 
 log = structlog.get_logger()
@@ -25,10 +26,13 @@ async def post_sync(request: web.Request) -> web.Response:
     if not raw.strip():
         raise InvalidRequest("the body must be a JSON object", field="body")
     try:
-        body = SyncRequest.model_validate_json(raw)
-    except ValueError as exc:
-        if "Invalid JSON" in str(exc) or "json_invalid" in str(exc):
+        body = request.app[HTTP_MODELS].sync_request.model_validate_json(raw).root
+    except ValidationError as exc:
+        errors = exc.errors()
+        if errors and errors[0]["type"] == "json_invalid":
             raise InvalidRequest("the body is not valid JSON", field="body") from None
+        if errors and errors[0]["type"] == UNKNOWN_KIND and isinstance(errors[0]["input"], dict):
+            raise InvalidRequest(errors[0]["msg"], field="operation") from None
         raise
     source = request.app[SOURCES].get(body.api_source)
     if source is None:
