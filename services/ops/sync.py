@@ -38,6 +38,8 @@ def run_sync(
     wait: bool,
 ) -> int:
     """Open the job, print its id, and with ``wait`` follow it; 0 only if it succeeded."""
+    if source not in settings.api.sources:
+        raise InvalidRequest(f"source {source!r} is not enabled in API_API_TYPE")
     models = http_models(detail_id_types(settings.api.sources))
     item: str | int | None = item_id
     if source == POKEMON and item_id is not None and item_id.isascii() and item_id.isdigit():
@@ -56,8 +58,6 @@ def run_sync(
         field = ".".join(str(p) for p in error["loc"] if not str(p).startswith(TAG_MARK))
         field = field or "operation"
         raise InvalidRequest(f"{field}: {error['msg']}", field=field) from None
-    if request.api_source not in settings.api.sources:
-        raise InvalidRequest(f"source {source!r} is not enabled in API_API_TYPE")
     return asyncio.run(_run(settings, request, wait=wait, out=sys.stdout))
 
 
