@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, cast
+from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
 from pydantic import (
@@ -207,13 +209,11 @@ def http_models(detail_ids: Mapping[str, Any]) -> HttpModels:
     sources = tuple(detail_ids)
     if not sources:
         raise ValueError("no source is enabled")
-    optional_source: dict[str, Any] = {"default": (one_of(sources) | None, None)}
+    optional_source: Any = (one_of(sources) | None, None)
     return HttpModels(
         sync_request=_sync_request(detail_ids),
-        items_query=create_model(
-            "ItemsQuery", __base__=ItemsQuery, api_source=optional_source["default"]
-        ),
-        jobs_query=create_model("JobsQuery", __base__=JobsQuery, source=optional_source["default"]),
+        items_query=create_model("ItemsQuery", __base__=ItemsQuery, api_source=optional_source),
+        jobs_query=create_model("JobsQuery", __base__=JobsQuery, source=optional_source),
     )
 
 
@@ -262,7 +262,7 @@ def _sync_request(detail_ids: Mapping[str, Any]) -> type[RootModel[SyncRequest]]
 
     choices = tuple(Annotated[model, Tag(tag)] for tag, model in kinds)
     union: Any = Annotated[
-        Union[choices],  # noqa: UP007 - a run-time tuple of types: only Union[] takes one
+        functools.reduce(operator.or_, choices),  # kind | kind | ...: a union built at run time
         Discriminator(
             kind_of,
             custom_error_type=UNKNOWN_KIND,
