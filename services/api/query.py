@@ -1,5 +1,4 @@
-"""Turning query strings into models: repeated and unknown keys are refused, types checked by
-pydantic."""
+"""Query strings into models: repeated and unknown keys are refused, types checked by pydantic."""
 
 from __future__ import annotations
 
