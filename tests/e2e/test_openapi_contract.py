@@ -41,7 +41,12 @@ def test_schemathesis_finds_no_failure_with_every_check(pipeline: Pipeline) -> N
         *("--header", f"Authorization: Bearer {API_TOKEN}", "--request-timeout", "10"),
     ]
     run = subprocess.run(  # noqa: S603 - a fixed command line
-        command, capture_output=True, text=True, timeout=600, check=False
+        command,
+        cwd=pipeline.workdir,  # where schemathesis leaves its example database
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     summary = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
     assert run.returncode == 0, f"{run.stdout[-6000:]}\n{run.stderr[-2000:]}\n{pipeline.logs()}"
