@@ -33,6 +33,7 @@ SERVICES: dict[str, ServiceMain] = {
 }
 EXIT_CONFIG = 2
 OPERATOR_COMMANDS = ("dlq", "sync", "status")
+SERVES_API = ("api", "run")
 # Plain text: argparse prints it as is, so no reStructuredText markup.
 DESCRIPTION = (
     "One command for every item-sync service and operator task. "
@@ -48,6 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    problem = settings.api.write_access_problem() if args.command in SERVES_API else None
+    if problem is not None:  # an API anyone can write to is a choice, never a default
+        print(problem, file=sys.stderr)
         return EXIT_CONFIG
     # What a newcomer meets first (a taken port, Redis or MySQL not running) is one line.
     try:

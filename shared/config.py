@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -49,6 +50,22 @@ def _maskable(value: SecretStr) -> SecretStr:
 MaskableSecret = Annotated[SecretStr, AfterValidator(_maskable)]
 
 
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(value: str) -> tuple[IpNetwork, ...]:
+    """A comma list of addresses and CIDR networks; ``ValueError`` names a bad entry."""
+    networks: list[IpNetwork] = []
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
 class ApiSettings(BaseModel):
     """``API_*``: which sources are synced, and who may change state over HTTP."""
 
@@ -56,8 +73,24 @@ class ApiSettings(BaseModel):
     token: MaskableSecret | None = None
     allow_anonymous_writes: bool = False
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    # Counted per client address before authentication, so guessing tokens is limited too.
     sync_rate_limit: RateLimit = Rate(count=30, period=timedelta(minutes=1))
+    # Failed authentications per address: stricter, since only a guesser fails often.
+    auth_failure_limit: RateLimit = Rate(count=10, period=timedelta(minutes=1))
+    # Proxies whose X-Forwarded-For is believed; any other peer is the client itself.
+    trusted_proxies: str = ""
     cors_origins: str = ""
+
+    @field_validator("token")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # compose passes an unset variable as an empty string: that is no token at all.
+        return None if value is None or not value.get_secret_value().strip() else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        return ",".join(str(network) for network in parse_networks(value))
 
     @field_validator("cors_origins")
     @classmethod
@@ -84,6 +117,20 @@ class ApiSettings(BaseModel):
     def sources(self) -> list[str]:
         """The configured sources, in the order given, without repeats."""
         return self.api_type.split(",")
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        """``API_TRUSTED_PROXIES`` as networks (a single address is a /32 or /128)."""
+        return parse_networks(self.trusted_proxies)
+
+    def write_access_problem(self) -> str | None:
+        """Why the API must not start as configured, or None: writes need a token or a choice."""
+        if self.token is None and not self.allow_anonymous_writes:
+            return (
+                "invalid configuration: API_TOKEN is not set; set it, or set "
+                "API_ALLOW_ANONYMOUS_WRITES=true to let anyone start syncs"
+            )
+        return None
 
     @property
     def cors_allowed(self) -> frozenset[str]:

@@ -47,6 +47,10 @@ class InvalidRequest(ItemSyncError):
         self.field = field
 
 
+class CorruptState(ItemSyncError):
+    """Redis holds a value we cannot read: report it by name, never crash on it."""
+
+
 class CircuitOpenError(UpstreamError):
     """The source's breaker is open: delay the command, never dead-letter it."""
 

@@ -7,6 +7,7 @@ message makes every API process drop its in-memory copy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
@@ -15,6 +16,7 @@ from shared.streams import names
 
 STALE_MARK_MS = 5000  # how long a changed item's cache slot refuses to be refilled
 _IDS_PER_MESSAGE = 1000
+_ITEM_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
 
 
 async def announce_changed(redis: Redis, item_ids: Sequence[int]) -> None:
@@ -31,6 +33,11 @@ async def announce_changed(redis: Redis, item_ids: Sequence[int]) -> None:
 
 
 def parse_item_ids(data: bytes | str) -> list[int]:
-    """Item ids from one ``itemsync:item-changes`` message: ``"12,57,90"``."""
-    text = data.decode() if isinstance(data, bytes) else data
-    return [int(part) for part in text.split(",") if part.strip().isdigit()]
+    """Item ids from one ``itemsync:item-changes`` message: ``"12,57,90"``.
+
+    Never raises: anyone can publish here, and a garbled message must not stop
+    the subscriber. Parts that are not ASCII digits within a BIGINT are ignored.
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    parts = (part.strip() for part in text.split(","))
+    return [int(part) for part in parts if _ITEM_ID.fullmatch(part)]

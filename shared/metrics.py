@@ -26,6 +26,7 @@ from prometheus_client import (
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from shared.errors import CorruptState
 from shared.resilience.breaker import read_breaker
 from shared.streams import names
 
@@ -100,7 +101,11 @@ async def refresh_shared_gauges(redis: Redis, sources: Iterable[str]) -> None:
         for stream in STREAMS:
             await _refresh_stream(redis, stream)
         for source in sources:
-            breaker = await read_breaker(redis, source)
+            try:
+                breaker = await read_breaker(redis, source)
+            except CorruptState as exc:  # /health names it; the other gauges still count
+                log.warning("metrics.breaker_corrupt", source=source, error=str(exc))
+                continue
             BREAKER_STATE.labels(source).state(breaker.state)
             BREAKER_FAILURES.labels(source).set(breaker.failures)
     except (RedisError, OSError) as exc:

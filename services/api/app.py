@@ -12,15 +12,16 @@ import orjson
 from aiohttp import web
 
 from services.api.cors import cors
-from services.api.keys import DB, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
+from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
 from services.api.local_cache import LocalItemCache, follow_item_changes
 from services.api.middleware import json_errors, request_context
 from services.api.openapi import build_openapi
-from services.api.routes import ROUTES, add_routes
+from services.api.routes import add_routes, build_routes
 from shared.config import Settings
 from shared.db.pool import db_pool
+from shared.models.http import http_models
 from shared.redis import redis_client
-from shared.sources.registry import build_sources
+from shared.sources.registry import build_sources, detail_id_types
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -39,8 +40,11 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend(
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
     )
-    add_routes(app)
-    spec = build_openapi(ROUTES, title="item-sync", version=_version())
+    # Built from the enabled sources now: what /openapi.json says is what the handlers take.
+    app[HTTP_MODELS] = http_models(detail_id_types(settings.api.sources))
+    routes = build_routes(app[HTTP_MODELS])
+    add_routes(app, routes)
+    spec = build_openapi(routes, title="item-sync", version=_version())
     app[OPENAPI] = orjson.dumps(spec)
     return app
 

@@ -1,12 +1,40 @@
-"""Who may change state: a bearer token compared in constant time."""
+"""Who may change state: a bearer token compared in constant time, behind per-address limits."""
 
 from __future__ import annotations
 
 import hmac
 
 from aiohttp import web
+from redis.asyncio import Redis
 
+from services.api.client_address import client_address
+from services.api.ratelimit import ensure_not_limited, hit
 from shared.config import ApiSettings
+
+SYNC_SCOPE = "sync"
+AUTH_FAILURE_SCOPE = "auth-failures"
+
+
+async def admit_writer(request: web.Request, redis: Redis, settings: ApiSettings) -> None:
+    """Count the request against its address's limits, then authenticate it.
+
+    Both limits key on the address, never on the token presented: a guesser who
+    sends a new token each time still spends one window. Failed authentications
+    have a stricter window of their own; past it, the address gets 429 even with
+    the right token until the window ends.
+    """
+    client = f"addr:{client_address(request, settings.trusted_proxy_networks)}"
+    failures = settings.auth_failure_limit
+    if failures is not None:
+        await ensure_not_limited(redis, AUTH_FAILURE_SCOPE, client, failures)
+    if settings.sync_rate_limit is not None:
+        await hit(redis, SYNC_SCOPE, client, settings.sync_rate_limit)
+    try:
+        require_writer(request, settings)
+    except (web.HTTPUnauthorized, web.HTTPForbidden):
+        if failures is not None and settings.token is not None:  # a wrong or missing token
+            await hit(redis, AUTH_FAILURE_SCOPE, client, failures)
+        raise
 
 
 def require_writer(request: web.Request, settings: ApiSettings) -> None:

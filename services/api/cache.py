@@ -8,13 +8,17 @@ puts the old row back.
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shared.streams import names
 
 
 async def cached_item(redis: Redis, item_id: int) -> tuple[bytes | None, bool]:
     """The cached answer (or None) and whether the slot may be filled."""
-    value = await redis.get(names.item_cache_key(item_id))
+    try:
+        value = await redis.get(names.item_cache_key(item_id))
+    except ResponseError:  # WRONGTYPE: not ours to fix here; read MySQL, never fill
+        return None, False
     if isinstance(value, bytes) and value:
         return value, False
     return None, value is None

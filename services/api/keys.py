@@ -8,6 +8,7 @@ from redis.asyncio import Redis
 
 from services.api.local_cache import LocalItemCache
 from shared.config import Settings
+from shared.models.http import HttpModels
 from shared.sources.base import Source
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -16,3 +17,4 @@ DB = web.AppKey("db", aiomysql.Pool)
 SOURCES = web.AppKey("sources", dict[str, Source])
 OPENAPI = web.AppKey("openapi", bytes)  # the rendered /openapi.json
 LOCAL_CACHE = web.AppKey("local_cache", LocalItemCache)
+HTTP_MODELS = web.AppKey("http_models", HttpModels)  # request models for the enabled sources

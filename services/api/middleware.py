@@ -18,7 +18,7 @@ from services.api.ratelimit import RateLimited
 from services.api.responses import error_response
 from shared.errors import InvalidRequest, NotFound
 from shared.metrics import HTTP_LATENCY
-from shared.models.http import ErrorDetail
+from shared.models.http import TAG_MARK, ErrorDetail
 
 log = structlog.get_logger()
 
@@ -72,6 +72,12 @@ def route_pattern(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+def _field_name(loc: tuple[int | str, ...]) -> str | None:
+    # A union's tag (``@list``) says which kind was tried; the client named only fields.
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p.startswith(TAG_MARK))]
+    return ".".join(parts) or None
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Map errors to JSON with the right status; nothing a client sends yields a 500."""
@@ -79,8 +85,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except ValidationError as exc:
         details = [
-            ErrorDetail(field=".".join(str(p) for p in err["loc"]) or None, message=err["msg"])
-            for err in exc.errors()
+            ErrorDetail(field=_field_name(err["loc"]), message=err["msg"]) for err in exc.errors()
         ]
         return error_response(422, "validation_error", "the request is not valid", details)
     except InvalidRequest as exc:

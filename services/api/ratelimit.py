@@ -1,16 +1,14 @@
 """A fixed-window rate limit per client, counted in Redis so every API process shares it.
 
-``redis-cli GET itemsync:ratelimit:sync:<client>`` shows the count; its TTL is the
-time left in the window.
+``redis-cli GET itemsync:ratelimit:sync:addr:<address>`` shows the count; its TTL is
+the time left in the window. A count that is not a number starts a new window.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import Any
 
-from aiohttp import web
 from redis.asyncio import Redis
 
 from shared.rates import Rate
@@ -18,11 +16,21 @@ from shared.streams.names import rate_limit_key
 
 # One atomic step: count the request and start the window on the first one.
 _HIT = """
-local count = redis.call('INCR', KEYS[1])
+local ok, count = pcall(redis.call, 'INCR', KEYS[1])
+if not ok then
+  redis.call('DEL', KEYS[1])
+  count = redis.call('INCR', KEYS[1])
+end
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {count, ttl}
+"""
+# The count and time left, without counting: unreadable counts as nothing.
+_PEEK = """
+local ok, value = pcall(redis.call, 'GET', KEYS[1])
+if not ok or not value then return {0, 0} end
+return {tonumber(value) or 0, redis.call('PTTL', KEYS[1])}
 """
 
 
@@ -34,20 +42,18 @@ class RateLimited(Exception):
         self.retry_after_s = retry_after_s
 
 
-def client_id(request: web.Request) -> str:
-    """Who is asking: a hash of the bearer token when one is sent, else the remote address."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        digest = hashlib.sha256(token.strip().encode("utf-8", "surrogatepass")).hexdigest()
-        return f"token:{digest[:32]}"
-    return f"addr:{request.remote or 'unknown'}"
-
-
 async def hit(redis: Redis, scope: str, client: str, rate: Rate) -> None:
     """Count one request of ``client`` to ``scope``; raise RateLimited past ``rate``."""
     window_ms = max(1, int(rate.period.total_seconds() * 1000))
     reply: Any = await redis.eval(_HIT, 1, rate_limit_key(scope, client), window_ms)
+    count, ttl_ms = int(reply[0]), int(reply[1])
+    if count > rate.count:
+        raise RateLimited(max(1, math.ceil(ttl_ms / 1000)))
+
+
+async def ensure_not_limited(redis: Redis, scope: str, client: str, rate: Rate) -> None:
+    """Raise RateLimited if ``client`` already used up ``rate`` in ``scope``; count nothing."""
+    reply: Any = await redis.eval(_PEEK, 1, rate_limit_key(scope, client))
     count, ttl_ms = int(reply[0]), int(reply[1])
     if count > rate.count:
         raise RateLimited(max(1, math.ceil(ttl_ms / 1000)))

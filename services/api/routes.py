@@ -1,4 +1,8 @@
-"""The route table: one list drives both the aiohttp router and ``/openapi.json``."""
+"""The route table: one list drives both the aiohttp router and ``/openapi.json``.
+
+The table is built per app from its ``HttpModels``, so the request models the
+handlers validate with are the ones the description is generated from.
+"""
 
 from __future__ import annotations
 
@@ -18,15 +22,7 @@ from services.api.handlers.metrics import metrics
 from services.api.handlers.openapi import openapi_spec
 from services.api.handlers.sync import post_sync
 from shared.models.health import HealthOut
-from shared.models.http import (
-    ErrorOut,
-    ItemsPage,
-    ItemsQuery,
-    JobsPage,
-    JobsQuery,
-    SyncAccepted,
-    SyncRequest,
-)
+from shared.models.http import ErrorOut, HttpModels, ItemsPage, JobsPage, SyncAccepted
 from shared.models.items import ItemDetailOut
 from shared.models.jobs import SyncJobRow
 
@@ -63,81 +59,83 @@ def errors(*statuses: int) -> dict[int, Body]:
     return {status: ErrorOut for status in statuses}
 
 
-ROUTES: tuple[Route, ...] = (
-    Route(
-        "GET",
-        "/health",
-        health,
-        "Redis and MySQL answer; breaker state per source",
-        {200: HealthOut, 503: HealthOut},
-        tags=("operations",),
-    ),
-    Route(
-        "POST",
-        "/sync",
-        post_sync,
-        "Start a sync job (or answer with the identical open one)",
-        {202: SyncAccepted, 200: SyncAccepted, **errors(400, 401, 403, 413, 422, 429, 503)},
-        body=SyncRequest,
-        auth=True,
-        tags=("jobs",),
-    ),
-    Route(
-        "GET",
-        "/items",
-        get_items,
-        "One page of items, without payloads",
-        {200: ItemsPage, **errors(400, 422, 503)},
-        query=ItemsQuery,
-        tags=("items",),
-    ),
-    Route(
-        "GET",
-        "/items/{id}",
-        get_item_by_id,
-        "One item with its payload",
-        {200: ItemDetailOut, **errors(400, 404, 503)},
-        path_params={"id": {"type": "integer", "minimum": 1, "maximum": MAX_ITEM_ID}},
-        tags=("items",),
-    ),
-    Route(
-        "GET",
-        "/jobs",
-        get_jobs,
-        "Sync jobs, newest first",
-        {200: JobsPage, **errors(400, 422, 503)},
-        query=JobsQuery,
-        tags=("jobs",),
-    ),
-    Route(
-        "GET",
-        "/jobs/{id}",
-        get_job_by_id,
-        "One sync job with its live progress",
-        {200: SyncJobRow, **errors(400, 404, 503)},
-        path_params={"id": {"type": "string", "format": "uuid"}},
-        tags=("jobs",),
-    ),
-    Route(
-        "GET",
-        "/openapi.json",
-        openapi_spec,
-        "This document",
-        {200: RawBody("application/json", {"type": "object"})},
-        tags=("operations",),
-    ),
-    Route(
-        "GET",
-        "/metrics",
-        metrics,
-        "Prometheus metrics: items, pages, upstream requests, streams, breakers, latency",
-        {200: RawBody(CONTENT_TYPE_LATEST, {"type": "string"}), **errors(503)},
-        tags=("operations",),
-    ),
-)
+def build_routes(models: HttpModels) -> tuple[Route, ...]:
+    """Every operation of the API, with the request models of this app."""
+    return (
+        Route(
+            "GET",
+            "/health",
+            health,
+            "Redis and MySQL answer; breaker state per source",
+            {200: HealthOut, 503: HealthOut},
+            tags=("operations",),
+        ),
+        Route(
+            "POST",
+            "/sync",
+            post_sync,
+            "Start a sync job (or answer with the identical open one)",
+            {202: SyncAccepted, 200: SyncAccepted, **errors(400, 401, 403, 413, 422, 429, 503)},
+            body=models.sync_request,
+            auth=True,
+            tags=("jobs",),
+        ),
+        Route(
+            "GET",
+            "/items",
+            get_items,
+            "One page of items, without payloads",
+            {200: ItemsPage, **errors(400, 422, 503)},
+            query=models.items_query,
+            tags=("items",),
+        ),
+        Route(
+            "GET",
+            "/items/{id}",
+            get_item_by_id,
+            "One item with its payload",
+            {200: ItemDetailOut, **errors(400, 404, 503)},
+            path_params={"id": {"type": "integer", "minimum": 1, "maximum": MAX_ITEM_ID}},
+            tags=("items",),
+        ),
+        Route(
+            "GET",
+            "/jobs",
+            get_jobs,
+            "Sync jobs, newest first",
+            {200: JobsPage, **errors(400, 422, 503)},
+            query=models.jobs_query,
+            tags=("jobs",),
+        ),
+        Route(
+            "GET",
+            "/jobs/{id}",
+            get_job_by_id,
+            "One sync job with its live progress",
+            {200: SyncJobRow, **errors(400, 404, 503)},
+            path_params={"id": {"type": "string", "format": "uuid"}},
+            tags=("jobs",),
+        ),
+        Route(
+            "GET",
+            "/openapi.json",
+            openapi_spec,
+            "This document",
+            {200: RawBody("application/json", {"type": "object"})},
+            tags=("operations",),
+        ),
+        Route(
+            "GET",
+            "/metrics",
+            metrics,
+            "Prometheus metrics: items, pages, upstream requests, streams, breakers, latency",
+            {200: RawBody(CONTENT_TYPE_LATEST, {"type": "string"}), **errors(503)},
+            tags=("operations",),
+        ),
+    )
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, routes: tuple[Route, ...]) -> None:
     """Register every route of the table."""
-    for route in ROUTES:
+    for route in routes:
         app.router.add_route(route.method, route.path, route.handler)

@@ -12,6 +12,7 @@ from redis.exceptions import ResponseError
 from shared.config import Settings
 from shared.db.jobs import list_jobs
 from shared.db.pool import db_pool
+from shared.errors import CorruptState
 from shared.redis import redis_client
 from shared.resilience.breaker import read_breaker
 from shared.streams import names
@@ -36,7 +37,11 @@ async def print_status(settings: Settings, out: TextIO) -> None:
         print(f"  {names.DEAD}  length {await redis.xlen(names.DEAD)}", file=out)
         print("breakers", file=out)
         for source in settings.api.sources:
-            state = await read_breaker(redis, source)
+            try:
+                state = await read_breaker(redis, source)
+            except CorruptState as exc:
+                print(f"  {source}  corrupt: {exc}", file=out)
+                continue
             print(
                 f"  {source}  {state.state}  failures {state.failures}  trips {state.trips}",
                 file=out,

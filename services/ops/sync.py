@@ -18,11 +18,11 @@ from shared.db.jobs import get_job
 from shared.db.pool import db_pool
 from shared.errors import InvalidRequest
 from shared.launch import launch_sync
-from shared.models.http import SyncRequest
+from shared.models.http import TAG_MARK, SyncRequest, http_models
 from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
 from shared.redis import redis_client
-from shared.sources.names import not_enabled_message
-from shared.sources.registry import build_sources
+from shared.sources.names import POKEMON, not_enabled_message
+from shared.sources.registry import build_sources, detail_id_types
 
 POLL_S = 0.5
 PLAIN_EVERY_S = 5.0  # without a terminal, one progress line this often
@@ -38,21 +38,26 @@ def run_sync(
     wait: bool,
 ) -> int:
     """Open the job, print its id, and with ``wait`` follow it; 0 only if it succeeded."""
+    if source not in settings.api.sources:
+        raise InvalidRequest(not_enabled_message(source, settings.api.sources))
+    models = http_models(detail_id_types(settings.api.sources))
+    item: str | int | None = item_id
+    if source == POKEMON and item_id is not None and item_id.isascii() and item_id.isdigit():
+        item = int(item_id)  # the command line has only text; a Pokémon id is a number
     try:
-        request = SyncRequest.model_validate(
+        request = models.sync_request.model_validate(
             {
                 "api_source": source,
                 "force_sync": force,
                 "operation": operation,
-                "params": {} if item_id is None else {"id": item_id},
+                **({} if item is None else {"params": {"id": item}}),
             }
-        )
+        ).root
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"])
+        field = ".".join(str(p) for p in error["loc"] if not str(p).startswith(TAG_MARK))
+        field = field or "operation"
         raise InvalidRequest(f"{field}: {error['msg']}", field=field) from None
-    if request.api_source not in settings.api.sources:
-        raise InvalidRequest(not_enabled_message(request.api_source, settings.api.sources))
     return asyncio.run(_run(settings, request, wait=wait, out=sys.stdout))
 
 

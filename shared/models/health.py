@@ -8,8 +8,12 @@ from pydantic import BaseModel
 
 
 class HealthOut(BaseModel):
-    """``status`` and one entry per check (``ok`` or ``error: <kind>``); breakers when readable."""
+    """``status`` and one entry per check (``ok`` or ``error: <kind>``); breakers when readable.
 
-    status: Literal["ok", "unavailable"]
+    ``degraded`` (still 200): Redis and MySQL serve, but some state in Redis is
+    corrupt; the ``breakers`` check names the key and field.
+    """
+
+    status: Literal["ok", "degraded", "unavailable"]
     checks: dict[str, str]
-    breakers: dict[str, Literal["closed", "open", "half_open"]] | None = None
+    breakers: dict[str, Literal["closed", "open", "half_open", "corrupt"]] | None = None

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import functools
+import operator
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    StrictBool,
+    Tag,
+    create_model,
+    field_validator,
+)
 
 from shared.models.items import ItemOut
 from shared.models.jobs import JobOut, JobStatus
-from shared.sources.names import SOURCE_NAMES
+from shared.sources.names import POKEMON, SOURCE_NAMES
 
 MAX_OFFSET = 1_000_000_000  # far past any source; keeps SQL and JSON integers in range
 MAX_ID = 2**63 - 1  # a BIGINT, and an integer every JSON encoder can write
+TAG_MARK = "@"  # starts every union tag, so error locations can leave tags out
+UNKNOWN_KIND = "unknown_sync_kind"  # the error when no kind of sync matches operation/api_source
+_QUERY_DIGITS = re.compile(r"[0-9]{1,10}")  # MAX_OFFSET has 10 digits
 
 
 def _known_source(value: str) -> str:
@@ -21,25 +40,69 @@ def _known_source(value: str) -> str:
     return value
 
 
-class SyncParams(BaseModel):
-    """``params`` of ``POST /sync``: a page window for ``list``, an id for ``detail``."""
+def _json_integer(value: object) -> object:
+    # JSON has one integer type: lax pydantic would also take "5" and true, which the
+    # description calls invalid. 1.0 is an integer in JSON Schema and passes.
+    if isinstance(value, str | bool):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+def _query_integer(value: object) -> object:
+    # int() takes " 5", "+5", "1_0" and other scripts' digits; a query takes ASCII digits.
+    if isinstance(value, str) and _QUERY_DIGITS.fullmatch(value) is None:
+        raise ValueError("must be a whole number in ASCII digits")
+    return value
+
+
+def _query_boolean(value: object) -> object:
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_boolean)]
+
+
+def json_int(*, ge: int, le: int) -> Any:
+    """An integer from JSON within ``ge..le``, for types built at run time."""
+    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_json_integer)]
+
+
+# Bounds come before the validator, so the description shows them as minimum and maximum.
+JsonOffset = Annotated[int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(_json_integer)]
+JsonLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_json_integer)]
+QueryOffset = Annotated[int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(_query_integer)]
+QueryLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_query_integer)]
+
+
+def one_of(values: Sequence[str]) -> Any:
+    """``Literal[values...]``, built at run time from the configured sources."""
+    return Literal.__getitem__(tuple(values))
+
+
+class ListParams(BaseModel):
+    """``params`` of a ``list`` sync: the page window."""
 
     model_config = ConfigDict(extra="forbid")
 
-    offset: int | None = Field(default=None, ge=0, le=MAX_OFFSET)
-    limit: int | None = Field(default=None, ge=1, le=100)
-    id: Annotated[int, Field(ge=0, le=MAX_ID)] | Annotated[str, Field(max_length=64)] | None = None
+    offset: JsonOffset | None = None
+    limit: JsonLimit | None = None
 
 
 class SyncRequest(BaseModel):
-    """Body of ``POST /sync``."""
+    """Body of ``POST /sync``: the fields every kind of sync has.
+
+    The app validates with ``HttpModels.sync_request``, whose kinds narrow
+    ``api_source``, ``operation`` and ``params`` to what the enabled sources take.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    force_sync: bool = False
+    force_sync: StrictBool = False
     api_source: str = "pokemon"
-    operation: Literal["list", "detail"] = "list"
-    params: SyncParams = Field(default_factory=SyncParams)
+    operation: str = "list"
+    params: BaseModel = Field(default_factory=ListParams)
 
     _source = field_validator("api_source")(classmethod(lambda cls, v: _known_source(v)))
 
@@ -62,10 +125,10 @@ class ItemsQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    limit: int = Field(default=20, ge=1, le=100)
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+    limit: QueryLimit = 20
+    offset: QueryOffset = 0
     api_source: str | None = None
-    include_deleted: bool = False
+    include_deleted: QueryBool = False
 
     @field_validator("api_source")
     @classmethod
@@ -87,8 +150,8 @@ class JobsQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    limit: int = Field(default=20, ge=1, le=100)
-    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+    limit: QueryLimit = 20
+    offset: QueryOffset = 0
     source: str | None = None
     status: JobStatus | None = None
 
@@ -126,3 +189,95 @@ class ErrorOut(BaseModel):
     """Every error answer of the API."""
 
     error: ErrorBody
+
+
+@dataclass(frozen=True)
+class HttpModels:
+    """The request models of one app, narrowed to the sources it serves.
+
+    The handlers validate with these, and ``/openapi.json`` is generated from
+    them: the description and the validation are one thing.
+    """
+
+    sync_request: type[RootModel[SyncRequest]]
+    items_query: type[ItemsQuery]
+    jobs_query: type[JobsQuery]
+
+
+def http_models(detail_ids: Mapping[str, Any]) -> HttpModels:
+    """Models for the enabled sources, in order, each with the type of its detail id."""
+    sources = tuple(detail_ids)
+    if not sources:
+        raise ValueError("no source is enabled")
+    optional_source: Any = (one_of(sources) | None, None)
+    return HttpModels(
+        sync_request=_sync_request(detail_ids),
+        items_query=create_model("ItemsQuery", __base__=ItemsQuery, api_source=optional_source),
+        jobs_query=create_model("JobsQuery", __base__=JobsQuery, source=optional_source),
+    )
+
+
+def _sync_request(detail_ids: Mapping[str, Any]) -> type[RootModel[SyncRequest]]:
+    """One kind per (operation, source): ``list`` of any enabled source, ``detail`` of each."""
+    sources = tuple(detail_ids)
+    default = POKEMON if POKEMON in sources else sources[0]
+    kinds: list[tuple[str, type[SyncRequest]]] = [
+        (
+            f"{TAG_MARK}list",
+            _kind(
+                "ListSyncRequest",
+                api_source=(one_of(sources), default),
+                operation=(Literal["list"], "list"),
+                params=(ListParams, Field(default_factory=ListParams)),
+            ),
+        )
+    ]
+    for source, id_type in detail_ids.items():
+        id_field: Any = (id_type, ...)
+        params: type[BaseModel] = create_model(
+            f"{source.capitalize()}DetailParams", __config__=ConfigDict(extra="forbid"), id=id_field
+        )
+        kinds.append(
+            (
+                f"{TAG_MARK}detail:{source}",
+                _kind(
+                    f"{source.capitalize()}DetailSyncRequest",
+                    api_source=(one_of((source,)), default if source == default else ...),
+                    operation=(Literal["detail"], ...),
+                    params=(params, ...),
+                ),
+            )
+        )
+
+    def kind_of(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return None
+        operation = value.get("operation", "list")
+        if operation == "detail":
+            source = value.get("api_source", default)
+            # A source not enabled: let the first detail kind name api_source as the problem.
+            known = isinstance(source, str) and source in detail_ids
+            return f"{TAG_MARK}detail:{source if known else sources[0]}"
+        return f"{TAG_MARK}{operation}" if isinstance(operation, str) else None
+
+    choices = tuple(Annotated[model, Tag(tag)] for tag, model in kinds)
+    union: Any = Annotated[
+        functools.reduce(operator.or_, choices),  # kind | kind | ...: a union built at run time
+        Discriminator(
+            kind_of,
+            custom_error_type=UNKNOWN_KIND,
+            custom_error_message=(
+                "operation must be list, or detail with api_source one of: " + ", ".join(sources)
+            ),
+        ),
+    ]
+    root: Any = RootModel[union]
+    model = create_model(
+        "SyncRequest", __base__=root, __doc__="Body of ``POST /sync``: one kind of sync."
+    )
+    return cast("type[RootModel[SyncRequest]]", model)
+
+
+def _kind(name: str, **fields: Any) -> type[SyncRequest]:
+    definitions: dict[str, Any] = fields
+    return create_model(name, __base__=SyncRequest, **definitions)

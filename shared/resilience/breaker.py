@@ -14,13 +14,15 @@ Any failure it sees sends it back to Redis on every call.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
-from shared.errors import CircuitOpenError
+from shared.errors import CircuitOpenError, CorruptState
 
 _SCRIPT = """
 local key = KEYS[1]
@@ -132,15 +134,46 @@ class Breaker:
         return state, int(reply[1]), int(reply[2])
 
 
+BREAKER_STATES = ("closed", "open", "half_open")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,19}")
+
+
 async def read_breaker(redis: Redis, source: str) -> BreakerState:
-    """The breaker as stored (``closed`` when it was never used)."""
-    raw: Any = await redis.hgetall(breaker_key(source))
-    fields = {k.decode(): v.decode() for k, v in raw.items()}
-    until = fields.get("open_until_ms")
+    """The breaker as stored (``closed`` when it was never used).
+
+    Raises ``CorruptState`` naming the key and field when the hash cannot be read.
+    """
+    key = breaker_key(source)
+    try:
+        raw: Any = await redis.hgetall(key)
+    except ResponseError as exc:  # WRONGTYPE: something else wrote a non-hash here
+        raise CorruptState(f"{key} is not a hash") from exc
+    fields: dict[str, str] = {}
+    for name, value in raw.items():
+        field_name = name.decode("utf-8", "replace")
+        try:
+            fields[field_name] = value.decode()
+        except UnicodeDecodeError:
+            raise CorruptState(f"{key}: {field_name} is not UTF-8") from None
+    state = fields.get("state", "closed")
+    if state not in BREAKER_STATES:
+        raise CorruptState(f"{key}: state {state[:40]!r} is none of {', '.join(BREAKER_STATES)}")
+    if state == "open" and "open_until_ms" not in fields:
+        raise CorruptState(f"{key}: state open without open_until_ms")
+    until = _int_field(key, fields, "open_until_ms")
     return BreakerState(
         source=source,
-        state=fields.get("state", "closed"),
-        failures=int(fields.get("failures", 0)),
-        trips=int(fields.get("trips", 0)),
-        open_until_ms=int(until) if until and fields.get("state") != "closed" else None,
+        state=state,
+        failures=_int_field(key, fields, "failures") or 0,
+        trips=_int_field(key, fields, "trips") or 0,
+        open_until_ms=until if state != "closed" else None,
     )
+
+
+def _int_field(key: str, fields: dict[str, str], name: str) -> int | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if _WHOLE_NUMBER.fullmatch(value) is None:
+        raise CorruptState(f"{key}: {name} {value[:40]!r} is not a whole number")
+    return int(value)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from shared.config import OpenweatherSettings
+from pydantic import StringConstraints
+
+from shared.config import MAX_CITY_CHARS, OpenweatherSettings
 from shared.errors import InvalidRequest, JobFailedError, PermanentUpstreamError
 from shared.models.commands import Command, WeatherCommand
 from shared.models.pages import FailedItem, FetchedItem
@@ -15,6 +17,17 @@ from shared.sources.names import OPENWEATHER
 
 KEY_REJECTED = "openweather rejected the API key (HTTP 401)"
 NO_KEY = "openweather has no API key: set OPENWEATHER_API_KEY or OPENWEATHER_API_KEY_FILE"
+# Every character str.strip() removes, spelled out: regex engines disagree on what \s is.
+_BLANKS = (
+    "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# ``params.id`` of a detail sync: one city, not blank, without the list's comma.
+CITY_NAME: Any = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=MAX_CITY_CHARS, pattern=f"^[^,]*[^,{_BLANKS}][^,]*$"
+    ),
+]
 
 
 class OpenWeatherSource:
@@ -32,7 +45,7 @@ class OpenWeatherSource:
             return [WeatherCommand(city=city) for city in self._settings.city_list]
         if operation == "detail":
             city = str(params.get("id") or "").strip()
-            if not city or len(city) > 100 or "," in city:
+            if not city or len(city) > MAX_CITY_CHARS or "," in city:
                 raise InvalidRequest(
                     "params.id must be one city name (1 to 100 characters, no comma)",
                     field="params.id",

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Discriminator, StringConstraints, Tag
 
 from shared.config import PokeapiSettings
 from shared.errors import InvalidRequest, JobFailedError, PermanentUpstreamError
 from shared.models.commands import Command, DetailCommand, ListCommand
+from shared.models.http import MAX_ID, TAG_MARK, json_int
 from shared.models.pages import FailedItem, FetchedItem
 from shared.sources.base import SourcePage
 from shared.sources.client import UpstreamClient
 from shared.sources.fanout import remaining_offsets
 from shared.sources.ids import id_from_url
 from shared.sources.names import POKEMON
+
+# ``params.id`` of a detail sync: a JSON integer, or its ASCII digits, within a BIGINT.
+# Tagged by JSON type, so an error names ``params.id`` and not a union member.
+POKEMON_ID: Any = Annotated[
+    Annotated[json_int(ge=1, le=MAX_ID), Tag(f"{TAG_MARK}number")]
+    | Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$"), Tag(f"{TAG_MARK}digits")],
+    Discriminator(
+        lambda value: f"{TAG_MARK}digits" if isinstance(value, str) else f"{TAG_MARK}number"
+    ),
+]
 
 
 class PokeApiSource:

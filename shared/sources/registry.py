@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 from redis.asyncio import Redis
@@ -16,8 +16,8 @@ from shared.resilience.budget import RequestBudget
 from shared.sources.base import Source
 from shared.sources.client import UpstreamClient
 from shared.sources.names import OPENWEATHER, POKEMON
-from shared.sources.openweather import OpenWeatherSource
-from shared.sources.pokeapi import PokeApiSource
+from shared.sources.openweather import CITY_NAME, OpenWeatherSource
+from shared.sources.pokeapi import POKEMON_ID, PokeApiSource
 
 
 def _pokeapi(settings: Settings, session: aiohttp.ClientSession, redis: Redis) -> Source:
@@ -37,6 +37,17 @@ _FACTORIES: dict[str, SourceFactory] = {
     POKEMON: _pokeapi,
     OPENWEATHER: _openweather,
 }
+
+# What ``params.id`` of a detail sync is for each source: validated and described by the API.
+_DETAIL_IDS: dict[str, Any] = {
+    POKEMON: POKEMON_ID,
+    OPENWEATHER: CITY_NAME,
+}
+
+
+def detail_id_types(names: Iterable[str]) -> dict[str, Any]:
+    """The detail id type of each named source, in the order given."""
+    return {name: _DETAIL_IDS[name] for name in names}
 
 
 def registered_names() -> frozenset[str]:

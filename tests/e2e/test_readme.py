@@ -65,8 +65,12 @@ def stack(backends: None, tmp_path: Path) -> Iterator[LocalStack]:
     """``make run-local``'s stack, migrated and past its first scheduled sync."""
     if not (ROOT / ".venv" / "bin" / "item-sync").exists():
         pytest.skip("run-local needs .venv: run make venv")
+    database = database_name("item_sync_readme")
     env = service_env(
-        DATABASE_DATABASE=database_name("item_sync_readme"),
+        # run-local picks its own data from these; the CLI's exports are mapped onto them.
+        LOCAL_DATABASE=database,
+        LOCAL_REDIS_DB=str(README_REDIS_DB),
+        DATABASE_DATABASE=database,
         REDIS_DB=str(README_REDIS_DB),
         SERVER_PORT=str(free_port()),
         STANDIN_PORT=str(free_port()),
@@ -106,8 +110,7 @@ def test_readme_commands_answer_as_printed(stack: LocalStack) -> None:
         if command.text in STARTS_THE_STACK | AFTER_STOP:
             continue
         if command.text.startswith("export "):
-            name, _, value = command.text.removeprefix("export ").partition("=")
-            stack.env[name] = value
+            _export(command.text, stack.env)
             continue
         _check(command, _run(command, stack), stack)
 
@@ -116,6 +119,20 @@ def test_readme_commands_answer_as_printed(stack: LocalStack) -> None:
         if command.text in AFTER_STOP:
             _check(command, _run(command, stack), stack)
     _assert_local_data_is_gone(stack.env)
+
+
+# What the README exports to reach run-local's data, and run-local's defaults for them: the
+# test keeps its own database and Redis DB, but checks the README names run-local's.
+RUN_LOCAL_DATA = {"DATABASE_DATABASE": "item_sync_local", "REDIS_DB": "1"}
+
+
+def _export(text: str, env: dict[str, str]) -> None:
+    for assignment in text.removeprefix("export ").split():
+        name, _, value = assignment.partition("=")
+        if name in RUN_LOCAL_DATA:
+            assert value == RUN_LOCAL_DATA[name], f"{name}={value} is not run-local's"
+            continue
+        env[name] = value
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ async def _client(settings: Settings) -> AsyncIterator[TestClient[Any, Any]]:
 async def test_sync_past_the_rate_answers_429_json_with_retry_after(
     settings: Settings, pool: aiomysql.Pool, redis: Redis
 ) -> None:
-    """With 2/min, the third POST /sync of one token is refused 429 with Retry-After."""
+    """With 2/min, the third POST /sync from one address is refused 429 with Retry-After."""
     limited = _with_api(settings, sync_rate_limit=Rate(2, timedelta(minutes=1)))
     async with _client(limited) as client:
         statuses = [
@@ -50,7 +50,7 @@ async def test_sync_past_the_rate_answers_429_json_with_retry_after(
         assert (await refused.json())["error"]["code"] == "too_many_requests"
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         other = await client.post("/sync", json={}, headers={"Authorization": "Bearer x"})
-        assert other.status == 403  # another client has its own window
+        assert other.status == 429  # counted by address: another token is no way out
 
 
 async def test_refused_sync_publishes_nothing(
@@ -137,3 +137,68 @@ async def test_non_ascii_bearer_token_is_refused_not_crashed(
         )
         assert answer.status == 403
         assert (await answer.json())["error"]["code"] == "forbidden"
+
+
+async def test_distinct_wrong_tokens_from_one_address_share_one_window(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
+) -> None:
+    """Guessing with a new token each time is limited by address: 429 once the window is used."""
+    limited = _with_api(
+        settings, sync_rate_limit=Rate(3, timedelta(minutes=1)), auth_failure_limit=None
+    )
+    async with _client(limited) as client:
+        statuses = [
+            (
+                await client.post("/sync", json={}, headers={"Authorization": f"Bearer guess-{n}"})
+            ).status
+            for n in range(100)
+        ]
+    assert statuses[:3] == [403, 403, 403]
+    assert set(statuses[3:]) == {429}
+    assert len(await redis.keys("itemsync:ratelimit:*")) == 1
+
+
+async def test_failed_authentications_have_a_stricter_limit_of_their_own(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
+) -> None:
+    """Past the failure limit an address gets 429 with Retry-After, even with the right token."""
+    limited = _with_api(
+        settings, sync_rate_limit=None, auth_failure_limit=Rate(2, timedelta(minutes=1))
+    )
+    async with _client(limited) as client:
+        missing = await client.post("/sync", json={})
+        wrong = await client.post("/sync", json={}, headers={"Authorization": "Bearer nope"})
+        third = await client.post("/sync", json={}, headers={"Authorization": "Bearer nope"})
+        third_body = await third.json()
+        right = await client.post("/sync", json={}, headers=AUTH)
+    assert (missing.status, wrong.status) == (401, 403)
+    assert third.status == 429
+    assert 1 <= int(third.headers["Retry-After"]) <= 60
+    assert third_body["error"]["code"] == "too_many_requests"
+    assert right.status == 429
+
+
+async def test_forwarded_address_counts_only_from_a_trusted_proxy(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
+) -> None:
+    """Behind a trusted proxy each X-Forwarded-For client has its own window; else it is ignored."""
+    one_a_minute = Rate(1, timedelta(minutes=1))
+
+    async def statuses(trusted: str) -> list[str]:
+        await redis.flushdb()
+        proxied = _with_api(settings, sync_rate_limit=one_a_minute, trusted_proxies=trusted)
+        async with _client(proxied) as client:
+            answers = [
+                await client.post(
+                    "/sync",
+                    json={},
+                    headers={**AUTH, "X-Forwarded-For": f"198.51.100.9, 203.0.113.{n}"},
+                )
+                for n in (1, 1, 2)
+            ]
+        return ["limited" if a.status == 429 else "accepted" for a in answers]
+
+    assert await statuses("127.0.0.0/8, ::1") == ["accepted", "limited", "accepted"]
+    # Untrusted, the header is the client's own words: every request is the peer's.
+    assert await statuses("") == ["accepted", "limited", "limited"]
+    assert await statuses("10.0.0.0/8") == ["accepted", "limited", "limited"]

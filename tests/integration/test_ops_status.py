@@ -22,7 +22,8 @@ async def test_status_shows_groups_consumers_breakers_and_jobs(
         await redis.xadd(names.COMMANDS, {"type": "list", "n": str(n)})
     await redis.xreadgroup(names.FETCHERS, "fetcher-a", {names.COMMANDS: ">"}, count=2)
     await redis.hset(
-        "itemsync:breaker:pokemon", mapping={"state": "open", "failures": "5", "trips": "1"}
+        "itemsync:breaker:pokemon",
+        mapping={"state": "open", "failures": "5", "trips": "1", "open_until_ms": "1"},
     )
     job = await new_job(pool)
 

@@ -25,6 +25,10 @@ DEPLOYMENT_VARIABLES = {"MIGRATE_DATABASE_PASSWORD"}
 RUNTIME_GRANTS = {"SELECT", "INSERT", "UPDATE"}
 MIGRATE_GRANTS = RUNTIME_GRANTS | {"CREATE", "ALTER", "INDEX"}
 GRANT = re.compile(r"GRANT (.+?) ON (\S+) TO '([a-z_]+)'@'%'", re.S)
+# Variables only compose reads (never item-sync), each with what it means.
+COMPOSE_ONLY = {"API_BIND": "the host address the API's port is published on"}
+# `${NAME}`, `${NAME:-default}`, `${NAME-default}`: what compose puts there with NAME unset.
+COMPOSE_DEFAULT = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
 # `${NAME}`, `${NAME:-default}` or `$NAME`, but not the `$$` escape.
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 # `NAME=value`, or `# NAME=value` for a setting that is unset by default.
@@ -73,6 +77,29 @@ def env_example() -> dict[str, str]:
             assert match[1] not in found, f"{match[1]} is listed twice"
             found[match[1]] = match[2]
     return found
+
+
+def interpolate(value: str, **env: str) -> str:
+    """``value`` as compose reads it with only ``env`` set: unset variables take their default."""
+    return COMPOSE_DEFAULT.sub(lambda m: env.get(m[1], m[2] or ""), value)
+
+
+def test_api_token_has_no_default_and_anonymous_writes_stay_off() -> None:
+    """Compose invents no token: unset, the API refuses to start instead of taking a known one."""
+    for name in ITEM_SYNC_SERVICES:
+        environment = service(name)["environment"]
+        assert interpolate(environment["API_TOKEN"]) == "", name
+        assert interpolate(environment.get("API_ALLOW_ANONYMOUS_WRITES", "false")) == "false"
+        assert interpolate(environment["API_TOKEN"], API_TOKEN="s3cret") == "s3cret"
+
+
+def test_published_ports_bind_to_loopback_unless_opened() -> None:
+    """Every published port listens on 127.0.0.1 by default; API_BIND opens the API on purpose."""
+    for name, definition in compose()["services"].items():
+        for port in definition.get("ports", []):
+            assert interpolate(str(port)).startswith("127.0.0.1:"), name
+    opened = [interpolate(port, API_BIND="192.0.2.10") for port in service("api")["ports"]]
+    assert opened == ["192.0.2.10:8080:8080"]
 
 
 def test_settings_variables_are_derived_from_the_real_model() -> None:
@@ -124,7 +151,7 @@ def test_api_healthcheck_hits_health() -> None:
     api = service("api")
     probe = " ".join(api["healthcheck"]["test"])
     assert "http://localhost:8080/health" in probe
-    assert "8080:8080" in api["ports"]
+    assert [interpolate(port) for port in api["ports"]] == ["127.0.0.1:8080:8080"]
 
 
 @pytest.mark.parametrize("name", ["scheduler", "fetcher", "writer"])
@@ -150,7 +177,7 @@ def test_compose_variables_are_settings() -> None:
     known = settings_variables()
     referenced = set(COMPOSE_VARIABLE.findall(COMPOSE_FILE.read_text(encoding="utf-8")))
     assert referenced, "docker-compose.yml interpolates no variable"
-    assert referenced - known - DEPLOYMENT_VARIABLES == set()
+    assert referenced - known - DEPLOYMENT_VARIABLES - set(COMPOSE_ONLY) == set()
     for name in ITEM_SYNC_SERVICES:
         environment = service(name)["environment"]
         assert isinstance(environment, dict), name

@@ -326,3 +326,50 @@ def test_an_empty_database_password_still_means_none(monkeypatch: pytest.MonkeyP
     """DATABASE_PASSWORD may stay empty: no password, nothing to mask."""
     monkeypatch.setenv("DATABASE_PASSWORD", "")
     assert load_settings(env_file=None).database.password.get_secret_value() == ""
+
+
+@pytest.mark.parametrize("command", ["api", "run"])
+@pytest.mark.parametrize("token", [None, "", "   "])
+def test_api_refuses_to_start_without_a_token(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    token: str | None,
+) -> None:
+    """With no API_TOKEN (or a blank one) and anonymous writes off, api exits 2 with one line."""
+    if token is not None:
+        monkeypatch.setenv("API_TOKEN", token)
+    assert main([command]) == EXIT_CONFIG
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert "API_TOKEN" in lines[0]
+    assert "API_ALLOW_ANONYMOUS_WRITES=true" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "allowed"),
+    [
+        ({"API_TOKEN": "a-token"}, True),
+        ({"API_ALLOW_ANONYMOUS_WRITES": "true"}, True),
+        ({"API_ALLOW_ANONYMOUS_WRITES": "false"}, False),
+        ({}, False),
+    ],
+)
+def test_write_access_is_either_a_token_or_an_explicit_choice(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], allowed: bool
+) -> None:
+    """The API may start with a token, or when anonymous writes were asked for by name."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    problem = load_settings(env_file=None).api.write_access_problem()
+    assert (problem is None) == allowed
+
+
+def test_trusted_proxies_are_parsed_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """API_TRUSTED_PROXIES takes addresses and networks; a bad entry names the variable."""
+    monkeypatch.setenv("API_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,::1")
+    networks = load_settings(env_file=None).api.trusted_proxy_networks
+    assert [str(n) for n in networks] == ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]
+    message = config_error(monkeypatch, API_TRUSTED_PROXIES="10.0.0.0/8, proxy.local")
+    assert message.startswith("invalid configuration: API_TRUSTED_PROXIES=")
+    assert "proxy.local" in message

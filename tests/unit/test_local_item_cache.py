@@ -78,7 +78,15 @@ def test_answers_expire_after_the_ttl() -> None:
 
 @pytest.mark.parametrize(
     ("message", "ids"),
-    [(b"12,57,90", [12, 57, 90]), ("3", [3]), (b"", []), (b"4,x,5", [4, 5])],
+    [
+        (b"12,57,90", [12, 57, 90]),
+        ("3", [3]),
+        (b"", []),
+        (b"4,x,5", [4, 5]),
+        (b"\xff\xfe,7", [7]),  # not UTF-8
+        ("\u00b2,8", [8]),  # isdigit() but not int()
+        ("9" * 5000 + ",1", [1]),
+    ],
 )
 def test_change_messages_parse_to_item_ids(message: bytes | str, ids: list[int]) -> None:
     """A change message is a comma list of item ids; anything else in it is ignored."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.api.keys import DB, REDIS, SOURCES
+from shared.errors import CorruptState
 from shared.health import migrations_check, mysql_check, redis_check, run_checks
 from shared.resilience.breaker import read_breaker
 
 
 async def health(request: web.Request) -> web.Response:
-    """200 when every check passes, else 503 with the failing check."""
+    """200 when every check passes, 200 ``degraded`` with corrupt breaker state, else 503."""
     pool = request.app[DB]
     checks = await run_checks(
         {
@@ -22,8 +23,21 @@ async def health(request: web.Request) -> web.Response:
     healthy = all(value == "ok" for value in checks.values())
     body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if checks["redis"] == "ok":  # an open breaker is the upstream's trouble, not ours
-        body["breakers"] = {
-            name: (await read_breaker(request.app[REDIS], name)).state
-            for name in request.app[SOURCES]
-        }
+        states, problems = await _breakers(request)
+        body["breakers"] = states
+        if problems:
+            checks["breakers"] = "degraded: " + "; ".join(problems)
+            body["status"] = "degraded" if healthy else "unavailable"
     return web.json_response(body, status=200 if healthy else 503)
+
+
+async def _breakers(request: web.Request) -> tuple[dict[str, str], list[str]]:
+    states: dict[str, str] = {}
+    problems: list[str] = []
+    for name in request.app[SOURCES]:
+        try:
+            states[name] = (await read_breaker(request.app[REDIS], name)).state
+        except CorruptState as exc:
+            states[name] = "corrupt"
+            problems.append(str(exc))
+    return states, problems

@@ -6,20 +6,21 @@ import orjson
 from aiohttp import web
 
 from services.api.cache import cached_item, fill_item
-from services.api.keys import DB, LOCAL_CACHE, REDIS, SETTINGS
+from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, REDIS, SETTINGS
+from services.api.path_ids import parse_item_id
 from services.api.query import parse_query
 from services.api.responses import json_response, raw_json_response
 from shared.db.items import get_item, list_items
-from shared.errors import InvalidRequest, NotFound
-from shared.models.http import ItemsPage, ItemsQuery
+from shared.errors import NotFound
+from shared.models.http import MAX_ID, ItemsPage
 from shared.models.items import ItemOut, ItemRow
 
-MAX_ITEM_ID = 2**63 - 1
+MAX_ITEM_ID = MAX_ID
 
 
 async def get_items(request: web.Request) -> web.Response:
     """One page of items without payloads, and the total."""
-    query = parse_query(request, ItemsQuery)
+    query = parse_query(request, request.app[HTTP_MODELS].items_query)
     rows, total = await list_items(
         request.app[DB],
         api_source=query.api_source,
@@ -38,10 +39,7 @@ async def get_items(request: web.Request) -> web.Response:
 
 async def get_item_by_id(request: web.Request) -> web.Response:
     """One item with its payload (a deleted one too), served from the cache when it is there."""
-    raw_id = request.match_info["id"]
-    if not raw_id.isdigit() or not 0 < int(raw_id) <= MAX_ITEM_ID:
-        raise InvalidRequest("id must be a positive whole number", field="id")
-    item_id = int(raw_id)
+    item_id = parse_item_id(request.match_info["id"])
     local = request.app[LOCAL_CACHE]
     kept = local.get(item_id)
     if kept is not None:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 from aiohttp import web
 
-from services.api.keys import DB
+from services.api.keys import DB, HTTP_MODELS
+from services.api.path_ids import parse_job_id
 from services.api.query import parse_query
 from services.api.responses import json_response
 from shared.clock import utc_now
 from shared.db.jobs import get_job, job_errors, list_jobs
-from shared.errors import InvalidRequest, NotFound
-from shared.models.http import JobsPage, JobsQuery
+from shared.errors import NotFound
+from shared.models.http import JobsPage
 from shared.models.jobs import JobDetailOut, JobErrorOut, JobOut
 
 ERRORS_SHOWN = 100  # item errors listed in one job's answer; errors_total counts them all
@@ -20,7 +19,7 @@ ERRORS_SHOWN = 100  # item errors listed in one job's answer; errors_total count
 
 async def get_jobs(request: web.Request) -> web.Response:
     """Jobs newest first, filtered by source and status, each with its progress."""
-    query = parse_query(request, JobsQuery)
+    query = parse_query(request, request.app[HTTP_MODELS].jobs_query)
     rows, total = await list_jobs(
         request.app[DB],
         source=query.source,
@@ -35,10 +34,7 @@ async def get_jobs(request: web.Request) -> web.Response:
 
 async def get_job_by_id(request: web.Request) -> web.Response:
     """One job as a flat object with the ``sync_jobs`` fields, its progress and item errors."""
-    try:
-        job_id = uuid.UUID(request.match_info["id"])
-    except ValueError:
-        raise InvalidRequest("id must be a job id (a UUID)", field="id") from None
+    job_id = parse_job_id(request.match_info["id"])
     row = await get_job(request.app[DB], job_id)
     if row is None:
         raise NotFound(f"no job with id {job_id}")

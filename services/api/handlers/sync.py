@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import structlog
 from aiohttp import web
+from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from services.api.auth import require_writer
-from services.api.keys import DB, REDIS, SETTINGS, SOURCES
-from services.api.ratelimit import client_id, hit
+from services.api.auth import admit_writer
+from services.api.keys import DB, HTTP_MODELS, REDIS, SETTINGS, SOURCES
 from services.api.responses import json_response
 from shared.errors import InvalidRequest
 from shared.launch import launch_sync
-from shared.models.http import SyncAccepted, SyncRequest
+from shared.models.http import UNKNOWN_KIND, SyncAccepted
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.recovery import Redriver
 from shared.recovery.redrive import ON_DEMAND_QUIET
@@ -27,23 +28,25 @@ REDRIVE_LOCK_WAIT_S = 3.0  # a sweep under way elsewhere takes milliseconds
 
 async def post_sync(request: web.Request) -> web.Response:
     """202 with the new job, or 200 with the identical job already open."""
-    settings = request.app[SETTINGS].api
-    if settings.sync_rate_limit is not None:  # before auth, so guessing tokens is limited too
-        await hit(request.app[REDIS], "sync", client_id(request), settings.sync_rate_limit)
-    require_writer(request, settings)
+    await admit_writer(request, request.app[REDIS], request.app[SETTINGS].api)
     raw = await request.read()
     if not raw.strip():
         raise InvalidRequest("the body must be a JSON object", field="body")
     try:
-        body = SyncRequest.model_validate_json(raw)
-    except ValueError as exc:
-        if "Invalid JSON" in str(exc) or "json_invalid" in str(exc):
+        body = request.app[HTTP_MODELS].sync_request.model_validate_json(raw).root
+    except ValidationError as exc:
+        errors = exc.errors()
+        if errors and errors[0]["type"] == "json_invalid":
             raise InvalidRequest("the body is not valid JSON", field="body") from None
+        _reject_disabled_source(raw, request.app[SETTINGS].api.sources)
+        if errors and errors[0]["type"] == UNKNOWN_KIND and isinstance(errors[0]["input"], dict):
+            raise InvalidRequest(errors[0]["msg"], field="operation") from None
         raise
     source = request.app[SOURCES].get(body.api_source)
-    if source is None:
+    if source is None:  # validated against the enabled sources: only a mismatch lands here
         raise InvalidRequest(
-            not_enabled_message(body.api_source, settings.sources), field="api_source"
+            not_enabled_message(body.api_source, request.app[SETTINGS].api.sources),
+            field="api_source",
         )
     trace_id = uuid.uuid4().hex
     job, created = await launch_sync(
@@ -72,6 +75,17 @@ async def post_sync(request: web.Request) -> web.Response:
         links={"self": f"/jobs/{job.id}", "items": f"/items?api_source={job.source}"},
     )
     return json_response(answer, status=202 if created else 200)
+
+
+def _reject_disabled_source(raw: bytes, enabled: list[str]) -> None:
+    """A sync of a source outside ``API_API_TYPE`` says which setting enables it."""
+    try:
+        sent = json.loads(raw)
+    except ValueError:
+        return
+    source = sent.get("api_source") if isinstance(sent, dict) else None
+    if isinstance(source, str) and source not in enabled:
+        raise InvalidRequest(not_enabled_message(source, enabled), field="api_source")
 
 
 async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> bool:
