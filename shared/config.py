@@ -41,7 +41,8 @@ _TOO_SHORT = f"too short to mask in logs: use at least {MIN_SECRET_CHARS} charac
 
 
 def _maskable(value: SecretStr) -> SecretStr:
-    if 0 < len(value.get_secret_value()) < MIN_SECRET_CHARS:
+    # Blank is no secret at all (an unset API_TOKEN is reported as such, not as too short).
+    if 0 < len(value.get_secret_value().strip()) < MIN_SECRET_CHARS:
         raise ValueError(_TOO_SHORT)
     return value
 

@@ -47,6 +47,10 @@ class InvalidRequest(ItemSyncError):
         self.field = field
 
 
+class InvalidField(InvalidRequest):
+    """A field holds a value outside what the API describes: HTTP 422, like any failed check."""
+
+
 class CorruptState(ItemSyncError):
     """Redis holds a value we cannot read: report it by name, never crash on it."""
 

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 
 from services.api.ratelimit import RateLimited
 from services.api.responses import error_response
-from shared.errors import InvalidRequest, NotFound
+from shared.errors import InvalidField, InvalidRequest, NotFound
 from shared.metrics import HTTP_LATENCY
 from shared.models.http import TAG_MARK, ErrorDetail
 
@@ -88,6 +88,9 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             ErrorDetail(field=_field_name(err["loc"]), message=err["msg"]) for err in exc.errors()
         ]
         return error_response(422, "validation_error", "the request is not valid", details)
+    except InvalidField as exc:
+        details = [ErrorDetail(field=exc.field, message=str(exc))]
+        return error_response(422, "validation_error", str(exc), details)
     except InvalidRequest as exc:
         details = [ErrorDetail(field=exc.field, message=str(exc))]
         return error_response(400, "invalid_request", str(exc), details)

@@ -49,7 +49,7 @@ async def test_a_source_not_enabled_names_api_api_type(client: TestClient[Any, A
         json={"api_source": "openweather", "operation": "list"},
         headers={"Authorization": "Bearer test-token"},
     )
-    assert response.status == 400
+    assert response.status == 422
     error = (await response.json())["error"]
     assert "API_API_TYPE=pokemon,openweather" in error["message"]
     assert error["details"][0]["field"] == "api_source"

@@ -18,8 +18,8 @@ from shared.streams import names
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter, list_dead
+from shared.streams.groups import ensure_groups
 from shared.streams.loop import ConsumerLoop, LoopSettings
-from shared.streams.publisher import ensure_groups
 from tests.integration.jobs_helpers import item, new_job, page, reload
 
 KEY = "int-owm-key-51d2"

@@ -144,6 +144,7 @@ def test_run_on_a_taken_api_port_says_so_in_one_line(
     """`item-sync run` checks SERVER_PORT before it starts anything and names the variable."""
     monkeypatch.setenv("SERVER_PORT", str(taken_port))
     monkeypatch.setenv("SERVER_HOST", "127.0.0.1")
+    monkeypatch.setenv("API_TOKEN", "a-token-for-writes")
     assert main(["run"]) == 1
     captured = capsys.readouterr()
     lines = captured.err.splitlines()

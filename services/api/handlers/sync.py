@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from services.api.auth import admit_writer
 from services.api.keys import DB, HTTP_MODELS, REDIS, SETTINGS, SOURCES
 from services.api.responses import json_response
-from shared.errors import InvalidRequest
+from shared.errors import InvalidField, InvalidRequest
 from shared.launch import launch_sync
 from shared.models.http import UNKNOWN_KIND, SyncAccepted
 from shared.models.jobs import JobTrigger, SyncJobRow
@@ -85,7 +85,7 @@ def _reject_disabled_source(raw: bytes, enabled: list[str]) -> None:
         return
     source = sent.get("api_source") if isinstance(sent, dict) else None
     if isinstance(source, str) and source not in enabled:
-        raise InvalidRequest(not_enabled_message(source, enabled), field="api_source")
+        raise InvalidField(not_enabled_message(source, enabled), field="api_source")
 
 
 async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> bool:
