@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES, help="fixtures root")
     parser.add_argument("--list-limit", type=_positive_int, help="serve only the first N items")
     parser.add_argument("--synthetic", type=_positive_int, help="serve N generated items")
+    parser.add_argument(
+        "--recorded",
+        type=_positive_int,
+        help="serve N items of real size: the recorded details of 100 KB and more, cycled "
+        "and renamed <name>-<id>",
+    )
     parser.add_argument("--openweather-key", default=DEFAULT_OPENWEATHER_KEY)
     parser.add_argument("--seed", type=int, default=0, help="seed for fault decisions")
     faults = parser.add_argument_group("faults (upstream routes only)")
@@ -73,6 +79,7 @@ def state_from_args(args: argparse.Namespace) -> StandinState:
         fixtures_dir=args.fixtures,
         list_limit=args.list_limit,
         synthetic=args.synthetic,
+        recorded=args.recorded,
         faults=faults,
         seed=args.seed,
         openweather_key=args.openweather_key,

@@ -139,13 +139,14 @@ class StandinState:
         fixtures_dir: Path = DEFAULT_FIXTURES,
         list_limit: int | None = None,
         synthetic: int | None = None,
+        recorded: int | None = None,
         faults: Faults | None = None,
         seed: int = 0,
         openweather_key: str = DEFAULT_OPENWEATHER_KEY,
     ) -> StandinState:
         """Build a state from the same options the command line takes."""
         config = CatalogueConfig(
-            fixtures_dir=fixtures_dir, list_limit=list_limit, synthetic=synthetic
+            fixtures_dir=fixtures_dir, list_limit=list_limit, synthetic=synthetic, recorded=recorded
         )
         return cls(
             catalogue=Catalogue(config),
