@@ -15,7 +15,7 @@ from shared.sources.registry import build_sources
 from shared.streams import names
 from shared.streams.loop import ConsumerLoop
 from shared.streams.publisher import wait_for_groups
-from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
+from shared.streams.runner import group_reader, loop_max_age_s, loop_settings, pages_gate
 from shared.worker_endpoint import worker_endpoint
 
 
@@ -45,5 +45,6 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             fetcher.handle,
             loop_settings(settings, count=settings.fetcher.batch_size),
             heartbeat=heartbeat,
+            gate=pages_gate(redis, settings),  # writers behind: fetch nothing new
         )
         await loop.run_until(stop)

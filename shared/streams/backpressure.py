@@ -1,0 +1,142 @@
+"""Backpressure: a producer takes new work only while the stream it feeds has room.
+
+The room is measured on the stream and the group that drains it, from Redis itself,
+each time it is asked: the entries the group has not acknowledged (``XINFO GROUPS``:
+``lag`` + ``pending``) and the bytes the stream takes (``MEMORY USAGE ... SAMPLES 0``).
+Nothing is counted on the side, so there is nothing to drift when a process dies between
+two commands, when entries are redelivered, requeued or dead-lettered, or when Redis
+loses its data. A gate that finds the stream full waits one poll and asks again; it
+logs once when it engages and once when it releases, and shows its state as a gauge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from shared.metrics import BACKPRESSURE, BACKPRESSURE_ENGAGED
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class StreamBudget:
+    """How much of ``stream`` its consumer ``group`` may leave unacknowledged; 0 is no limit."""
+
+    stream: str
+    group: str
+    max_entries: int
+    max_bytes: int
+
+
+@dataclass(frozen=True)
+class StreamBacklog:
+    """One reading of a stream: what its group has not acknowledged, and its size."""
+
+    unacked: int  # entries the group has not been given yet or not acknowledged
+    length: int  # XLEN: also counts acknowledged entries not trimmed yet
+    memory_bytes: int | None  # None when Redis does not answer MEMORY USAGE
+
+
+async def read_backlog(redis: Redis, stream: str, group: str) -> StreamBacklog:
+    """Measure ``stream`` for ``group``; a stream or group that does not exist is empty."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.xlen(stream)
+        pipe.xinfo_groups(stream)
+        pipe.memory_usage(stream, samples=0)  # every node: exact, and cheap for big entries
+        length, groups, memory = await pipe.execute(raise_on_error=False)
+    if isinstance(length, Exception):
+        raise length
+    unacked = 0 if isinstance(groups, ResponseError) else _unacked(groups, group, int(length))
+    memory_bytes = None if isinstance(memory, ResponseError) else int(memory or 0)
+    return StreamBacklog(unacked=unacked, length=int(length), memory_bytes=memory_bytes)
+
+
+def room_for(budget: StreamBudget, backlog: StreamBacklog, wanted: int) -> int:
+    """How many of ``wanted`` new entries fit the budget: 0 when it is spent.
+
+    By bytes, the room is estimated from the stream's mean entry size; at least one entry
+    fits while the stream is under its byte budget, so an entry bigger than the whole
+    budget still goes through once the stream has drained.
+    """
+    room = wanted
+    if budget.max_entries:
+        room = min(room, budget.max_entries - backlog.unacked)
+    if budget.max_bytes and backlog.memory_bytes is not None:
+        free = budget.max_bytes - backlog.memory_bytes
+        if free <= 0:
+            return 0
+        if backlog.length:
+            room = min(room, max(1, free * backlog.length // backlog.memory_bytes))
+    return max(room, 0)
+
+
+@dataclass
+class BackpressureGate:
+    """Lets a consumer take new entries only while the stream it produces into has room."""
+
+    redis: Redis
+    budget: StreamBudget
+    poll_s: float
+    _engaged_at: float | None = field(default=None, init=False)
+
+    @property
+    def engaged(self) -> bool:
+        """Whether the last reading found the budget spent."""
+        return self._engaged_at is not None
+
+    async def admit(self, wanted: int, stop: asyncio.Event) -> int:
+        """How many of ``wanted`` entries to take now; 0 after waiting one poll when full."""
+        backlog = await read_backlog(self.redis, self.budget.stream, self.budget.group)
+        room = room_for(self.budget, backlog, wanted)
+        if room > 0:
+            self._release(backlog)
+            return room
+        self._engage(backlog)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+        return 0
+
+    def _engage(self, backlog: StreamBacklog) -> None:
+        if self._engaged_at is not None:
+            return
+        self._engaged_at = time.monotonic()
+        BACKPRESSURE.labels(self.budget.stream).set(1)
+        BACKPRESSURE_ENGAGED.labels(self.budget.stream).inc()
+        log.warning("backpressure.engaged", **self._figures(backlog))
+
+    def _release(self, backlog: StreamBacklog) -> None:
+        if self._engaged_at is None:
+            return
+        waited_s = time.monotonic() - self._engaged_at
+        self._engaged_at = None
+        BACKPRESSURE.labels(self.budget.stream).set(0)
+        log.info("backpressure.released", waited_s=round(waited_s, 2), **self._figures(backlog))
+
+    def _figures(self, backlog: StreamBacklog) -> dict[str, object]:
+        return {
+            "stream": self.budget.stream,
+            "unacked": backlog.unacked,
+            "max_unacked": self.budget.max_entries,
+            "memory_bytes": backlog.memory_bytes,
+            "max_bytes": self.budget.max_bytes,
+        }
+
+
+def _unacked(groups: list[dict[str, Any]], group: str, length: int) -> int:
+    for info in groups:
+        name = info["name"]
+        if (name.decode() if isinstance(name, bytes) else name) != group:
+            continue
+        lag = info.get("lag")
+        if lag is None:  # Redis < 7, or a lag Redis cannot tell after deletions
+            return length  # trimming never drops an unacknowledged entry: this bounds it
+        return int(lag) + int(info["pending"])
+    return 0  # nobody reads the stream yet: nothing is owed to the group
