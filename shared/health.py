@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from shared.db.migrate import pending_migrations
 
 HealthCheck = Callable[[], Awaitable[None]]  # returns when healthy, raises otherwise
+HealthWarnings = Callable[[], Awaitable[list[str]]]  # reported, never failing the check
 CHECK_TIMEOUT_S = 2.0
 
 

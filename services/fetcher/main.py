@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from functools import partial
 
 import aiohttp
 
@@ -11,6 +12,7 @@ from services.fetcher.handler import CommandFetcher
 from shared.config import Settings
 from shared.health import Heartbeat, loop_check, redis_check
 from shared.redis import redis_client
+from shared.redis_durability import redis_warnings
 from shared.sources.registry import build_sources
 from shared.streams import names
 from shared.streams.loop import ConsumerLoop
@@ -28,7 +30,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             "redis": redis_check(redis),
             "loop": loop_check(heartbeat, loop_max_age_s(settings)),
         }
-        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
+        await stack.enter_async_context(
+            worker_endpoint(settings.metrics, checks, warnings=partial(redis_warnings, redis))
+        )
         session = await stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": "item-sync/0.1"})
         )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from functools import partial
 
 from services.writer.handler import PageWriter
 from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.health import Heartbeat, loop_check, mysql_check, redis_check
 from shared.redis import redis_client
+from shared.redis_durability import redis_warnings
 from shared.streams import names
 from shared.streams.loop import ConsumerLoop
 from shared.streams.publisher import wait_for_groups
@@ -28,7 +30,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             "mysql": mysql_check(pool),
             "loop": loop_check(heartbeat, loop_max_age_s(settings)),
         }
-        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
+        await stack.enter_async_context(
+            worker_endpoint(settings.metrics, checks, warnings=partial(redis_warnings, redis))
+        )
         if not await wait_for_groups(redis, stop):
             return
         reader = group_reader(

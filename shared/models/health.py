@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class HealthOut(BaseModel):
-    """``status`` and one entry per check (``ok`` or ``error: <kind>``); breakers when readable."""
+    """``status`` and one entry per check (``ok`` or ``error: <kind>``); breakers when readable.
+
+    ``warnings`` name what does not fail the check but can lose queued work, such as a
+    Redis without persistence or with an evicting ``maxmemory-policy``.
+    """
 
     status: Literal["ok", "unavailable"]
     checks: dict[str, str]
     breakers: dict[str, Literal["closed", "open", "half_open"]] | None = None
+    warnings: list[str] = Field(default_factory=list)

@@ -1,4 +1,8 @@
-"""``GET /health``: Redis, MySQL and the schema answer, or 503 naming the failing check."""
+"""``GET /health``: Redis, MySQL and the schema answer, or 503 naming the failing check.
+
+Redis set up to lose queued entries (no persistence, an evicting policy) is a warning in
+the answer, not a failure: the pipeline recovers from it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from aiohttp import web
 
 from services.api.keys import DB, REDIS, SOURCES
 from shared.health import migrations_check, mysql_check, redis_check, run_checks
+from shared.redis_durability import redis_warnings
 from shared.resilience.breaker import read_breaker
 
 
@@ -21,9 +26,12 @@ async def health(request: web.Request) -> web.Response:
     )
     healthy = all(value == "ok" for value in checks.values())
     body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    warnings: list[str] = []
     if checks["redis"] == "ok":  # an open breaker is the upstream's trouble, not ours
         body["breakers"] = {
             name: (await read_breaker(request.app[REDIS], name)).state
             for name in request.app[SOURCES]
         }
+        warnings = await redis_warnings(request.app[REDIS])
+    body["warnings"] = warnings
     return web.json_response(body, status=200 if healthy else 503)
