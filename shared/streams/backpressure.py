@@ -62,9 +62,9 @@ async def read_backlog(redis: Redis, stream: str, group: str) -> StreamBacklog:
 def room_for(budget: StreamBudget, backlog: StreamBacklog, wanted: int) -> int:
     """How many of ``wanted`` new entries fit the budget: 0 when it is spent.
 
-    By bytes, the room is estimated from the stream's mean entry size; at least one entry
-    fits while the stream is under its byte budget, so an entry bigger than the whole
-    budget still goes through once the stream has drained.
+    By bytes, the room is estimated from the stream's mean entry size. When not even one
+    more mean entry fits, the room is 0 while the group still owes entries (acknowledging
+    them makes room), else 1: an entry bigger than the whole budget still goes through.
     """
     room = wanted
     if budget.max_entries:
@@ -74,7 +74,10 @@ def room_for(budget: StreamBudget, backlog: StreamBacklog, wanted: int) -> int:
         if free <= 0:
             return 0
         if backlog.length:
-            room = min(room, max(1, free * backlog.length // backlog.memory_bytes))
+            fits = free * backlog.length // backlog.memory_bytes
+            if fits == 0 and backlog.unacked:
+                return 0
+            room = min(room, max(1, fits))
     return max(room, 0)
 
 

@@ -47,7 +47,10 @@ def _budget(max_entries: int = 0, max_bytes: int = 0, stream: str = "out") -> St
             _budget(max_bytes=8 * MiB), StreamBacklog(2, 2, 4 * MiB), 8, 2, id="bytes left"
         ),
         pytest.param(
-            _budget(max_bytes=8 * MiB), StreamBacklog(1, 1, 7 * MiB), 8, 1, id="one big entry fits"
+            _budget(max_bytes=8 * MiB), StreamBacklog(2, 2, 7 * MiB), 8, 0, id="no mean entry fits"
+        ),
+        pytest.param(
+            _budget(max_bytes=8 * MiB), StreamBacklog(0, 1, 7 * MiB), 8, 1, id="one big entry fits"
         ),
         pytest.param(_budget(max_bytes=8 * MiB), StreamBacklog(0, 0, 600), 8, 8, id="empty stream"),
         pytest.param(
