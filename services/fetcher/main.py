@@ -41,14 +41,19 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         reader = group_reader(
             redis, settings, stream=names.COMMANDS, group=names.FETCHERS, role="fetcher"
         )
+        gate = pages_gate(redis, settings)  # writers behind: fetch nothing new, add nothing
         fetcher = CommandFetcher(
-            redis=redis, reader=reader, sources=build_sources(settings, session, redis), stop=stop
+            redis=redis,
+            reader=reader,
+            sources=build_sources(settings, session, redis),
+            stop=stop,
+            gate=gate,
         )
         loop = ConsumerLoop(
             reader,
             fetcher.handle,
             loop_settings(settings, count=settings.fetcher.batch_size),
             heartbeat=heartbeat,
-            gate=pages_gate(redis, settings),  # writers behind: fetch nothing new
+            gate=gate,
         )
         await loop.run_until(stop)

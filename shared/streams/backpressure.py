@@ -5,8 +5,14 @@ each time it is asked: the entries the group has not acknowledged (``XINFO GROUP
 ``lag`` + ``pending``) and the bytes the stream takes (``MEMORY USAGE ... SAMPLES 0``).
 Nothing is counted on the side, so there is nothing to drift when a process dies between
 two commands, when entries are redelivered, requeued or dead-lettered, or when Redis
-loses its data. A gate that finds the stream full waits one poll and asks again; it
-logs once when it engages and once when it releases, and shows its state as a gauge.
+loses its data.
+
+The gate is asked twice: before a consumer takes new work (``admit``: a full stream
+means take nothing, so nothing waits held), and before the work in hand adds its entry
+(``room_for_entry``: work taken while there was room waits for room again, so the
+stream overshoots its budget by about one entry per process). A gate that finds the
+stream full waits one poll and asks again; it logs once when it engages and once when
+it releases, and shows its state as a gauge.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +88,26 @@ def room_for(budget: StreamBudget, backlog: StreamBacklog, wanted: int) -> int:
     return max(room, 0)
 
 
+def entry_bytes(fields: Mapping[Any, Any]) -> int:
+    """About the bytes an entry with ``fields`` adds to a stream: its names and values."""
+    return sum(_size(key) + _size(value) for key, value in fields.items())
+
+
+def entry_fits(budget: StreamBudget, backlog: StreamBacklog, entry_bytes: int) -> bool:
+    """Whether one more entry of ``entry_bytes`` keeps the stream within its budget.
+
+    An entry always fits a stream its group has fully acknowledged, so an entry bigger
+    than the whole budget still goes through once the stream has drained.
+    """
+    if backlog.unacked == 0:
+        return True
+    if budget.max_entries and backlog.unacked >= budget.max_entries:
+        return False
+    if budget.max_bytes and backlog.memory_bytes is not None:
+        return backlog.memory_bytes + entry_bytes <= budget.max_bytes
+    return True
+
+
 @dataclass
 class BackpressureGate:
     """Lets a consumer take new entries only while the stream it produces into has room."""
@@ -89,6 +116,8 @@ class BackpressureGate:
     budget: StreamBudget
     poll_s: float
     _engaged_at: float | None = field(default=None, init=False)
+    # One entry added at a time per process: two cannot pass on the same reading.
+    _adding: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     @property
     def engaged(self) -> bool:
@@ -103,9 +132,30 @@ class BackpressureGate:
             self._release(backlog)
             return room
         self._engage(backlog)
+        await self._pause(stop)
+        return 0
+
+    @contextlib.asynccontextmanager
+    async def room_for_entry(self, entry_bytes: int, stop: asyncio.Event) -> AsyncIterator[None]:
+        """Wait until one more entry of ``entry_bytes`` fits, then let the caller add it.
+
+        On stop the entry goes through: the work is done and the consumer is finishing.
+        """
+        async with self._adding:
+            while True:
+                backlog = await read_backlog(self.redis, self.budget.stream, self.budget.group)
+                if entry_fits(self.budget, backlog, entry_bytes):
+                    self._release(backlog)
+                    break
+                if stop.is_set():
+                    break
+                self._engage(backlog)
+                await self._pause(stop)
+            yield
+
+    async def _pause(self, stop: asyncio.Event) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
-        return 0
 
     def _engage(self, backlog: StreamBacklog) -> None:
         if self._engaged_at is not None:
@@ -143,3 +193,8 @@ def _unacked(groups: list[dict[str, Any]], group: str, length: int) -> int:
             return length  # trimming never drops an unacknowledged entry: this bounds it
         return int(lag) + int(info["pending"])
     return 0  # nobody reads the stream yet: nothing is owed to the group
+
+
+def _size(value: object) -> int:
+    # Characters of a str: JSON is nearly all ASCII, and encoding a page to count it would copy it.
+    return len(value) if isinstance(value, bytes | str) else len(str(value))

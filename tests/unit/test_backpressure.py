@@ -15,6 +15,8 @@ from shared.streams.backpressure import (
     BackpressureGate,
     StreamBacklog,
     StreamBudget,
+    entry_bytes,
+    entry_fits,
     read_backlog,
     room_for,
 )
@@ -67,6 +69,36 @@ def test_room_is_what_the_budget_leaves(
 ) -> None:
     """The room is the smaller of the entries and the bytes left, and 0 once either is spent."""
     assert room_for(budget, backlog, wanted) == room
+
+
+@pytest.mark.parametrize(
+    ("budget", "backlog", "fits"),
+    [
+        pytest.param(_budget(), StreamBacklog(10**6, 10**6, 10**12), True, id="no limits"),
+        pytest.param(_budget(max_entries=3), StreamBacklog(2, 2, None), True, id="one more entry"),
+        pytest.param(_budget(max_entries=3), StreamBacklog(3, 3, None), False, id="entries spent"),
+        pytest.param(_budget(max_bytes=8 * MiB), StreamBacklog(4, 4, 7 * MiB), True, id="bytes"),
+        pytest.param(
+            _budget(max_bytes=8 * MiB), StreamBacklog(4, 4, 7 * MiB + 1), False, id="bytes spent"
+        ),
+        pytest.param(
+            _budget(max_entries=1, max_bytes=MiB),
+            StreamBacklog(0, 5, 9 * MiB),
+            True,
+            id="drained: always one",
+        ),
+    ],
+)
+def test_an_entry_fits_while_it_keeps_the_stream_within_budget(
+    budget: StreamBudget, backlog: StreamBacklog, fits: bool
+) -> None:
+    """A 1 MiB entry fits when the entries and bytes after it stay within the budget."""
+    assert entry_fits(budget, backlog, MiB) is fits
+
+
+def test_an_entry_weighs_its_names_and_values() -> None:
+    """The size of an entry is what its field names and values hold."""
+    assert entry_bytes({"type": "page", b"body": b"x" * 100, "n": 7}) == 4 + 4 + 4 + 100 + 1 + 1
 
 
 async def _fill(redis: Redis, stream: str, entries: int) -> None:
@@ -169,3 +201,37 @@ async def test_a_gated_loop_takes_no_command_until_the_output_drains(redis: Redi
     stop.set()
     await task
     assert sorted(taken) == [b"0", b"1", b"2"]
+
+
+async def test_adding_waits_for_room_then_goes_through_once(redis: Redis) -> None:
+    """An entry waits while the stream is full and goes in once the group acknowledges."""
+    stream = f"out-{uuid.uuid4().hex[:8]}"
+    await _fill(redis, stream, 2)
+    gate = BackpressureGate(redis=redis, budget=_budget(max_entries=2, stream=stream), poll_s=0.01)
+    added = asyncio.Event()
+
+    async def add() -> None:
+        async with gate.room_for_entry(100, asyncio.Event()):
+            await redis.xadd(stream, {"n": "new"})
+        added.set()
+
+    with capture_logs() as logs:
+        adding = asyncio.create_task(add())
+        await asyncio.sleep(0.2)  # many polls of a full stream
+        assert (added.is_set(), gate.engaged, await redis.xlen(stream)) == (False, True, 2)
+        await redis.xreadgroup("drainers", "d1", {stream: ">"}, count=1)
+        await redis.xack(stream, "drainers", (await redis.xrange(stream))[0][0])
+        await asyncio.wait_for(adding, timeout=5)
+    assert (await redis.xlen(stream), gate.engaged) == (3, False)
+    assert [entry["event"] for entry in logs] == ["backpressure.engaged", "backpressure.released"]
+
+
+async def test_adding_goes_through_on_stop(redis: Redis) -> None:
+    """A stopping consumer adds the entry it holds rather than wait for writers."""
+    await _fill(redis, "out", 1)
+    gate = BackpressureGate(redis=redis, budget=_budget(max_entries=1), poll_s=10)
+    stop = asyncio.Event()
+    stop.set()
+    async with asyncio.timeout(1), gate.room_for_entry(100, stop):
+        await redis.xadd("out", {"n": "last"})
+    assert await redis.xlen("out") == 2
