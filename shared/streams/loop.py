@@ -9,7 +9,8 @@ is never stolen. On stop, the batch in hand gets ``grace_s`` to finish; anything
 still pending for this consumer is then requeued, so nothing waits on a consumer
 that is gone. With a backpressure gate, new entries (read or taken over) are taken
 only while the stream the handler feeds has room; while it has none the loop reads
-and claims nothing, so no entry sits held, idle, or counted as a failed delivery.
+and claims nothing. Entries already in hand that wait for room are kept claimed like
+any slow work, so none is taken over or counted as a failed delivery.
 """
 
 from __future__ import annotations
