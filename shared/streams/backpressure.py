@@ -71,20 +71,18 @@ def room_for(budget: StreamBudget, backlog: StreamBacklog, wanted: int) -> int:
 
     By bytes, the room is estimated from the stream's mean entry size. When not even one
     more mean entry fits, the room is 0 while the group still owes entries (acknowledging
-    them makes room), else 1: an entry bigger than the whole budget still goes through.
+    them makes room), else 1: trimming keeps the last entry read, and an entry bigger
+    than the whole budget must still go through once the stream has drained.
     """
     room = wanted
     if budget.max_entries:
         room = min(room, budget.max_entries - backlog.unacked)
-    if budget.max_bytes and backlog.memory_bytes is not None:
-        free = budget.max_bytes - backlog.memory_bytes
-        if free <= 0:
+    if budget.max_bytes and backlog.memory_bytes is not None and backlog.length:
+        free = max(budget.max_bytes - backlog.memory_bytes, 0)
+        fits = free * backlog.length // max(backlog.memory_bytes, 1)
+        if fits == 0 and backlog.unacked:
             return 0
-        if backlog.length:
-            fits = free * backlog.length // backlog.memory_bytes
-            if fits == 0 and backlog.unacked:
-                return 0
-            room = min(room, max(1, fits))
+        room = min(room, max(1, fits))
     return max(room, 0)
 
 

@@ -74,3 +74,17 @@ async def test_the_gate_opens_when_redis_loses_its_data(redis: Redis) -> None:
     assert await gate.admit(4, asyncio.Event()) == 0
     await redis.flushdb()
     assert await gate.admit(2, asyncio.Event()) == 2
+
+
+async def test_a_page_bigger_than_the_budget_never_stalls_the_fetchers(redis: Redis) -> None:
+    """Once writers have acknowledged everything, one more page is admitted and fits."""
+    await ensure_groups(redis)
+    gate = BackpressureGate(
+        redis=redis, budget=_pages_budget(max_bytes=PAGE_BYTES // 2), poll_s=0.01
+    )
+    await _publish_pages(redis, 1)
+    assert await gate.admit(4, asyncio.Event()) == 0
+    await _drain(redis)  # trimming keeps the last page read: still over the byte budget
+    assert await gate.admit(4, asyncio.Event()) == 1
+    async with asyncio.timeout(1), gate.room_for_entry(PAGE_BYTES, asyncio.Event()):
+        await _publish_pages(redis, 1)

@@ -54,6 +54,9 @@ def _budget(max_entries: int = 0, max_bytes: int = 0, stream: str = "out") -> St
         pytest.param(
             _budget(max_bytes=8 * MiB), StreamBacklog(0, 1, 7 * MiB), 8, 1, id="one big entry fits"
         ),
+        pytest.param(
+            _budget(max_bytes=MiB), StreamBacklog(0, 1, 2 * MiB), 8, 1, id="drained, last one kept"
+        ),
         pytest.param(_budget(max_bytes=8 * MiB), StreamBacklog(0, 0, 600), 8, 8, id="empty stream"),
         pytest.param(
             _budget(max_entries=10, max_bytes=8 * MiB),
