@@ -263,12 +263,16 @@ class OpenweatherSettings(BaseModel):
 
 
 class StreamSettings(BaseModel):
-    """``STREAM_*``: how consumers read their streams."""
+    """``STREAM_*``: how consumers read their streams, and how full ``itemsync:pages`` may get."""
 
     block: PositiveDuration = timedelta(seconds=2)
     claim_idle: PositiveDuration = timedelta(seconds=60)
     max_deliveries: int = Field(default=5, ge=1)
     shutdown_grace: PositiveDuration = timedelta(seconds=8)
+    # Fetchers take no new command while the writers leave more than this unacknowledged
+    # (0: no limit); Redis memory is then bounded by the budget plus the pages in hand.
+    pages_max_pending: int = Field(default=256, ge=0)
+    pages_max_bytes: int = Field(default=128 * 1024 * 1024, ge=0)
 
 
 class FetcherSettings(BaseModel):

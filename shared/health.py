@@ -14,6 +14,7 @@ from shared.db.migrate import pending_migrations
 from shared.redaction import redact
 
 HealthCheck = Callable[[], Awaitable[None]]  # returns when healthy, raises otherwise
+HealthWarnings = Callable[[], Awaitable[list[str]]]  # reported, never failing the check
 CHECK_TIMEOUT_S = 2.0
 
 

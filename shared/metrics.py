@@ -8,6 +8,7 @@ stamina's default instrumentation adds ``stamina_retries_total`` to the same reg
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -67,6 +68,21 @@ STREAM_LAG = Gauge(
     "Entries a group has not been delivered yet (XINFO GROUPS lag).",
     ["stream", "group"],
 )
+STREAM_MEMORY = Gauge(
+    "itemsync_stream_memory_bytes",
+    "Bytes a stream takes in Redis (MEMORY USAGE), acknowledged entries not trimmed yet included.",
+    ["stream"],
+)
+BACKPRESSURE = Gauge(
+    "itemsync_backpressure",
+    "1 while this process takes no new work because the stream it feeds is over its budget.",
+    ["stream"],
+)
+BACKPRESSURE_ENGAGED = Counter(
+    "itemsync_backpressure_engaged",
+    "Times this process found the stream it feeds over its budget and started waiting.",
+    ["stream"],
+)
 BREAKER_STATE = Enum(
     "itemsync_breaker_state",
     "Each source's shared circuit breaker, as stored in Redis.",
@@ -122,6 +138,8 @@ def render_metrics() -> tuple[bytes, str]:
 
 async def _refresh_stream(redis: Redis, stream: str) -> None:
     STREAM_LENGTH.labels(stream).set(await redis.xlen(stream))
+    with contextlib.suppress(ResponseError):  # a Redis that forbids MEMORY: no gauge
+        STREAM_MEMORY.labels(stream).set(int(await redis.memory_usage(stream, samples=0) or 0))
     try:
         groups: list[dict[str, Any]] = await redis.xinfo_groups(stream)
     except ResponseError:  # the stream does not exist yet

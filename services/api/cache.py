@@ -8,7 +8,7 @@ puts the old row back.
 from __future__ import annotations
 
 from redis.asyncio import Redis
-from redis.exceptions import ResponseError
+from redis.exceptions import OutOfMemoryError, ResponseError
 
 from shared.streams import names
 
@@ -25,5 +25,12 @@ async def cached_item(redis: Redis, item_id: int) -> tuple[bytes | None, bool]:
 
 
 async def fill_item(redis: Redis, item_id: int, body: bytes, ttl_ms: int) -> bool:
-    """Cache an answer unless a writer marked the slot meanwhile; True when it was cached."""
-    return bool(await redis.set(names.item_cache_key(item_id), body, nx=True, px=ttl_ms))
+    """Cache an answer unless a writer marked the slot meanwhile; True when it was cached.
+
+    A Redis at ``maxmemory`` with ``noeviction`` refuses the write: the answer is still
+    served, just not cached, and the queued entries keep the memory.
+    """
+    try:
+        return bool(await redis.set(names.item_cache_key(item_id), body, nx=True, px=ttl_ms))
+    except OutOfMemoryError:
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import structlog
@@ -19,6 +20,7 @@ from shared.models.pages import FailedItem, Page, PageMessage
 from shared.sources.base import Source, SourcePage
 from shared.streams import names
 from shared.streams.attempts import delivery_counts, remember_error
+from shared.streams.backpressure import BackpressureGate, entry_bytes
 from shared.streams.codec import (
     OutFields,
     StreamEntry,
@@ -45,6 +47,7 @@ class CommandFetcher:
     reader: GroupReader
     sources: dict[str, Source]
     stop: asyncio.Event
+    gate: BackpressureGate | None = None  # holds a fetched page while the writers are behind
 
     async def handle(self, entries: list[StreamEntry]) -> None:
         """Handle a batch; a command whose upstream stays down is left pending for later."""
@@ -133,16 +136,16 @@ class CommandFetcher:
             fetched_at=utc_now(),
             job_error=job_error,
         )
-        outputs.append(
-            (names.PAGES, encode_page(PageMessage(envelope=_stamped(message.envelope), page=page)))
-        )
-        await publish_and_ack(
-            self.redis,
-            outputs,
-            ack_stream=self.reader.stream,
-            ack_group=self.reader.group,
-            ack_ids=[entry_id],
-        )
+        page_fields = encode_page(PageMessage(envelope=_stamped(message.envelope), page=page))
+        outputs.append((names.PAGES, page_fields))
+        async with self._room_for(page_fields):
+            await publish_and_ack(
+                self.redis,
+                outputs,
+                ack_stream=self.reader.stream,
+                ack_group=self.reader.group,
+                ack_ids=[entry_id],
+            )
         log.info(
             "page.fetched",
             page_key=key,
@@ -152,6 +155,12 @@ class CommandFetcher:
             job_error=job_error,
             duration_ms=round((time.perf_counter() - started) * 1000, 1),
         )
+
+    def _room_for(self, fields: OutFields) -> AbstractAsyncContextManager[None]:
+        # The command stays pending and kept claimed meanwhile: delayed, never a failed delivery.
+        if self.gate is None:
+            return contextlib.nullcontext()
+        return self.gate.room_for_entry(entry_bytes(fields), self.stop)
 
 
 def _stamped(envelope: Envelope) -> Envelope:

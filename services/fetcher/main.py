@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from functools import partial
 
 import aiohttp
 
@@ -11,11 +12,12 @@ from services.fetcher.handler import CommandFetcher
 from shared.config import Settings
 from shared.health import Heartbeat, loop_check, redis_check
 from shared.redis import redis_client
+from shared.redis_durability import redis_warnings
 from shared.sources.registry import build_sources
 from shared.streams import names
 from shared.streams.groups import wait_for_groups
 from shared.streams.loop import ConsumerLoop
-from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
+from shared.streams.runner import group_reader, loop_max_age_s, loop_settings, pages_gate
 from shared.worker_endpoint import worker_endpoint
 
 
@@ -28,7 +30,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             "redis": redis_check(redis),
             "loop": loop_check(heartbeat, loop_max_age_s(settings)),
         }
-        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
+        await stack.enter_async_context(
+            worker_endpoint(settings.metrics, checks, warnings=partial(redis_warnings, redis))
+        )
         session = await stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": "item-sync/0.1"})
         )
@@ -37,13 +41,19 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         reader = group_reader(
             redis, settings, stream=names.COMMANDS, group=names.FETCHERS, role="fetcher"
         )
+        gate = pages_gate(redis, settings)  # writers behind: fetch nothing new, add nothing
         fetcher = CommandFetcher(
-            redis=redis, reader=reader, sources=build_sources(settings, session, redis), stop=stop
+            redis=redis,
+            reader=reader,
+            sources=build_sources(settings, session, redis),
+            stop=stop,
+            gate=gate,
         )
         loop = ConsumerLoop(
             reader,
             fetcher.handle,
             loop_settings(settings, count=settings.fetcher.batch_size),
             heartbeat=heartbeat,
+            gate=gate,
         )
         await loop.run_until(stop)

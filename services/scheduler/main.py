@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from functools import partial
 
 import aiohttp
 import structlog
@@ -13,6 +14,7 @@ from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.health import mysql_check, redis_check
 from shared.redis import redis_client
+from shared.redis_durability import redis_warnings
 from shared.sources.registry import build_sources
 from shared.streams.groups import wait_for_groups
 from shared.worker_endpoint import worker_endpoint
@@ -31,7 +33,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         redis = await stack.enter_async_context(redis_client(settings.redis))
         pool = await stack.enter_async_context(db_pool(settings.database))
         checks = {"redis": redis_check(redis), "mysql": mysql_check(pool)}
-        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
+        await stack.enter_async_context(
+            worker_endpoint(settings.metrics, checks, warnings=partial(redis_warnings, redis))
+        )
         session = await stack.enter_async_context(aiohttp.ClientSession())
         if not await wait_for_groups(redis, stop):
             return

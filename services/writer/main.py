@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from contextlib import AsyncExitStack
+from functools import partial
 
 import aiohttp
 
@@ -14,6 +15,7 @@ from shared.db.pool import db_pool
 from shared.health import Heartbeat, loop_check, mysql_check, redis_check
 from shared.recovery import Redriver
 from shared.redis import redis_client
+from shared.redis_durability import redis_warnings
 from shared.sources.registry import build_sources
 from shared.streams import names
 from shared.streams.groups import wait_for_groups
@@ -37,7 +39,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             "mysql": mysql_check(pool),
             "loop": loop_check(heartbeat, loop_max_age_s(settings)),
         }
-        await stack.enter_async_context(worker_endpoint(settings.metrics, checks))
+        await stack.enter_async_context(
+            worker_endpoint(settings.metrics, checks, warnings=partial(redis_warnings, redis))
+        )
         if not await wait_for_groups(redis, stop):
             return
         reader = group_reader(

@@ -46,11 +46,19 @@ class GroupReader:
 
     async def read(self, count: int) -> list[StreamEntry]:
         """Up to ``count`` entries: own pending ones first (after a reconnect), else new."""
-        if not self._backlog_done:
-            entries = await self._read_group("0", count, block_ms=None)
-            if entries:
-                return entries
+        return await self.read_held(count) or await self.read_new(count)
+
+    async def read_held(self, count: int) -> list[StreamEntry]:
+        """Up to ``count`` entries already delivered to this consumer, once after a reconnect."""
+        if self._backlog_done:
+            return []
+        entries = await self._read_group("0", count, block_ms=None)
+        if not entries:
             self._backlog_done = True
+        return entries
+
+    async def read_new(self, count: int) -> list[StreamEntry]:
+        """Up to ``count`` entries never delivered to the group, blocking up to ``block_ms``."""
         return await self._read_group(">", count, block_ms=self.block_ms)
 
     async def ack(self, entry_ids: Sequence[bytes | str]) -> None:

@@ -7,7 +7,10 @@ durable; what it leaves pending is taken over after ``claim_idle`` and, past
 entries are re-claimed regularly (``XCLAIM ... JUSTID``), so slow but live work
 is never stolen. On stop, the batch in hand gets ``grace_s`` to finish; anything
 still pending for this consumer is then requeued, so nothing waits on a consumer
-that is gone.
+that is gone. With a backpressure gate, new entries (read or taken over) are taken
+only while the stream the handler feeds has room; while it has none the loop reads
+and claims nothing. Entries already in hand that wait for room are kept claimed like
+any slow work, so none is taken over or counted as a failed delivery.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from shared.streams.attempts import (
     prior_attempts,
     remember_error,
 )
+from shared.streams.backpressure import BackpressureGate
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
@@ -63,6 +67,7 @@ class ConsumerLoop:
     handle: BatchHandler
     settings: LoopSettings
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
+    gate: BackpressureGate | None = None  # holds back while the output stream is full
     _failures: int = field(default=0, init=False)
     _next_claim: float = field(default=0.0, init=False)
     _next_trim: float = field(default=0.0, init=False)
@@ -76,7 +81,7 @@ class ConsumerLoop:
         while not stop.is_set():
             self.heartbeat.touch()
             try:
-                entries = await self._next_batch()
+                entries = await self._next_batch(stop)
                 if entries:
                     await self._handle(entries, stop)
                 await self._maybe_trim()
@@ -87,12 +92,19 @@ class ConsumerLoop:
                 await self._after_failure(exc, stop)
         await self._release_held()
 
-    async def _next_batch(self) -> list[StreamEntry]:
-        entries = await self._claim_or_read(self._sizer.next_count())
+    async def _next_batch(self, stop: asyncio.Event) -> list[StreamEntry]:
+        entries = await self._claim_or_read(self._sizer.next_count(), stop)
         self._sizer.observe(entries)
         return entries
 
-    async def _claim_or_read(self, count: int) -> list[StreamEntry]:
+    async def _claim_or_read(self, count: int, stop: asyncio.Event) -> list[StreamEntry]:
+        held = await self.reader.read_held(count)
+        if held:  # already ours: finishing them beats leaving them idle behind the gate
+            return held
+        if self.gate is not None:
+            count = await self.gate.admit(count, stop)
+            if count == 0:
+                return []
         now = time.monotonic()
         if now >= self._next_claim:
             self._next_claim = now + self.settings.claim_every_s
@@ -102,7 +114,7 @@ class ConsumerLoop:
                 live = await self._drop_exhausted(claimed)
                 if live:
                     return live
-        return await self.reader.read(count)
+        return await self.reader.read_new(count)
 
     async def _drop_exhausted(self, entries: list[StreamEntry]) -> list[StreamEntry]:
         """Dead-letter entries already handled ``max_deliveries`` times; return the rest."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from shared.config import Settings
+from shared.streams import names
+from shared.streams.backpressure import BackpressureGate, StreamBudget
 from shared.streams.consumer import GroupReader, consumer_name
 from shared.streams.loop import LoopSettings
 
@@ -32,6 +34,23 @@ def loop_settings(
         claim_idle_ms=int(settings.stream.claim_idle.total_seconds() * 1000),
         max_deliveries=settings.stream.max_deliveries,
         grace_s=settings.stream.shutdown_grace.total_seconds(),
+    )
+
+
+BACKPRESSURE_POLL_S = 0.5  # a gated fetcher resumes this soon after the writers catch up
+
+
+def pages_gate(redis: Redis, settings: Settings) -> BackpressureGate:
+    """The gate that holds fetchers back while the writers are behind on ``itemsync:pages``."""
+    return BackpressureGate(
+        redis=redis,
+        budget=StreamBudget(
+            stream=names.PAGES,
+            group=names.WRITERS,
+            max_entries=settings.stream.pages_max_pending,
+            max_bytes=settings.stream.pages_max_bytes,
+        ),
+        poll_s=min(BACKPRESSURE_POLL_S, settings.stream.block.total_seconds()),
     )
 
 

@@ -63,7 +63,9 @@ async def test_health_reports_every_check(client: TestClient[Any, Any]) -> None:
     """/health answers 200 with the Redis, MySQL and migrations checks ok."""
     response = await client.get("/health")
     assert response.status == 200
-    assert await response.json() == {
+    body = await response.json()
+    assert isinstance(body.pop("warnings"), list)  # they depend on how the test Redis runs
+    assert body == {
         "status": "ok",
         "checks": {"redis": "ok", "mysql": "ok", "migrations": "ok"},
         "breakers": {"pokemon": "closed"},

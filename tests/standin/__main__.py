@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--hostile", action="store_true", help="serve hostile names and payloads (7 items)"
     )
+    parser.add_argument(
+        "--recorded",
+        type=_positive_int,
+        help="serve N items of real size: the recorded details of 100 KB and more, cycled "
+        "and renamed <name>-<id>",
+    )
     parser.add_argument("--openweather-key", default=DEFAULT_OPENWEATHER_KEY)
     parser.add_argument("--seed", type=int, default=0, help="seed for fault decisions")
     faults = parser.add_argument_group("faults (upstream routes only)")
@@ -83,6 +89,7 @@ def state_from_args(args: argparse.Namespace) -> StandinState:
         synthetic=args.synthetic,
         recorded_sizes=args.recorded_sizes,
         hostile=args.hostile,
+        recorded=args.recorded,
         faults=faults,
         seed=args.seed,
         openweather_key=args.openweather_key,

@@ -17,6 +17,8 @@ DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 POKEMON_DIR = Path("pokeapi", "api", "v2", "pokemon")
 # Each origin holds ~20 MB of compact details; a few origins cover 127.0.0.1 vs localhost.
 MAX_CACHED_ORIGINS = 4
+# Real PokeAPI details run from 50 KB to 1.4 MB; --recorded cycles the recorded ones this big.
+REAL_SIZE_MIN_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class CatalogueConfig:
     # 50 KB to 780 KB) under its own id and name, so a whole-catalogue sync has real sizes.
     recorded_sizes: bool = False
     hostile: bool = False  # serve the hostile catalogue of ``tests/standin/hostile.py``
+    recorded: int | None = None  # serve N items cycling the recorded details of real size
 
 
 def item_id_from_url(url: str) -> int:
@@ -71,6 +74,14 @@ class FixtureStore:
         detail["id"], detail["name"] = item_id, name
         return orjson.dumps(detail)
 
+    def compact_size(self, item_id: int) -> int:
+        """Bytes of the recorded detail of ``item_id`` as compact JSON; 0 when none was recorded.
+
+        The list names many more items than were recorded.
+        """
+        path = self._pokemon_dir / str(item_id) / "index.json"
+        return len(orjson.dumps(orjson.loads(path.read_bytes()))) if path.is_file() else 0
+
     def detail_bytes(self, item_id: int, origin: str) -> bytes | None:
         """Return the compact detail JSON of ``item_id`` with absolute links, or None."""
         per_origin = self._details.get(origin)
@@ -89,6 +100,17 @@ class FixtureStore:
         return body
 
 
+def recorded_name(item_id: int, base_name: str) -> str:
+    """Return the list name of item ``item_id`` cycled from the recorded ``base_name``."""
+    return f"{base_name}-{item_id}"
+
+
+def _renamed(body: bytes, item_id: int, name: str) -> bytes:
+    detail = orjson.loads(body)
+    detail["id"], detail["name"] = item_id, name
+    return orjson.dumps(detail)
+
+
 class Catalogue:
     """Listed items plus per-item overrides, deletions and synthetic versions."""
 
@@ -102,6 +124,7 @@ class Catalogue:
         self._by_name: dict[str, int] = {}
         self._overrides: dict[int, object] = {}
         self._versions: dict[int, int] = {}
+        self._recorded_ids: list[int] = []  # the fixture id each cycled item copies
         self.reset()
 
     @property
@@ -115,6 +138,18 @@ class Catalogue:
             entries = hostile_entries()
         elif self._store is None:
             entries = [(i, synthetic_name(i)) for i in range(1, (self.config.synthetic or 0) + 1)]
+        elif self.config.recorded is not None:
+            store = self._store
+            recorded = [
+                entry
+                for entry in store.list_entries()
+                if store.compact_size(entry[0]) >= REAL_SIZE_MIN_BYTES
+            ]
+            self._recorded_ids = [item_id for item_id, _ in recorded]
+            entries = [
+                (i, recorded_name(i, recorded[(i - 1) % len(recorded)][1]))
+                for i in range(1, self.config.recorded + 1)
+            ]
         else:
             entries = self._store.list_entries()
         if self.config.list_limit is not None:
@@ -161,6 +196,10 @@ class Catalogue:
         if self._store is None:
             detail = synthetic_detail(item_id, self._versions.get(item_id, 1))
             return orjson.dumps(absolutize(detail, origin))
+        if self._recorded_ids:
+            copied = self._recorded_ids[(item_id - 1) % len(self._recorded_ids)]
+            body = self._store.detail_bytes(copied, origin)
+            return None if body is None else _renamed(body, item_id, self._names[item_id])
         recorded = self._store.detail_bytes(item_id, origin)
         if recorded is None and self.config.recorded_sizes:
             return self._store.stand_in_bytes(item_id, self._names[item_id], origin)

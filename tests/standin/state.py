@@ -142,6 +142,7 @@ class StandinState:
         synthetic: int | None = None,
         recorded_sizes: bool = False,
         hostile: bool = False,
+        recorded: int | None = None,
         faults: Faults | None = None,
         seed: int = 0,
         openweather_key: str = DEFAULT_OPENWEATHER_KEY,
@@ -153,6 +154,7 @@ class StandinState:
             synthetic=synthetic,
             recorded_sizes=recorded_sizes,
             hostile=hostile,
+            recorded=recorded,
         )
         return cls(
             catalogue=Catalogue(config),

@@ -242,3 +242,44 @@ def test_mysql_creates_the_users_on_first_start_and_root_is_unused() -> None:
     assert mounted["target"].startswith("/docker-entrypoint-initdb.d/")
     assert mounted["target"].endswith(".sql")
     assert mysql["environment"] == {"MYSQL_RANDOM_ROOT_PASSWORD": "yes"}
+
+
+def redis_options() -> dict[str, str]:
+    """The ``--option value`` pairs the redis service starts ``redis-server`` with."""
+    command = service("redis")["command"]
+    assert isinstance(command, list)
+    assert command[0] == "redis-server"
+    pairs = command[1:]
+    assert len(pairs) % 2 == 0, pairs
+    return {str(pairs[i]).removeprefix("--"): str(pairs[i + 1]) for i in range(0, len(pairs), 2)}
+
+
+def megabytes(size: str) -> int:
+    """Redis's ``512mb`` / ``1gb`` memory sizes in bytes."""
+    match = re.fullmatch(r"(\d+)(mb|gb)", size.lower())
+    assert match is not None, size
+    return int(match[1]) * 1024 ** {"mb": 2, "gb": 3}[match[2]]
+
+
+def test_redis_runs_as_a_queue_that_keeps_its_data() -> None:
+    """Redis appends every write to an AOF fsynced each second, on a named volume."""
+    options = redis_options()
+    assert options["appendonly"] == "yes"
+    assert options["appendfsync"] == "everysec"
+    volumes = service("redis")["volumes"]
+    assert "redis-data:/data" in volumes  # the image's working directory, where the AOF goes
+    assert "redis-data" in compose()["volumes"]
+
+
+def test_redis_refuses_writes_rather_than_evict_and_fits_the_backpressure_budget() -> None:
+    """A full Redis evicts nothing, and its maxmemory leaves room above the pages budget."""
+    options = redis_options()
+    assert options["maxmemory-policy"] == "noeviction"
+    environment = service("fetcher")["environment"]
+    budget = re.fullmatch(
+        r"\$\{STREAM_PAGES_MAX_BYTES:-(\d+)\}", environment["STREAM_PAGES_MAX_BYTES"]
+    )
+    assert budget is not None
+    assert int(budget[1]) == Settings(_env_file=None).stream.pages_max_bytes
+    # fetchers stop at the budget, but the pages they hold still land, and the cache needs room
+    assert megabytes(options["maxmemory"]) >= 2 * int(budget[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -31,6 +31,8 @@ from shared.sources.names import POKEMON
 from shared.sources.pokeapi import PokeApiSource
 from shared.sources.registry import build_breaker
 from shared.streams import names
+from shared.streams.attempts import delivery_counts
+from shared.streams.backpressure import BackpressureGate, StreamBudget
 from shared.streams.codec import OutFields, decode_command, decode_page, encode_command
 from shared.streams.consumer import GroupReader
 from shared.streams.groups import ensure_groups
@@ -392,3 +394,32 @@ def test_page_key_ignores_fan_out() -> None:
     """A redone first page has the same key whether or not it fans out."""
     first = ListCommand(offset=0, limit=20, fan_out=True)
     assert first.page_key == ListCommand(offset=0, limit=20).page_key
+
+
+async def test_a_fetched_page_waits_for_room_with_its_command_pending(
+    pipeline: Pipeline, upstream: FakeUpstream
+) -> None:
+    """Over the pages budget a fetched page is held, its command pending and delivered once."""
+    serve_details(upstream, [25])
+    waiting = await publish(pipeline.redis, names.PAGES, {"type": "page", "body": "{}"})
+    budget = StreamBudget(names.PAGES, names.WRITERS, max_entries=1, max_bytes=0)
+    gate = BackpressureGate(redis=pipeline.redis, budget=budget, poll_s=0.01)
+    fetcher = replace(pipeline.fetcher, gate=gate)
+    command = encode_command(message(DetailCommand(external_id="25")))
+    await publish(pipeline.redis, names.COMMANDS, command)
+    [(entry_id, fields)] = await pipeline.reader.read(10)
+
+    handling = asyncio.create_task(fetcher.handle([(entry_id, fields)]))
+    done, _ = await asyncio.wait({handling}, timeout=0.3)  # many polls of a full gate
+    assert (done, gate.engaged) == (set(), True)
+    assert (await pending(pipeline.redis), await pipeline.redis.xlen(names.PAGES)) == (1, 1)
+    counts = await delivery_counts(pipeline.redis, names.COMMANDS, names.FETCHERS, [entry_id])
+    assert counts == {entry_id: 1}
+    await pipeline.redis.xreadgroup(names.WRITERS, "w1", {names.PAGES: ">"})
+    await pipeline.redis.xack(names.PAGES, names.WRITERS, waiting)
+    await asyncio.wait_for(handling, timeout=5)
+
+    added: Any = await pipeline.redis.xrange(names.PAGES, min=f"({waiting}")
+    assert [decode_page(fields).page.page_key for _, fields in added] == ["detail:25"]
+    assert await pending(pipeline.redis) == 0
+    assert not gate.engaged

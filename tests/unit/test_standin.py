@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
@@ -238,6 +239,40 @@ async def test_missing_detail_is_plain_text_404(client: Client, key: str) -> Non
     assert response.status == 404
     assert response.content_type == "text/plain"
     assert await response.text() == "Not Found"
+
+
+# --- recorded details cycled at real size -------------------------------------------------
+
+
+def real_size_fixture_names() -> list[str]:
+    """Names of the recorded details of 100 KB or more as compact JSON, in list order."""
+    names = []
+    for entry in FIXTURE_LIST:
+        path = POKEMON_DIR / entry["url"].rstrip("/").rsplit("/", 1)[1] / "index.json"
+        if path.is_file() and len(orjson.dumps(orjson.loads(path.read_bytes()))) >= 100_000:
+            names.append(entry["name"])
+    return names
+
+
+async def test_recorded_mode_cycles_the_fixtures_at_real_size(make_client: MakeClient) -> None:
+    """--recorded N lists ids 1..N cycling the recorded details of 100 KB+, named <name>-<id>."""
+    client = await make_client(StandinState.create(recorded=160))
+    page = await get_json(client, "/api/v2/pokemon?limit=1000")
+    assert page["count"] == 160
+    details = real_size_fixture_names()
+    cycle = len(details)
+    names = [f"{details[(i - 1) % cycle]}-{i}" for i in range(1, 161)]
+    assert [r["name"] for r in page["results"]] == names
+    for item_id in (1, cycle + 1, 160):
+        response = await client.get(f"/api/v2/pokemon/{item_id}/")
+        body = await response.read()
+        assert len(body) >= 100_000
+        detail = json.loads(body)
+        assert (detail["id"], detail["name"]) == (item_id, names[item_id - 1])
+    first = await get_json(client, "/api/v2/pokemon/1")
+    again = await get_json(client, f"/api/v2/pokemon/{cycle + 1}")
+    assert {**first, "id": 0, "name": ""} == {**again, "id": 0, "name": ""}
+    assert (await client.get("/api/v2/pokemon/161/")).status == 404
 
 
 # --- synthetic mode -----------------------------------------------------------------------

@@ -47,7 +47,7 @@ async def test_healthy_worker_answers_200_and_serves_metrics(redis: Redis) -> No
         status, body = await asyncio.to_thread(fetch, port, "/health")
         assert (status, json.loads(body)) == (
             200,
-            {"status": "ok", "checks": {"redis": "ok", "loop": "ok"}},
+            {"status": "ok", "checks": {"redis": "ok", "loop": "ok"}, "warnings": []},
         )
         status, text = await asyncio.to_thread(fetch, port, "/metrics")
         assert status == 200

@@ -1,4 +1,8 @@
-"""``GET /health``: Redis, MySQL and the schema answer, or 503 naming the failing check."""
+"""``GET /health``: Redis, MySQL and the schema answer, or 503 naming the failing check.
+
+Redis set up to lose queued entries (no persistence, an evicting policy) is a warning in
+the answer, not a failure: the pipeline recovers from it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from aiohttp import web
 from services.api.keys import DB, REDIS, SOURCES
 from shared.errors import CorruptState
 from shared.health import migrations_check, mysql_check, redis_check, run_checks
+from shared.redis_durability import redis_warnings
 from shared.resilience.breaker import read_breaker
 
 
@@ -22,12 +27,15 @@ async def health(request: web.Request) -> web.Response:
     )
     healthy = all(value == "ok" for value in checks.values())
     body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    warnings: list[str] = []
     if checks["redis"] == "ok":  # an open breaker is the upstream's trouble, not ours
         states, problems = await _breakers(request)
         body["breakers"] = states
         if problems:
             checks["breakers"] = "degraded: " + "; ".join(problems)
             body["status"] = "degraded" if healthy else "unavailable"
+        warnings = await redis_warnings(request.app[REDIS])
+    body["warnings"] = warnings
     return web.json_response(body, status=200 if healthy else 503)
 
 
