@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 
 from shared.streams import names
 from shared.streams.backpressure import BackpressureGate, StreamBudget, read_backlog
-from shared.streams.publisher import ensure_groups
+from shared.streams.groups import ensure_groups
 from shared.streams.trim import trim_acknowledged
 
 PAGE_BYTES = 200_000  # about one real PokeAPI detail
