@@ -40,8 +40,8 @@ class TcpProxy:
         self._call(self._listen())
 
     def close(self) -> None:
-        """Stop the proxy and its thread."""
-        self._call(self._cut())
+        """Stop the proxy and its thread, leaving no connection or task behind."""
+        self._call(self._shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
@@ -62,15 +62,31 @@ class TcpProxy:
             writer.transport.abort()  # a reset, as a dead network or server gives
         self._writers.clear()
 
+    async def _shutdown(self) -> None:
+        await self._cut()
+        # Connections still being opened or piped: cancel them, so no transport outlives the
+        # loop (an unclosed one is a ResourceWarning, which the suite treats as an error).
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
     async def _accept(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        self._writers.add(client_w)
+        server_w: asyncio.StreamWriter | None = None
         try:
             server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+            if self._server is None:  # cut while connecting: behave as if refused
+                return
+            self._writers.add(server_w)
+            await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
         except OSError:
-            client_w.transport.abort()
             return
-        self._writers.update({client_w, server_w})
-        await asyncio.gather(_pipe(client_r, server_w), _pipe(server_r, client_w))
-        self._writers.difference_update({client_w, server_w})
+        finally:
+            for writer in (client_w, server_w):
+                if writer is not None:
+                    writer.transport.abort()
+                    self._writers.discard(writer)
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
