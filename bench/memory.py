@@ -2,9 +2,10 @@
 
 The stand-in serves all 1,351 listed Pokémon, each at the size of a recorded detail
 (50 KB to 780 KB). The first scenario runs a first sync with 2 fetchers and 1 writer. The
-second fetches everything with no writer running, so ``itemsync:pages`` holds the whole
-sync, then starts one writer to catch up. Each prints the peak RSS (VmHWM) of every
-service process and the highest Redis ``used_memory`` sampled meanwhile.
+second fetches with no writer running until the fetchers hold back (backpressure keeps
+``itemsync:pages`` within its budget), then starts one writer to catch up. Each prints
+the peak RSS (VmHWM) of every service process and the highest Redis ``used_memory``
+sampled meanwhile.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
 from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, start_sync, timed_sync
 from bench.results import Results
-from bench.writer_stage import drain, wait_filled
+from bench.writer_stage import drain, wait_held_back
 from tests.standin.process import run_standin
 
 TARGET_RSS_MB = 150.0
@@ -37,7 +38,9 @@ def run_memory(results: Results, workdir: Path, *, extra_env: dict[str, str]) ->
             _record(results, "real-size sync 2x1", pipeline_peaks(pipeline), watch)
             results.figure("real-size sync 2x1 wall", "s").add(run.wall_s)
             results.facts["real-size sync 2x1 job"] = _job_summary(run.job)
-        print("  real-size backlog: fetch all with no writer, then 1 writer", flush=True)
+        print(
+            "  real-size backlog: fetch with no writer until held back, then 1 writer", flush=True
+        )
         client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
         with (
             bench_pipeline(
@@ -46,7 +49,7 @@ def run_memory(results: Results, workdir: Path, *, extra_env: dict[str, str]) ->
             StreamWatch() as watch,
         ):
             job_id = start_sync(pipeline)
-            wait_filled(client)
+            wait_held_back(client)
             _writer, job = drain(pipeline, job_id)
             peaks = pipeline_peaks(pipeline)
             _record(results, "real-size backlog", peaks, watch)

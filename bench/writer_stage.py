@@ -24,12 +24,34 @@ from tests.standin.process import run_standin
 
 FILL_TIMEOUT_S = 600.0
 DRAIN_TIMEOUT_S = 600.0
+HELD_BACK_SAMPLES = 50  # 5 s of a pages stream that does not grow: fetchers hold back
 
 
 def _commands_done(client: redis.Redis) -> bool:
     groups = client.xinfo_groups("itemsync:commands")
     fetchers = next((g for g in groups if g["name"] == b"fetchers"), None)
     return fetchers is not None and fetchers["pending"] == 0 and fetchers["lag"] == 0
+
+
+def unbounded(extra_env: dict[str, str]) -> dict[str, str]:
+    """Settings that lift backpressure, so fetchers can queue a whole sync for the writer."""
+    return {"STREAM_PAGES_MAX_PENDING": "0", "STREAM_PAGES_MAX_BYTES": "0", **extra_env}
+
+
+def wait_held_back(client: redis.Redis) -> None:
+    """Wait until the fetchers are done, or hold back: the pages stream stopped growing."""
+    deadline = time.monotonic() + FILL_TIMEOUT_S
+    last, quiet = -1, 0
+    while time.monotonic() < deadline:
+        if _commands_done(client):
+            return
+        length = client.xlen("itemsync:pages")
+        quiet = quiet + 1 if length == last else 0
+        last = length
+        if quiet >= HELD_BACK_SAMPLES:
+            return
+        time.sleep(0.1)
+    raise RuntimeError("the fetchers neither finished nor held back")
 
 
 def wait_filled(client: redis.Redis) -> None:
@@ -75,7 +97,7 @@ def run_writer_stage(
     with (
         run_standin("--synthetic", str(size)) as standin,
         bench_pipeline(
-            standin, workdir / "writer_stage", fetchers=2, writers=0, extra_env=extra_env
+            standin, workdir / "writer_stage", fetchers=2, writers=0, extra_env=unbounded(extra_env)
         ) as pipeline,
     ):
         for _ in range(repeats):

@@ -272,7 +272,7 @@ class StreamSettings(BaseModel):
     # Fetchers take no new command while the writers leave more than this unacknowledged
     # (0: no limit); Redis memory is then bounded by the budget plus the pages in hand.
     pages_max_pending: int = Field(default=256, ge=0)
-    pages_max_bytes: int = Field(default=128 * 1024 * 1024, ge=0)
+    pages_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
 
 class FetcherSettings(BaseModel):
