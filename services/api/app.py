@@ -12,6 +12,11 @@ import orjson
 from aiohttp import web
 
 from services.api.cors import cors
+from services.api.dashboard.routes import (
+    DASHBOARD_ROUTES,
+    add_dashboard_routes,
+    document_resume,
+)
 from services.api.keys import DB, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
 from services.api.local_cache import LocalItemCache, follow_item_changes
 from services.api.middleware import json_errors, request_context
@@ -40,7 +45,9 @@ def create_app(settings: Settings) -> web.Application:
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
     )
     add_routes(app)
-    spec = build_openapi(ROUTES, title="item-sync", version=_version())
+    add_dashboard_routes(app)
+    spec = build_openapi(ROUTES + DASHBOARD_ROUTES, title="item-sync", version=_version())
+    spec = document_resume(spec)
     app[OPENAPI] = orjson.dumps(spec)
     return app
 

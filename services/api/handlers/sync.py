@@ -8,6 +8,7 @@ import structlog
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from services.api.audit import audit
 from services.api.auth import require_writer
 from services.api.keys import DB, REDIS, SETTINGS, SOURCES
 from services.api.ratelimit import client_id, hit
@@ -62,6 +63,7 @@ async def post_sync(request: web.Request) -> web.Response:
         created=created,
         redriven=redriven,
     )
+    await audit(request, "sync", f"{job.source} {body.operation} job {job.id}")
     answer = SyncAccepted(
         job_id=job.id,
         status=job.status,
