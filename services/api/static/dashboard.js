@@ -114,7 +114,8 @@ async function syncNow(source, button) {
       method: "POST", write: true, body: { api_source: source, operation: "list" },
     });
     notify(answer.deduplicated ? `a ${source} sync is already running` : `${source} sync started`, true);
-    upsertJob({ id: answer.job_id, source, status: answer.status });
+    // Events may have told us more already: the answer's status must not roll them back.
+    if (!jobs.has(answer.job_id)) upsertJob({ id: answer.job_id, source, status: answer.status });
     selectJob(answer.job_id);
   } catch (error) {
     notify(`sync not started: ${error.message}`);
@@ -176,7 +177,7 @@ const COUNTERS = ["status", "source", "trigger", "operation", "started_at", "fin
 function renderJobCounters(job) {
   $("job-title").textContent = `Job ${job.id}`;
   $("job-counters").replaceChildren(
-    ...COUNTERS.flatMap((name) => [el("dt", { text: name.replace("_", " ") }),
+    ...COUNTERS.flatMap((name) => [el("dt", { text: name.replaceAll("_", " ") }),
       el("dd", { "data-counter": name, text: job[name] === null || job[name] === undefined ? "—" : String(job[name]) })]),
   );
 }
@@ -191,6 +192,7 @@ async function selectJob(id) {
       el("td", { text: e.error }), el("td", { text: String(e.attempts) })));
     $("job-errors").tBodies[0].replaceChildren(...rows);
     $("job-errors-empty").hidden = rows.length > 0;
+    $("job-errors").hidden = rows.length === 0;
   } catch (error) {
     notify(`job not loaded: ${error.message}`);
   }
