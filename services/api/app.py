@@ -11,6 +11,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
+from services.api.alerting import alerts_lifespan
 from services.api.cors import cors
 from services.api.dashboard.routes import (
     DASHBOARD_ROUTES,
@@ -44,6 +45,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend(
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
     )
+    app.cleanup_ctx.append(alerts_lifespan)
     add_routes(app)
     add_dashboard_routes(app)
     spec = build_openapi(ROUTES + DASHBOARD_ROUTES, title="item-sync", version=_version())
