@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+EntryId = Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$")]  # a stream entry id
 
 from shared.models.jobs import JobOut
 
@@ -64,7 +67,7 @@ class DeadLetterIdsRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[str] = Field(default_factory=list, max_length=1000)
+    ids: list[EntryId] = Field(default_factory=list, max_length=1000)
     all: bool = False  # must be true to act on every dead letter: an empty list alone is a no
 
 
