@@ -235,6 +235,7 @@ class EventsSettings(BaseModel):
     """``EVENTS_*``: the live event feed served as Server-Sent Events."""
 
     heartbeat: PositiveDuration = timedelta(seconds=15)  # a comment line keeps proxies open
+    max_clients: int = Field(default=64, ge=1, le=10_000)  # per API process
 
 
 class AlertSettings(BaseModel):

@@ -19,6 +19,7 @@ from services.api.dashboard.routes import (
     document_resume,
 )
 from services.api.keys import DB, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
+from services.api.live.feeds import feeds_lifespan
 from services.api.local_cache import LocalItemCache, follow_item_changes
 from services.api.middleware import json_errors, request_context
 from services.api.openapi import build_openapi
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend(
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
     )
-    app.cleanup_ctx.append(alerts_lifespan)
+    app.cleanup_ctx.extend([feeds_lifespan, alerts_lifespan])
     add_routes(app)
     add_dashboard_routes(app)
     spec = build_openapi(ROUTES + DASHBOARD_ROUTES, title="item-sync", version=_version())

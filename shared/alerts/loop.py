@@ -81,6 +81,9 @@ class AlertLoop:
                 log.warning("alerts.redis_unavailable", error=f"{type(exc).__name__}: {exc}")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=failure_pause_s(failures))
+        # Each process start is a new consumer name: leave, or the group collects them forever.
+        with contextlib.suppress(RedisError, OSError):
+            await reader.leave_group()
 
     async def _handle(self, entry: StreamEntry) -> None:
         entry_id, fields = entry

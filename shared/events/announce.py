@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterable
 
@@ -15,6 +16,8 @@ from shared.events.publish import publish_job_event
 
 log = structlog.get_logger()
 
+READ_TIMEOUT_S = 2.0  # a slow read costs a screen an update, never the writer its pace
+
 
 async def announce_jobs(
     redis: Redis, pool: aiomysql.Pool, job_ids: Iterable[uuid.UUID], *, finished: set[uuid.UUID]
@@ -27,7 +30,7 @@ async def announce_jobs(
     """
     for job_id in sorted(set(job_ids) | finished, key=str):
         try:
-            job = await get_job(pool, job_id)
+            job = await asyncio.wait_for(get_job(pool, job_id), timeout=READ_TIMEOUT_S)
         except Exception as exc:  # best effort: the write it describes is already durable
             log.warning("event.job_unreadable", job_id=str(job_id), error=f"{type(exc).__name__}")
             continue

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-EntryId = Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$")]  # a stream entry id
-
 from shared.models.jobs import JobOut
+
+EntryId = Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$")]  # a stream entry id
 
 
 class ConsumerOut(BaseModel, frozen=True):

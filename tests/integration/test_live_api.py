@@ -8,11 +8,13 @@ from typing import Any
 import aiomysql
 import orjson
 from aiohttp import ClientResponse
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
+from services.api.app import create_app
 from services.writer.upsert import apply_batch
 from shared.clock import utc_now
+from shared.config import EventsSettings, Settings
 from shared.db.audit import token_id
 from shared.db.jobs import get_job
 from shared.events import EventOut, EventType, job_event, publish_event
@@ -261,3 +263,20 @@ async def test_dashboard_and_docs_pages_are_served_from_the_package(api_client: 
     assert (await api_client.get("/docs")).status == 200
     assert (await api_client.get("/static/dashboard.js")).status == 200
     assert (await api_client.get("/static/..%2Fapp.py")).status == 404
+
+
+async def test_live_clients_past_the_limit_get_a_503_and_other_routes_still_answer(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
+) -> None:
+    """Feeds have their own bounded pool: one client too many is refused, /jobs still works."""
+    limited = settings.model_copy(update={"events": EventsSettings(max_clients=1)})
+    async with TestClient(TestServer(create_app(limited))) as client:
+        async with client.get("/events") as first:
+            assert first.status == 200
+            refused = await client.get("/events")
+            assert refused.status == 503
+            assert refused.headers["Retry-After"] == "5"
+            assert (await client.get("/jobs")).status == 200
+        await asyncio.sleep(0.1)
+        async with client.get("/events") as again:
+            assert again.status == 200  # the slot came back when the first client left

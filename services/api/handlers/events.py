@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import aiomysql
 from aiohttp import web
+from redis.asyncio import Redis
 
-from services.api.keys import DB, REDIS, SETTINGS
+from services.api.keys import DB, SETTINGS
+from services.api.live.feeds import FEED_SLOTS, FEEDS_REDIS
 from services.api.live.sse import Feed, open_event_stream, pump_events, resume_id, send_event
 from shared.clock import utc_now
 from shared.db.jobs import get_job
@@ -16,11 +19,13 @@ from shared.events import EventOut, EventType, is_terminal, job_event, last_even
 
 async def get_events(request: web.Request) -> web.StreamResponse:
     """Every event from now on (or after ``Last-Event-ID``), with heartbeats; never ends."""
-    redis = request.app[REDIS]
-    after = resume_id(request) or await last_event_id(redis)
-    response = await open_event_stream(request)
-    feed = Feed(keep=lambda _event: True, last=lambda _event: False)
-    await _pump(request, response, after, feed)
+    redis = request.app[FEEDS_REDIS]
+    resume = resume_id(request)
+    with request.app[FEED_SLOTS].taken():
+        after = resume or await last_event_id(redis)
+        response = await open_event_stream(request)
+        feed = Feed(keep=lambda _event: True, last=lambda _event: False)
+        await _pump(request, response, after, feed)
     return response
 
 
@@ -30,9 +35,17 @@ async def get_job_events(request: web.Request) -> web.StreamResponse:
         job_id = uuid.UUID(request.match_info["id"])
     except ValueError:
         raise InvalidRequest("id must be a job id (a UUID)", field="id") from None
-    redis, pool = request.app[REDIS], request.app[DB]
+    redis, pool = request.app[FEEDS_REDIS], request.app[DB]
+    resume = resume_id(request)
+    with request.app[FEED_SLOTS].taken():
+        return await _job_feed(request, job_id, redis, pool, resume)
+
+
+async def _job_feed(
+    request: web.Request, job_id: uuid.UUID, redis: Redis, pool: aiomysql.Pool, resume: str | None
+) -> web.StreamResponse:
     # Taken before MySQL is read: an event committed after that read lies after this id.
-    after = resume_id(request) or await last_event_id(redis)
+    after = resume or await last_event_id(redis)
     job = await get_job(pool, job_id)
     if job is None:
         raise NotFound(f"no job with id {job_id}")
@@ -62,7 +75,7 @@ async def _pump(request: web.Request, response: web.StreamResponse, after: str, 
     settings = request.app[SETTINGS]
     await pump_events(
         response,
-        request.app[REDIS],
+        request.app[FEEDS_REDIS],
         after,
         feed,
         block_ms=int(settings.stream.block.total_seconds() * 1000),
