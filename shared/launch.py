@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiomysql
+import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -18,6 +19,8 @@ from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.sources.base import Source
 from shared.streams import names
 from shared.streams.codec import encode_command
+
+log = structlog.get_logger()
 
 
 async def launch_sync(
@@ -61,7 +64,12 @@ async def launch_sync(
 
 
 async def _announce_failed(pool: aiomysql.Pool, redis: Redis, job: SyncJobRow) -> None:
-    failed = await get_job(pool, job.id)
+    # Best effort on the way to re-raising the Redis error: never replace it with another.
+    try:
+        failed = await get_job(pool, job.id)
+    except Exception as exc:
+        log.warning("event.job_unreadable", job_id=str(job.id), error=type(exc).__name__)
+        failed = None
     await publish_job_event(redis, EventType.JOB_FINISHED, failed or job)
 
 
