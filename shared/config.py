@@ -329,6 +329,27 @@ class MetricsSettings(BaseModel):
     port: int = Field(default=8091, ge=0, lt=65536)  # 0: no endpoint
 
 
+class EventsSettings(BaseModel):
+    """``EVENTS_*``: the live event feed served as Server-Sent Events."""
+
+    heartbeat: PositiveDuration = timedelta(seconds=15)  # a comment line keeps proxies open
+    max_clients: int = Field(default=64, ge=1, le=10_000)  # per API process
+
+
+class AlertSettings(BaseModel):
+    """``ALERT_*``: webhooks told when a job ends badly or a breaker opens or closes."""
+
+    # Comma list; secret because a Slack-style webhook URL is itself the credential.
+    webhook_urls: SecretStr = SecretStr("")
+    timeout: PositiveDuration = timedelta(seconds=5)  # per POST; retries come on top
+
+    @property
+    def urls(self) -> list[str]:
+        """The configured webhook URLs, in order."""
+        raw = self.webhook_urls.get_secret_value()
+        return [url.strip() for url in raw.split(",") if url.strip()]
+
+
 class Settings(BaseSettings):
     """Every setting of every service; sections match the ``SECTION_NAME`` variables."""
 
@@ -354,11 +375,14 @@ class Settings(BaseSettings):
     cache: CacheSettings = CacheSettings()
     log: LogSettings = LogSettings()
     metrics: MetricsSettings = MetricsSettings()
+    events: EventsSettings = EventsSettings()
+    alert: AlertSettings = AlertSettings()
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for the log redaction registered at start-up."""
         secrets = [self.api.token, self.database.password, self.redis.password]
         secrets.append(self.openweather.api_key)
+        secrets.extend(SecretStr(url) for url in self.alert.urls)
         return [secret.get_secret_value() for secret in secrets if secret is not None]
 
 

@@ -6,17 +6,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiomysql
+import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.clock import utc_now
-from shared.db.jobs import fail_job, open_job
+from shared.db.jobs import fail_job, get_job, open_job
+from shared.events import EventType, publish_job_event
 from shared.models.commands import Command, CommandMessage, ListCommand
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.sources.base import Source
 from shared.streams import names
 from shared.streams.codec import encode_command
+
+log = structlog.get_logger()
 
 
 async def launch_sync(
@@ -53,8 +57,20 @@ async def launch_sync(
         await publish_commands(redis, envelope, commands)
     except RedisError as exc:
         await fail_job(pool, job.id, f"could not enqueue commands: {type(exc).__name__}")
+        await _announce_failed(pool, redis, job)
         raise
+    await publish_job_event(redis, EventType.JOB_OPENED, job)
     return job, True
+
+
+async def _announce_failed(pool: aiomysql.Pool, redis: Redis, job: SyncJobRow) -> None:
+    # Best effort on the way to re-raising the Redis error: never replace it with another.
+    try:
+        failed = await get_job(pool, job.id)
+    except Exception as exc:
+        log.warning("event.job_unreadable", job_id=str(job.id), error=type(exc).__name__)
+        failed = None
+    await publish_job_event(redis, EventType.JOB_FINISHED, failed or job)
 
 
 async def publish_commands(redis: Redis, envelope: Envelope, commands: Sequence[Command]) -> None:

@@ -11,8 +11,15 @@ import aiohttp
 import orjson
 from aiohttp import web
 
+from services.api.alerting import alerts_lifespan
 from services.api.cors import cors
+from services.api.dashboard.routes import (
+    DASHBOARD_ROUTES,
+    add_dashboard_routes,
+    document_resume,
+)
 from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
+from services.api.live.feeds import feeds_lifespan
 from services.api.local_cache import LocalItemCache, follow_item_changes
 from services.api.middleware import json_errors, request_context
 from services.api.openapi import build_openapi
@@ -40,11 +47,14 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend(
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
     )
+    app.cleanup_ctx.extend([feeds_lifespan, alerts_lifespan])
     # Built from the enabled sources now: what /openapi.json says is what the handlers take.
     app[HTTP_MODELS] = http_models(detail_id_types(settings.api.sources))
     routes = build_routes(app[HTTP_MODELS])
     add_routes(app, routes)
-    spec = build_openapi(routes, title="item-sync", version=_version())
+    add_dashboard_routes(app)
+    spec = build_openapi(routes + DASHBOARD_ROUTES, title="item-sync", version=_version())
+    spec = document_resume(spec)
     app[OPENAPI] = orjson.dumps(spec)
     return app
 

@@ -15,8 +15,13 @@ SYNC_SCOPE = "sync"
 AUTH_FAILURE_SCOPE = "auth-failures"
 
 
-async def admit_writer(request: web.Request, redis: Redis, settings: ApiSettings) -> None:
+async def admit_writer(
+    request: web.Request, redis: Redis, settings: ApiSettings, *, counts_as_sync: bool = True
+) -> None:
     """Count the request against its address's limits, then authenticate it.
+
+    Every state-changing route comes through here; ``counts_as_sync`` adds the
+    ``POST /sync`` rate limit to the failed-authentication one.
 
     Both limits key on the address, never on the token presented: a guesser who
     sends a new token each time still spends one window. Failed authentications
@@ -27,7 +32,7 @@ async def admit_writer(request: web.Request, redis: Redis, settings: ApiSettings
     failures = settings.auth_failure_limit
     if failures is not None:
         await ensure_not_limited(redis, AUTH_FAILURE_SCOPE, client, failures)
-    if settings.sync_rate_limit is not None:
+    if counts_as_sync and settings.sync_rate_limit is not None:
         await hit(redis, SYNC_SCOPE, client, settings.sync_rate_limit)
     try:
         require_writer(request, settings)

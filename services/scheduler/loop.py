@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from shared.clock import utc_now
 from shared.db.jobs import open_job_for_source, time_out_jobs
+from shared.events.announce import announce_jobs
 from shared.launch import launch_sync
 from shared.models.jobs import JobTrigger
 from shared.sources.base import Source
@@ -49,6 +50,7 @@ class Scheduler:
         overdue = await time_out_jobs(self.pool, utc_now() - timedelta(seconds=self.job_timeout_s))
         for job_id in overdue:
             log.warning("job.timed_out", job_id=str(job_id))
+        await announce_jobs(self.redis, self.pool, (), finished=set(overdue))
         slot = int(time.time() // self.interval_s)
         for source in self.sources:
             # One scheduler per source per interval wins this key, however many run.

@@ -17,6 +17,7 @@ from services.writer.upsert import BatchResult, apply_batch
 from shared.config import WriterSettings
 from shared.db.jobs import get_job
 from shared.errors import InvalidMessage
+from shared.events.announce import announce_jobs
 from shared.item_changes import announce_changed
 from shared.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
@@ -91,6 +92,10 @@ class PageWriter:
         for job_id, status in result.finished_jobs.items():
             log.info("job.finished", job_id=str(job_id), trace_id=traces.get(job_id), status=status)
             await self._observe_duration(job_id, sources[job_id], status)
+        # After the ack: live screens and alerts learn of committed counters only.
+        await announce_jobs(
+            self.redis, self.pool, result.tallies, finished=set(result.finished_jobs)
+        )
         if result.duplicate_pages or result.orphan_pages:
             log.info(
                 "pages.skipped", duplicates=result.duplicate_pages, orphans=result.orphan_pages

@@ -73,3 +73,21 @@ def _row(row: tuple[Any, ...]) -> ItemRow:
         deleted_at=from_db(row[8]),
         payload_json=row[9] if len(row) > 9 else None,
     )
+
+
+async def search_items(
+    pool: aiomysql.Pool, text: str, *, api_source: str | None, limit: int
+) -> list[ItemRow]:
+    """Live items whose name starts with ``text`` or whose upstream id is ``text``."""
+    where, args = _filters(api_source=api_source, include_deleted=False)
+    prefix = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    match = "(name LIKE %s OR external_id = %s)"
+    clause = f"{where} AND {match}" if where else f"WHERE {match}"
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            f"SELECT {_COLUMNS} FROM items {clause} ORDER BY name, id LIMIT %s",  # noqa: S608
+            (*args, prefix, text, limit),
+        )
+        rows = await cur.fetchall()
+        await conn.commit()
+    return [_row(row) for row in rows]

@@ -22,7 +22,10 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
+from shared.clock import utc_now
 from shared.errors import CircuitOpenError, CorruptState
+from shared.events.model import EventOut, EventType
+from shared.events.publish import publish_event
 
 _SCRIPT = """
 local key = KEYS[1]
@@ -39,7 +42,7 @@ local function trip()
   redis.call('HSET', key, 'state', 'open', 'opened_at_ms', now, 'open_until_ms', now + open_ms,
              'failures', failures)
   redis.call('HINCRBY', key, 'trips', 1)
-  return {'open', 0, failures}
+  return {'open', 0, failures, 'opened'}
 end
 
 if op == 'allow' then
@@ -59,6 +62,7 @@ if op == 'allow' then
 elseif op == 'success' then
   if state ~= 'closed' then
     redis.call('HSET', key, 'state', 'closed', 'failures', 0, 'closed_at_ms', now)
+    return {'closed', 1, 0, 'closed'}
   elseif failures > 0 then
     redis.call('HSET', key, 'failures', 0)
   end
@@ -131,7 +135,16 @@ class Breaker:
             _SCRIPT, 1, breaker_key(self.source), op, self.threshold, self.open_ms, self.probe_ms
         )
         state = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
+        if len(reply) > 3:  # this very call moved the breaker: the one caller that announces it
+            await self._announce(state, int(reply[2]) if state == "open" else 0)
         return state, int(reply[1]), int(reply[2])
+
+    async def _announce(self, state: str, failures: int) -> None:
+        kind = EventType.BREAKER_OPENED if state == "open" else EventType.BREAKER_CLOSED
+        data = {"state": state, "failures": failures, "open_ms": self.open_ms}
+        await publish_event(
+            self.redis, EventOut(type=kind, at=utc_now(), source=self.source, data=data)
+        )
 
 
 BREAKER_STATES = ("closed", "open", "half_open")

@@ -70,3 +70,19 @@ def is_connection_error(exc: BaseException) -> bool:
     if isinstance(exc, pymysql.err.OperationalError) and exc.args:
         return exc.args[0] in _CONNECTION_CODES
     return isinstance(exc, OSError)
+
+
+class WebhookRefused(Exception):
+    """A webhook answered 5xx or 429, or could not be reached: worth another try."""
+
+
+def webhook_attempts(attempts: int = 5) -> AsyncIterator[stamina.Attempt]:
+    """Iterate attempts of one alert POST: backoff from 0.5 s up to 30 s, with jitter."""
+    return stamina.retry_context(
+        on=WebhookRefused,
+        attempts=attempts,
+        timeout=None,  # each POST has its own timeout
+        wait_initial=0.5,
+        wait_max=30.0,
+        wait_jitter=1.0,
+    ).__aiter__()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 
+from shared.clock import utc_now
 from shared.errors import InvalidMessage
+from shared.events.model import EventOut, EventType
+from shared.events.publish import publish_event
 from shared.redaction import redact
 from shared.streams import names
 from shared.streams.codec import OutFields, StreamFields, text_fields
@@ -47,7 +51,31 @@ async def dead_letter(
     async with redis.pipeline(transaction=True) as pipe:
         pipe.xadd(names.DEAD, record)
         pipe.xack(reader.stream, reader.group, entry_id)
-        await pipe.execute()
+        dead_id, _ = await pipe.execute()
+    await _announce(redis, dead_id, record, original)
+
+
+async def _announce(
+    redis: Redis, dead_id: bytes | str, record: OutFields, original: dict[str, str]
+) -> None:
+    data = {
+        "dead_id": dead_id.decode() if isinstance(dead_id, bytes) else str(dead_id),
+        "stream": str(record["stream"]),
+        "error": str(record["error"])[:300],
+        "deliveries": int(str(record["deliveries"])),
+    }
+    try:
+        job_id: uuid.UUID | None = uuid.UUID(original.get("job_id", ""))
+    except ValueError:  # a poison entry may carry anything, or nothing, as its job
+        job_id = None
+    event = EventOut(
+        type=EventType.DEAD_LETTER,
+        at=utc_now(),
+        source=(original.get("source") or None),
+        job_id=job_id,
+        data=data,
+    )
+    await publish_event(redis, event)
 
 
 _DEAD_ONLY_FIELDS = {b"error", b"deliveries", b"stream", b"group", b"entry_id", b"attempts"}

@@ -26,3 +26,8 @@ def schedule_key(source: str, slot: int) -> str:
 def rate_limit_key(scope: str, client: str) -> str:
     """Redis key counting ``client``'s requests to ``scope`` in the current window."""
     return f"itemsync:ratelimit:{scope}:{client}"
+
+
+EVENTS = "itemsync:events"  # job, breaker and dead-letter events for /events and alerts
+EVENTS_MAXLEN = 10_000  # approximate cap: events are a live view, MySQL keeps the history
+ALERTERS = "alerters"  # consumer group reading EVENTS: each alert is sent by one process

@@ -159,6 +159,8 @@ def service_env(**overrides: str) -> dict[str, str]:
         "CACHE_",
         "LOG_",
         "METRICS_",
+        "EVENTS_",
+        "ALERT_",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(

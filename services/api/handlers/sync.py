@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from services.api.audit import audit
 from services.api.auth import admit_writer
 from services.api.keys import DB, HTTP_MODELS, REDIS, SETTINGS, SOURCES
 from services.api.responses import json_response
@@ -68,6 +69,7 @@ async def post_sync(request: web.Request) -> web.Response:
         created=created,
         redriven=redriven,
     )
+    await audit(request, "sync", f"{job.source} {body.operation} job {job.id}")
     answer = SyncAccepted(
         job_id=job.id,
         status=job.status,

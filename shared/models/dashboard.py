@@ -1,0 +1,156 @@
+"""Answers of the operator routes behind the dashboard: streams, dead letters, sources, audit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.models.jobs import JobOut
+
+EntryId = Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$")]  # a stream entry id
+
+
+class ConsumerOut(BaseModel, frozen=True):
+    """One consumer of a group: what it holds and how long it has been silent."""
+
+    name: str
+    pending: int
+    idle_ms: int
+
+
+class GroupOut(BaseModel, frozen=True):
+    """One consumer group: entries not yet delivered (lag) and delivered but unacked."""
+
+    name: str
+    lag: int | None  # None when Redis cannot tell (after a trim or XSETID)
+    pending: int
+    last_delivered_id: str
+    consumers: list[ConsumerOut]
+
+
+class StreamOut(BaseModel, frozen=True):
+    """One stream with its groups."""
+
+    name: str
+    length: int
+    groups: list[GroupOut]
+
+
+class StreamsOut(BaseModel, frozen=True):
+    """Answer of ``GET /streams``."""
+
+    streams: list[StreamOut]
+
+
+class DeadLetterOut(BaseModel, frozen=True):
+    """One dead letter as the dashboard lists it."""
+
+    dead_id: str
+    stream: str
+    entry_id: str
+    error: str
+    deliveries: str
+    fields: dict[str, str]
+
+
+class DeadLettersOut(BaseModel, frozen=True):
+    """Answer of ``GET /dead-letters``: the oldest first."""
+
+    dead_letters: list[DeadLetterOut]
+    total: int
+
+
+class DeadLetterIdsRequest(BaseModel):
+    """Which dead letters to replay or purge; every one of them when ``ids`` is empty."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[EntryId] = Field(default_factory=list, max_length=1000)
+    all: bool = False  # must be true to act on every dead letter: an empty list alone is a no
+
+
+class ReplayedOut(BaseModel, frozen=True):
+    """Answer of ``POST /dead-letters/replay``: the new entry ids on the original streams."""
+
+    replayed: list[str]
+
+
+class PurgedOut(BaseModel, frozen=True):
+    """Answer of ``POST /dead-letters/purge``."""
+
+    purged: int
+
+
+class BreakerOut(BaseModel, frozen=True):
+    """A source's breaker as stored in Redis."""
+
+    state: str
+    failures: int
+    trips: int
+    open_until_ms: int | None
+
+
+class BudgetOut(BaseModel, frozen=True):
+    """A source's request budget: its rate and how much of it is in use."""
+
+    limit_per_s: float | None  # None: no budget configured
+    granted: int  # requests let through since the budget was created
+    delayed: int  # of those, how many had to wait for a slot
+    reserved_ahead_ms: float  # how far ahead slots are already taken: 0 when idle
+
+
+class SourceOut(BaseModel, frozen=True):
+    """One source at a glance."""
+
+    name: str
+    breaker: BreakerOut
+    budget: BudgetOut
+    last_job: JobOut | None
+    next_scheduled_at: datetime | None  # None when the scheduler is disabled
+
+
+class SourcesOut(BaseModel, frozen=True):
+    """Answer of ``GET /sources``."""
+
+    sources: list[SourceOut]
+
+
+class ItemSearchQuery(BaseModel):
+    """Query of ``GET /search/items``: a name prefix or an exact upstream id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(min_length=1, max_length=200)
+    api_source: str | None = Field(default=None, max_length=64)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+class AuditEntryOut(BaseModel, frozen=True):
+    """One recorded write: who (by token id and address) did what, when."""
+
+    id: int
+    at: datetime
+    action: str
+    client: str
+    token_id: str  # first 8 hex of the token's sha256; never the token
+    target: str | None
+
+
+class AuditPage(BaseModel, frozen=True):
+    """Answer of ``GET /audit``: newest first."""
+
+    entries: list[AuditEntryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class AuditQuery(BaseModel):
+    """Query of ``GET /audit``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=50, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=1_000_000)

@@ -1,0 +1,151 @@
+"""Alerts: each one POSTed once across alerters, retried while the webhook is down."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+from redis.asyncio import Redis
+
+from services.api.app import create_app
+from shared.alerts import AlertLoop, start_alert_group
+from shared.clock import utc_now
+from shared.config import AlertSettings, Settings
+from shared.events import EventOut, EventType, publish_event
+from shared.streams import names
+
+
+@dataclass
+class Receiver:
+    """A webhook that fails its first ``failures`` requests (slowly), then accepts."""
+
+    failures: int
+    requests: int = 0
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.requests <= self.failures:
+            await asyncio.sleep(0.3)  # down and slow: nobody upstream may wait for it
+            return web.Response(status=503)
+        self.accepted.append(await request.json())
+        return web.Response(status=200)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[tuple[Receiver, str]]:
+    """The failing-then-accepting webhook and its URL."""
+    hook = Receiver(failures=2)
+    app = web.Application()
+    app.router.add_post("/hook", hook.handle)
+    async with TestServer(app) as server:
+        yield hook, str(server.make_url("/hook"))
+
+
+def _job_finished(status: str) -> EventOut:
+    data = {"status": status, "pages_done": 3, "pages_total": 8, "items_failed": 2}
+    return EventOut(
+        type=EventType.JOB_FINISHED, at=utc_now(), source="pokemon", job_id=uuid.uuid4(), data=data
+    )
+
+
+async def _run_alerters(redis: Redis, url: str, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    session = aiohttp.ClientSession()
+    loops = [
+        AlertLoop(
+            redis=redis, session=session, urls=[url], consumer=name, timeout_s=5, block_ms=100
+        )
+        for name in ("api-a", "api-b")
+    ]
+    running = [asyncio.create_task(loop.run_until(stop)) for loop in loops]
+
+    async def close_session() -> None:
+        await stop.wait()
+        await asyncio.gather(*running, return_exceptions=True)
+        await session.close()
+
+    return [*running, asyncio.create_task(close_session())]
+
+
+async def _until(condition: Any, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_each_alert_is_delivered_once_after_the_webhook_recovers(
+    redis: Redis, receiver: tuple[Receiver, str]
+) -> None:
+    """Two alerters, a webhook failing twice: both alerts arrive once; publishing never waits."""
+    hook, url = receiver
+    await start_alert_group(redis)
+    stop = asyncio.Event()
+    tasks = await _run_alerters(redis, url, stop)
+    try:
+        started = time.monotonic()
+        failed_id = await publish_event(redis, _job_finished("failed"))
+        await publish_event(redis, _job_finished("succeeded"))  # no alert for a success
+        await _until(lambda: hook.requests >= 1)  # the webhook is now failing, slowly
+        opened = EventOut(
+            type=EventType.BREAKER_OPENED, at=utc_now(), source="pokemon", data={"failures": 5}
+        )
+        opened_id = await publish_event(redis, opened)
+        assert time.monotonic() - started < 1.0  # the publishers never waited for the webhook
+        await _until(lambda: len(hook.accepted) >= 2)
+        await asyncio.sleep(0.5)  # time enough for a duplicate to show up
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert sorted(a["event_id"] for a in hook.accepted) == sorted([failed_id, opened_id])
+    assert hook.requests == 4  # two refused, two accepted: no alert sent twice
+    texts = {a["kind"]: a["text"] for a in hook.accepted}
+    assert "ended failed" in texts["job.finished"]
+    assert "opened" in texts["breaker.opened"]
+    pending: Any = await redis.xpending(names.EVENTS, names.ALERTERS)
+    assert pending["pending"] == 0
+
+
+async def test_alerters_start_at_the_end_of_the_stream(
+    redis: Redis, receiver: tuple[Receiver, str]
+) -> None:
+    """Switching alerts on does not replay the events already in the stream."""
+    hook, url = receiver
+    hook.failures = 0
+    await publish_event(redis, _job_finished("failed"))
+    stop = asyncio.Event()
+    tasks = await _run_alerters(redis, url, stop)
+    try:
+        await asyncio.sleep(0.3)
+        fresh = await publish_event(redis, _job_finished("timed_out"))
+        await _until(lambda: len(hook.accepted) >= 1)
+        await asyncio.sleep(0.3)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert [a["event_id"] for a in hook.accepted] == [fresh]
+
+
+async def test_the_api_process_runs_an_alerter_when_webhooks_are_set(
+    settings: Settings, pool: Any, redis: Redis, receiver: tuple[Receiver, str]
+) -> None:
+    """With ALERT_WEBHOOK_URLS the API delivers alerts; it joins the alerters group at start."""
+    hook, url = receiver
+    hook.failures = 0
+    with_alerts = settings.model_copy(update={"alert": AlertSettings(webhook_urls=SecretStr(url))})
+    async with TestClient(TestServer(create_app(with_alerts))):
+        await asyncio.sleep(0.3)  # the alerter has joined its group
+        closed = EventOut(type=EventType.BREAKER_CLOSED, at=utc_now(), source="pokemon")
+        closed_id = await publish_event(redis, closed)
+        await _until(lambda: len(hook.accepted) >= 1)
+    assert [a["event_id"] for a in hook.accepted] == [closed_id]
+    assert hook.accepted[0]["text"] == "item-sync: breaker of pokemon closed; calls resumed"
