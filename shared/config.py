@@ -278,7 +278,7 @@ class StreamSettings(BaseModel):
 class FetcherSettings(BaseModel):
     """``FETCHER_*``: how many commands a fetcher holds at once."""
 
-    batch_size: int = Field(default=8, ge=1, le=256)
+    batch_size: int = Field(default=4, ge=1, le=256)
 
 
 class WriterSettings(BaseModel):
