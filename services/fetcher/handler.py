@@ -130,8 +130,11 @@ class CommandFetcher:
             failed=result.failed,
             total=result.total,
             pages_total=result.pages_total,
+            not_modified=result.not_modified,
             fetched_at=utc_now(),
             job_error=job_error,
+            change_signal=result.change_signal,
+            unchanged_by_signal=result.unchanged_by_signal,
         )
         outputs.append(
             (names.PAGES, encode_page(PageMessage(envelope=_stamped(message.envelope), page=page)))
@@ -147,6 +150,7 @@ class CommandFetcher:
             "page.fetched",
             page_key=key,
             items=len(result.items),
+            not_modified=len(result.not_modified),
             failed=len(result.failed),
             fanned_out=len(outputs) - 1,
             job_error=job_error,
