@@ -48,24 +48,60 @@ async def meta(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+class EtagCache:
+    """ETags of answers already served, valid until the data changes: what PokeAPI's CDN
+    keeps, so a revalidation is answered without building the body again."""
+
+    def __init__(self) -> None:
+        self._generation = -1
+        self._tags: dict[str, str] = {}
+
+    def get(self, generation: int, key: str) -> str | None:
+        """The ETag served for ``key`` while the data was at ``generation``."""
+        if generation != self._generation:
+            self._generation, self._tags = generation, {}
+        return self._tags.get(key)
+
+    def put(self, generation: int, key: str, etag: str) -> None:
+        """Remember the ETag served for ``key``."""
+        if generation == self._generation and len(self._tags) < MAX_CACHED_TAGS:
+            self._tags[key] = etag
+
+
+MAX_CACHED_TAGS = 200_000
+ETAGS_KEY = web.AppKey("standin_etags", EtagCache)
+
+
+def _not_modified(etag: str, signal: str) -> web.Response:
+    return web.Response(status=304, headers={"ETag": etag, "X-PokeAPI-Hash": signal})
+
+
 @web.middleware
 async def conditional_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Add ETag and X-PokeAPI-Hash to PokeAPI answers; 304 when the client's tag matches."""
-    response = await handler(request)
     if not request.path.startswith(API_PREFIX):  # OpenWeather sends no validators
-        return response
-    signal = data_hash(request.app[STATE_KEY])
+        return await handler(request)
+    state = request.app[STATE_KEY]
+    signal = data_hash(state)
+    generation = state.catalogue.generation
+    key = f"{request.host} {request.path_qs}"  # bodies name their origin in URLs
+    cached = request.app[ETAGS_KEY].get(generation, key)
+    if cached is not None and _matches(request.headers.get("If-None-Match"), cached):
+        return _not_modified(cached, signal)
+    response = await handler(request)
     response.headers["X-PokeAPI-Hash"] = signal
     body = response.body if isinstance(response, web.Response) else None
     if response.status != 200 or not isinstance(body, bytes):
         return response
     etag = express_etag(body)
+    request.app[ETAGS_KEY].put(generation, key, etag)
     response.headers["ETag"] = etag
     if _matches(request.headers.get("If-None-Match"), etag):
-        return web.Response(status=304, headers={"ETag": etag, "X-PokeAPI-Hash": signal})
+        return _not_modified(etag, signal)
     return response
 
 
 def add_routes(app: web.Application) -> None:
-    """Register ``/api/v2/meta/``."""
+    """Register ``/api/v2/meta/`` and the ETag cache."""
+    app[ETAGS_KEY] = EtagCache()
     app.router.add_get("/api/v2/meta{slash:/?}", meta, name="meta")
