@@ -37,7 +37,12 @@ def _scenario(
     extra_env: dict[str, str],
     bump: Callable[[float], object],
 ) -> None:
-    env = {"POKEAPI_RATE_LIMIT": "0", **extra_env}  # the request budget lifted
+    env = {  # the request budget lifted; both on, as by default
+        "POKEAPI_RATE_LIMIT": "0",
+        "POKEAPI_CONDITIONAL_REQUESTS": "true",
+        "POKEAPI_CHANGE_SIGNAL": "true",
+        **extra_env,
+    }
     with bench_pipeline(standin, workdir, fetchers=2, writers=2, extra_env=env) as pipeline:
         runs: dict[str, tuple[float, int, int]] = {}
         for kind in ("first sync", "conditional re-sync", "signal re-sync"):
