@@ -15,6 +15,7 @@ from datetime import datetime
 
 import aiomysql
 
+from services.writer.tally import BatchResult
 from shared.db.times import to_db
 from shared.models.pages import NotModifiedItem, PageMessage
 
@@ -129,3 +130,29 @@ async def record_signals(
                 (count,) = await cur.fetchone()
                 unchanged[message.envelope.job_id] = int(count)
     return unchanged
+
+
+async def count_not_modified(
+    conn: aiomysql.Connection,
+    fresh: list[PageMessage],
+    locked: dict[str, dict[str, StoredValidators]],
+    decided: dict[str, set[str]],
+    result: BatchResult,
+    now: datetime,
+) -> None:
+    """Count the 304s; one whose row is gone is a failure recorded on its job."""
+    outcome = await apply_not_modified(conn, fresh, locked, decided)
+    for job_id, count in outcome.unchanged.items():
+        result.tallies[job_id].unchanged += count
+    for job_id, count in outcome.revived.items():
+        result.tallies[job_id].updated += count
+    result.changed_item_ids.extend(outcome.revived_ids)
+    async with conn.cursor() as cur:
+        for job_id, external_ids in outcome.failed.items():
+            result.tallies[job_id].failed += len(external_ids)
+            await cur.executemany(
+                "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
+                " VALUES (%s, %s, %s, 1, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
+                " attempts = attempts + 1, recorded_at = VALUES(recorded_at)",
+                [(str(job_id), key, MISSING_ROW, to_db(now)) for key in external_ids],
+            )

@@ -18,12 +18,12 @@ from services.writer.deletions import mark_unseen_deleted
 from services.writer.job_errors import fail_jobs
 from services.writer.ledger import record_pages
 from services.writer.not_modified import (
-    MISSING_ROW,
     StoredValidators,
-    apply_not_modified,
+    count_not_modified,
     not_modified_keys,
     record_signals,
 )
+from services.writer.tally import BatchResult, JobTally, record_failures, update_job
 from shared.clock import utc_now
 from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.times import from_db, to_db
@@ -39,36 +39,8 @@ _UPSERT_TAIL = (
     " synced_at = VALUES(synced_at), deleted_at = NULL, etag = VALUES(etag),"
     " last_modified = VALUES(last_modified)"
 )
+__all__ = ["BatchResult", "JobTally", "apply_batch"]  # the tally types, where callers look
 _SELECT_CHUNK = 500  # keys per SELECT ... IN (...)
-
-
-@dataclass
-class JobTally:
-    """What one batch did to one job's counters."""
-
-    pages: int = 0
-    pages_total: int | None = None
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    deleted: int = 0  # live items the closing of a complete sync marked deleted
-
-    @property
-    def seen(self) -> int:
-        """Every item the pages named, fetched or failed."""
-        return self.created + self.updated + self.unchanged + self.failed
-
-
-@dataclass
-class BatchResult:
-    """The outcome of one committed batch."""
-
-    tallies: dict[uuid.UUID, JobTally] = field(default_factory=dict)
-    duplicate_pages: int = 0
-    orphan_pages: int = 0
-    changed_item_ids: list[int] = field(default_factory=list)
-    finished_jobs: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,21 +76,19 @@ async def _apply(
     now = utc_now()
     force = await _force_flags(conn, {message.envelope.job_id for message in pages})
     fresh = await _claim_pages(conn, pages, force, result, now)
-    signal_ended: set[uuid.UUID] = set()  # jobs that swept nothing: they mark no deletions
     result.finished_jobs.update(await fail_jobs(conn, fresh, now))
     plan = await _decide(conn, fresh, force, result, now)
-    rows, refreshed, locked, decided = plan.rows, plan.refreshed, plan.locked, plan.decided
-    rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
-    await _upsert(conn, rows, max_statement_bytes)
-    await _refresh_validators(conn, refreshed)
-    await _apply_not_modified(conn, fresh, locked, decided, result, now)
-    for job_id, live in (await record_signals(conn, fresh)).items():
+    plan.rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
+    await _upsert(conn, plan.rows, max_statement_bytes)
+    await _refresh_validators(conn, plan.refreshed)
+    await count_not_modified(conn, fresh, plan.locked, plan.decided, result, now)
+    signal_ended = await record_signals(conn, fresh)  # jobs that swept nothing delete nothing
+    for job_id, live in signal_ended.items():
         result.tallies[job_id].unchanged += live
-        signal_ended.add(job_id)
     for message in fresh:
-        await _record_failures(conn, message, now)
+        await record_failures(conn, message, now)
     for job_id in sorted(result.tallies, key=str):
-        status = await _update_job(conn, job_id, result.tallies[job_id], now)
+        status = await update_job(conn, job_id, result.tallies[job_id], now)
         if status is not None:
             result.finished_jobs[job_id] = status
         if status == "succeeded" and job_id not in signal_ended:
@@ -250,32 +220,6 @@ async def _refresh_validators(conn: aiomysql.Connection, rows: list[tuple[Any, .
             )
 
 
-async def _apply_not_modified(
-    conn: aiomysql.Connection,
-    fresh: list[PageMessage],
-    locked: dict[str, dict[str, StoredValidators]],
-    decided: dict[str, set[str]],
-    result: BatchResult,
-    now: datetime,
-) -> None:
-    """Count the 304s; one whose row is gone is a failure recorded on its job."""
-    outcome = await apply_not_modified(conn, fresh, locked, decided)
-    for job_id, count in outcome.unchanged.items():
-        result.tallies[job_id].unchanged += count
-    for job_id, count in outcome.revived.items():
-        result.tallies[job_id].updated += count
-    result.changed_item_ids.extend(outcome.revived_ids)
-    async with conn.cursor() as cur:
-        for job_id, external_ids in outcome.failed.items():
-            result.tallies[job_id].failed += len(external_ids)
-            await cur.executemany(
-                "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
-                " VALUES (%s, %s, %s, 1, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
-                " attempts = attempts + 1, recorded_at = VALUES(recorded_at)",
-                [(str(job_id), key, MISSING_ROW, to_db(now)) for key in external_ids],
-            )
-
-
 async def _force_flags(conn: aiomysql.Connection, job_ids: set[uuid.UUID]) -> dict[uuid.UUID, bool]:
     if not job_ids:
         return {}
@@ -355,57 +299,3 @@ async def _upsert(
     async with conn.cursor() as cur:
         for statement in statements:
             await cur.execute(statement)
-
-
-async def _record_failures(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> None:
-    if not message.page.failed:
-        return
-    job_id = str(message.envelope.job_id)
-    async with conn.cursor() as cur:
-        await cur.executemany(
-            "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
-            " VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
-            " attempts = attempts + VALUES(attempts), recorded_at = VALUES(recorded_at)",
-            [
-                (job_id, failure.external_id, failure.error[:1000], failure.attempts, to_db(now))
-                for failure in message.page.failed
-            ],
-        )
-
-
-async def _update_job(
-    conn: aiomysql.Connection, job_id: uuid.UUID, tally: JobTally, now: datetime
-) -> str | None:
-    """Add the tally to the job's counters; close it when its last page landed."""
-    async with conn.cursor() as cur:
-        await cur.execute(
-            "UPDATE sync_jobs SET pages_done = pages_done + %s,"
-            " pages_total = COALESCE(%s, pages_total),"
-            " items_seen = items_seen + %s, items_created = items_created + %s,"
-            " items_updated = items_updated + %s, items_unchanged = items_unchanged + %s,"
-            " items_failed = items_failed + %s,"
-            " status = IF(status = 'pending', 'running', status) WHERE id = %s",
-            (
-                tally.pages,
-                tally.pages_total,
-                tally.seen,
-                tally.created,
-                tally.updated,
-                tally.unchanged,
-                tally.failed,
-                str(job_id),
-            ),
-        )
-        await cur.execute(
-            "SELECT status, pages_total, pages_done, items_failed FROM sync_jobs WHERE id = %s",
-            (str(job_id),),
-        )
-        status, pages_total, pages_done, items_failed = await cur.fetchone()
-        if status != "running" or pages_total is None or pages_done < pages_total:
-            return None
-        final = "partial" if items_failed else "succeeded"
-        await cur.execute(
-            "UPDATE sync_jobs SET status = %s, finished_at = %s, active_key = NULL WHERE id = %s",
-            (final, to_db(now), str(job_id)),
-        )
-    return final
