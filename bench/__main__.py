@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench import ceiling, report, streams
 from bench.api_bench import run_api
+from bench.conditional import run_conditional
 from bench.memory import run_memory
 from bench.peer_dlt import run_peer
 from bench.plan import FULL, QUICK, Plan
@@ -25,7 +26,10 @@ from bench.throughput import label, run_latency, run_topology
 from bench.writer_stage import run_writer_stage
 from tests.standin.process import run_standin
 
-SECTIONS = ("throughput", "limits", "peer", "writer", "latency", "api", "memory", "realsize")
+SECTIONS = (
+    "throughput", "limits", "peer", "writer", "latency", "api", "memory", "realsize",
+    "conditional",
+)  # fmt: skip
 DEFAULT_JSON = Path("bench/results")
 
 
@@ -97,6 +101,9 @@ def run(plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path
             extra_env=extra_env,
         )  # fmt: skip
     _memory(results, plan, sections, extra_env, workdir)
+    if "conditional" in sections:
+        print("unchanged re-syncs: conditional requests and the change signal", flush=True)
+        run_conditional(results, workdir, extra_env=extra_env)
     return results
 
 

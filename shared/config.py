@@ -210,6 +210,27 @@ class PokeapiSettings(BaseModel):
     request_timeout: PositiveDuration = timedelta(seconds=30)
     # Shared by every fetcher; PokeAPI bans clients that hammer it.
     rate_limit: RateLimit = Rate(count=100, period=timedelta(seconds=1))
+    # PokeAPI sends an ETag with every answer and answers If-None-Match with a bodiless 304.
+    conditional_requests: bool = True
+    # ``GET /meta/`` names the deployed data; unchanged since the last sweep, a list job
+    # ends at once. Empty URL: ``<base_url>/meta/``; CHANGE_SIGNAL=false: always sweep.
+    change_signal: bool = True
+    change_signal_url: str = ""
+    change_signal_field: str = Field(default="hash", min_length=1)
+
+    @field_validator("change_signal_url")
+    @classmethod
+    def _signal_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def signal_url(self) -> str | None:
+        """Where the change signal is read, or None when it is not used."""
+        if not self.change_signal:
+            return None
+        return self.change_signal_url or f"{self.base_url}/meta/"
 
 
 MAX_CITY_CHARS = 100  # the page key ``weather:<city>`` must fit its 191-character column
@@ -260,6 +281,14 @@ class OpenweatherSettings(BaseModel):
         if self.api_key is None and self.api_key_file is not None:
             self.api_key = SecretStr(self.api_key_file.read_text(encoding="utf-8").strip())
         return self
+
+
+class SourceSettings(BaseModel):
+    """``SOURCE_*``: what every source shares."""
+
+    # An unchanged change signal is trusted only this long after a full sweep: a CDN
+    # may serve old answers for hours after upstream data changed.
+    full_sweep_interval: PositiveDuration = timedelta(hours=24)
 
 
 class StreamSettings(BaseModel):
@@ -369,6 +398,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     pokeapi: PokeapiSettings = PokeapiSettings()
     openweather: OpenweatherSettings = OpenweatherSettings()
+    source: SourceSettings = SourceSettings()
     stream: StreamSettings = StreamSettings()
     fetcher: FetcherSettings = FetcherSettings()
     writer: WriterSettings = WriterSettings()

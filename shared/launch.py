@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from shared.clock import utc_now
 from shared.db.jobs import fail_job, get_job, open_job
 from shared.events import EventType, publish_job_event
-from shared.models.commands import Command, CommandMessage, ListCommand
+from shared.models.commands import Command, CommandMessage, ListCommand, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.sources.base import Source
@@ -38,7 +38,7 @@ async def launch_sync(
 
     Bad params raise ``InvalidRequest`` before anything is written.
     """
-    commands = source.plan(operation, params)
+    commands = marked_conditional(source.plan(operation, params), force_sync=force_sync)
     fans_out = any(isinstance(c, ListCommand) and c.fan_out for c in commands)
     job, created = await open_job(
         pool,

@@ -133,8 +133,11 @@ class CommandFetcher:
             failed=result.failed,
             total=result.total,
             pages_total=result.pages_total,
+            not_modified=result.not_modified,
             fetched_at=utc_now(),
             job_error=job_error,
+            change_signal=result.change_signal,
+            unchanged_by_signal=result.unchanged_by_signal,
         )
         page_fields = encode_page(PageMessage(envelope=_stamped(message.envelope), page=page))
         outputs.append((names.PAGES, page_fields))
@@ -150,6 +153,7 @@ class CommandFetcher:
             "page.fetched",
             page_key=key,
             items=len(result.items),
+            not_modified=len(result.not_modified),
             failed=len(result.failed),
             fanned_out=len(outputs) - 1,
             job_error=job_error,

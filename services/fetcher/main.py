@@ -10,6 +10,7 @@ import aiohttp
 
 from services.fetcher.handler import CommandFetcher
 from shared.config import Settings
+from shared.db.pool import db_pool
 from shared.health import Heartbeat, loop_check, redis_check
 from shared.redis import redis_client
 from shared.redis_durability import redis_warnings
@@ -36,6 +37,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         session = await stack.enter_async_context(
             aiohttp.ClientSession(headers={"User-Agent": "item-sync/0.1"})
         )
+        # Stored validators for conditional requests; connects lazily, and while MySQL
+        # is down requests simply go out unconditionally.
+        pool = await stack.enter_async_context(db_pool(settings.database))
         if not await wait_for_groups(redis, stop):
             return
         reader = group_reader(
@@ -45,7 +49,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         fetcher = CommandFetcher(
             redis=redis,
             reader=reader,
-            sources=build_sources(settings, session, redis),
+            sources=build_sources(settings, session, redis, pool),
             stop=stop,
             gate=gate,
         )

@@ -13,10 +13,17 @@ from datetime import datetime
 from typing import Any
 
 import aiomysql
-import orjson
 
 from services.writer.deletions import mark_unseen_deleted
 from services.writer.job_errors import fail_jobs
+from services.writer.ledger import record_pages
+from services.writer.not_modified import (
+    StoredValidators,
+    count_not_modified,
+    not_modified_keys,
+    record_signals,
+)
+from services.writer.tally import BatchResult, JobTally, record_failures, update_job
 from shared.clock import utc_now
 from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.times import from_db, to_db
@@ -24,51 +31,21 @@ from shared.models.pages import FetchedItem, PageMessage
 
 _UPSERT_HEAD = (
     "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
-    " created_at, updated_at, synced_at)"
+    " created_at, updated_at, synced_at, etag, last_modified)"
 )
 _UPSERT_TAIL = (
     "ON DUPLICATE KEY UPDATE name = VALUES(name), payload = VALUES(payload),"
     " content_hash = VALUES(content_hash), updated_at = VALUES(updated_at),"
-    " synced_at = VALUES(synced_at), deleted_at = NULL"
+    " synced_at = VALUES(synced_at), deleted_at = NULL, etag = VALUES(etag),"
+    " last_modified = VALUES(last_modified)"
 )
+__all__ = ["BatchResult", "JobTally", "apply_batch"]  # the tally types, where callers look
 _SELECT_CHUNK = 500  # keys per SELECT ... IN (...)
 
 
-@dataclass
-class JobTally:
-    """What one batch did to one job's counters."""
-
-    pages: int = 0
-    pages_total: int | None = None
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    deleted: int = 0  # live items the closing of a complete sync marked deleted
-
-    @property
-    def seen(self) -> int:
-        """Every item the pages named, fetched or failed."""
-        return self.created + self.updated + self.unchanged + self.failed
-
-
-@dataclass
-class BatchResult:
-    """The outcome of one committed batch."""
-
-    tallies: dict[uuid.UUID, JobTally] = field(default_factory=dict)
-    duplicate_pages: int = 0
-    orphan_pages: int = 0
-    changed_item_ids: list[int] = field(default_factory=list)
-    finished_jobs: dict[uuid.UUID, str] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
-class _Stored:
-    item_id: int
-    content_hash: str
-    synced_at: datetime
-    deleted: bool
+class _Stored(StoredValidators):
+    content_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,11 +77,54 @@ async def _apply(
     force = await _force_flags(conn, {message.envelope.job_id for message in pages})
     fresh = await _claim_pages(conn, pages, force, result, now)
     result.finished_jobs.update(await fail_jobs(conn, fresh, now))
-    rows: list[tuple[Any, ...]] = []
-    for source, candidates in sorted(_candidates(fresh).items()):
-        keys = sorted({c.item.external_id for c in candidates})
+    plan = await _decide(conn, fresh, force, result, now)
+    plan.rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
+    await _upsert(conn, plan.rows, max_statement_bytes)
+    await _refresh_validators(conn, plan.refreshed)
+    await count_not_modified(conn, fresh, plan.locked, plan.decided, result, now)
+    signal_ended = await record_signals(conn, fresh)  # jobs that swept nothing delete nothing
+    for job_id, live in signal_ended.items():
+        result.tallies[job_id].unchanged += live
+    for message in fresh:
+        await record_failures(conn, message, now)
+    for job_id in sorted(result.tallies, key=str):
+        status = await update_job(conn, job_id, result.tallies[job_id], now)
+        if status is not None:
+            result.finished_jobs[job_id] = status
+        if status == "succeeded" and job_id not in signal_ended:
+            marked = await mark_unseen_deleted(conn, job_id, now)
+            result.tallies[job_id].deleted = marked.count
+            result.changed_item_ids.extend(marked.item_ids)
+    return result
+
+
+@dataclass
+class _Plan:
+    """What the batch writes, decided under the row locks of its keys."""
+
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    refreshed: list[tuple[Any, ...]] = field(default_factory=list)
+    locked: dict[str, dict[str, StoredValidators]] = field(default_factory=dict)
+    decided: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+async def _decide(
+    conn: aiomysql.Connection,
+    fresh: list[PageMessage],
+    force: dict[uuid.UUID, bool],
+    result: BatchResult,
+    now: datetime,
+) -> _Plan:
+    """Lock the rows of every item the pages name (sorted) and count each one's outcome."""
+    plan = _Plan()
+    candidates_by_source = _candidates(fresh)
+    unmodified = not_modified_keys(fresh)
+    for source in sorted(set(candidates_by_source) | set(unmodified)):
+        candidates = candidates_by_source.get(source, [])
+        keys = sorted({c.item.external_id for c in candidates} | unmodified.get(source, set()))
         stored = await _lock_existing(conn, source, keys)
-        decided: set[str] = set()
+        plan.locked[source] = dict(stored)
+        decided = plan.decided[source]
         for candidate in candidates:
             key = candidate.item.external_id
             tally = result.tallies[candidate.job_id]
@@ -114,22 +134,13 @@ async def _apply(
             decided.add(key)
             before = stored.get(key)
             if _should_write(candidate, before, force[candidate.job_id], tally):
-                rows.append(_row(candidate, now))
+                plan.rows.append(_row(candidate, now))
                 if before is not None:
                     result.changed_item_ids.append(before.item_id)
-    rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
-    await _upsert(conn, rows, max_statement_bytes)
-    for message in fresh:
-        await _record_failures(conn, message, now)
-    for job_id in sorted(result.tallies, key=str):
-        status = await _update_job(conn, job_id, result.tallies[job_id], now)
-        if status is not None:
-            result.finished_jobs[job_id] = status
-        if status == "succeeded":
-            marked = await mark_unseen_deleted(conn, job_id, now)
-            result.tallies[job_id].deleted = marked.count
-            result.changed_item_ids.extend(marked.item_ids)
-    return result
+            elif before is not None and _new_validators(candidate, before):
+                item = candidate.item
+                plan.refreshed.append((item.etag, item.last_modified, before.item_id))
+    return plan
 
 
 async def _claim_pages(
@@ -146,7 +157,7 @@ async def _claim_pages(
             known.append(message)
         else:
             result.orphan_pages += 1
-    fresh = await _record_pages(conn, known, now)
+    fresh = await record_pages(conn, known, now)
     result.duplicate_pages += len(known) - len(fresh)
     for message in fresh:
         tally = result.tallies.setdefault(message.envelope.job_id, JobTally())
@@ -190,6 +201,25 @@ def _should_write(
     return True
 
 
+def _new_validators(candidate: _Candidate, before: _Stored) -> bool:
+    """An unchanged item whose answer came with other validators: keep the new ones."""
+    item = candidate.item
+    if candidate.fetched_at < before.synced_at or (
+        item.etag is None and item.last_modified is None
+    ):
+        return False
+    return (item.etag, item.last_modified) != (before.etag, before.last_modified)
+
+
+async def _refresh_validators(conn: aiomysql.Connection, rows: list[tuple[Any, ...]]) -> None:
+    if rows:
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                "UPDATE items SET etag = %s, last_modified = %s WHERE id = %s",
+                sorted(rows, key=lambda row: row[2]),
+            )
+
+
 async def _force_flags(conn: aiomysql.Connection, job_ids: set[uuid.UUID]) -> dict[uuid.UUID, bool]:
     if not job_ids:
         return {}
@@ -202,63 +232,6 @@ async def _force_flags(conn: aiomysql.Connection, job_ids: set[uuid.UUID]) -> di
         return {uuid.UUID(row[0]): bool(row[1]) for row in await cur.fetchall()}
 
 
-_LEDGER_INSERT = (
-    # A no-op update on a duplicate reports 0 rows, without INSERT IGNORE's warning.
-    "INSERT INTO sync_job_pages (job_id, page_key, items, failed, external_ids, written_at)"
-    " VALUES (%s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE job_id = job_id"
-)
-
-
-async def _record_pages(
-    conn: aiomysql.Connection, messages: list[PageMessage], now: datetime
-) -> list[PageMessage]:
-    """Insert the pages into the ledger; those not applied before, in batch order.
-
-    One multi-row statement does it when every page is new (the usual case: its
-    affected rows then equal the pages). Otherwise some page was applied before,
-    so undo it and insert page by page to learn which.
-    """
-    unique: list[PageMessage] = []
-    seen: set[tuple[uuid.UUID, str]] = set()
-    for message in messages:  # a page twice in one batch: its first copy is the one applied
-        key = (message.envelope.job_id, message.page.page_key)
-        if key not in seen:
-            seen.add(key)
-            unique.append(message)
-    if not unique:
-        return []
-    rows = sorted(_ledger_row(message, now) for message in unique)
-    async with conn.cursor() as cur:
-        await cur.execute("SAVEPOINT ledger")
-        inserted = await cur.executemany(_LEDGER_INSERT, rows)
-        if inserted == len(rows):
-            return unique
-        await cur.execute("ROLLBACK TO SAVEPOINT ledger")
-        fresh = []
-        for message in unique:
-            if await cur.execute(_LEDGER_INSERT, _ledger_row(message, now)):
-                fresh.append(message)
-        return fresh
-
-
-def _ledger_row(message: PageMessage, now: datetime) -> tuple[Any, ...]:
-    return (
-        str(message.envelope.job_id),
-        message.page.page_key,
-        len(message.page.items),
-        len(message.page.failed),
-        _page_ids_json(message),
-        to_db(now),
-    )
-
-
-def _page_ids_json(message: PageMessage) -> str:
-    """The external ids a page named, fetched or failed: what a complete sync saw."""
-    ids = [item.external_id for item in message.page.items]
-    ids.extend(failure.external_id for failure in message.page.failed)
-    return orjson.dumps(ids).decode()
-
-
 async def _lock_existing(
     conn: aiomysql.Connection, source: str, keys: list[str]
 ) -> dict[str, _Stored]:
@@ -268,17 +241,28 @@ async def _lock_existing(
             chunk = keys[start : start + _SELECT_CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
             await cur.execute(
-                "SELECT external_id, id, content_hash, synced_at, deleted_at FROM items"  # noqa: S608
+                "SELECT external_id, id, content_hash, synced_at, deleted_at, etag,"  # noqa: S608
+                " last_modified FROM items"
                 f" WHERE api_source = %s AND external_id IN ({marks})"
                 " ORDER BY external_id FOR UPDATE",
                 [source, *chunk],
             )
-            for external_id, item_id, hash_, synced_at, deleted_at in await cur.fetchall():
+            for (
+                external_id,
+                item_id,
+                hash_,
+                synced_at,
+                deleted_at,
+                etag,
+                modified,
+            ) in await cur.fetchall():
                 stored[external_id] = _Stored(
                     item_id=int(item_id),
                     content_hash=hash_,
                     synced_at=from_db(synced_at) or synced_at,
                     deleted=deleted_at is not None,
+                    etag=etag,
+                    last_modified=modified,
                 )
     return stored
 
@@ -293,6 +277,8 @@ def _row(candidate: _Candidate, now: datetime) -> tuple[Any, ...]:
         to_db(now),
         to_db(now),
         to_db(candidate.fetched_at),
+        candidate.item.etag,
+        candidate.item.last_modified,
     )
 
 
@@ -313,57 +299,3 @@ async def _upsert(
     async with conn.cursor() as cur:
         for statement in statements:
             await cur.execute(statement)
-
-
-async def _record_failures(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> None:
-    if not message.page.failed:
-        return
-    job_id = str(message.envelope.job_id)
-    async with conn.cursor() as cur:
-        await cur.executemany(
-            "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
-            " VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
-            " attempts = attempts + VALUES(attempts), recorded_at = VALUES(recorded_at)",
-            [
-                (job_id, failure.external_id, failure.error[:1000], failure.attempts, to_db(now))
-                for failure in message.page.failed
-            ],
-        )
-
-
-async def _update_job(
-    conn: aiomysql.Connection, job_id: uuid.UUID, tally: JobTally, now: datetime
-) -> str | None:
-    """Add the tally to the job's counters; close it when its last page landed."""
-    async with conn.cursor() as cur:
-        await cur.execute(
-            "UPDATE sync_jobs SET pages_done = pages_done + %s,"
-            " pages_total = COALESCE(%s, pages_total),"
-            " items_seen = items_seen + %s, items_created = items_created + %s,"
-            " items_updated = items_updated + %s, items_unchanged = items_unchanged + %s,"
-            " items_failed = items_failed + %s,"
-            " status = IF(status = 'pending', 'running', status) WHERE id = %s",
-            (
-                tally.pages,
-                tally.pages_total,
-                tally.seen,
-                tally.created,
-                tally.updated,
-                tally.unchanged,
-                tally.failed,
-                str(job_id),
-            ),
-        )
-        await cur.execute(
-            "SELECT status, pages_total, pages_done, items_failed FROM sync_jobs WHERE id = %s",
-            (str(job_id),),
-        )
-        status, pages_total, pages_done, items_failed = await cur.fetchone()
-        if status != "running" or pages_total is None or pages_done < pages_total:
-            return None
-        final = "partial" if items_failed else "succeeded"
-        await cur.execute(
-            "UPDATE sync_jobs SET status = %s, finished_at = %s, active_key = NULL WHERE id = %s",
-            (final, to_db(now), str(job_id)),
-        )
-    return final

@@ -20,6 +20,9 @@ class ListCommand(BaseModel, frozen=True):
     offset: int = Field(ge=0)
     limit: int = Field(gt=0, le=1000)
     fan_out: bool = False
+    # Send stored validators and trust the change signal; False for force_sync (and for
+    # entries written before this field existed: unconditional is always safe).
+    conditional: bool = False
 
     @property
     def page_key(self) -> str:
@@ -32,6 +35,7 @@ class DetailCommand(BaseModel, frozen=True):
 
     type: Literal["detail"] = "detail"
     external_id: str = Field(min_length=1, max_length=180)
+    conditional: bool = False  # as on ListCommand
 
     @property
     def page_key(self) -> str:
@@ -52,6 +56,16 @@ class WeatherCommand(BaseModel, frozen=True):
 
 
 Command = Annotated[ListCommand | DetailCommand | WeatherCommand, Field(discriminator="type")]
+
+
+def marked_conditional(commands: list[Command], *, force_sync: bool) -> list[Command]:
+    """The commands with ``conditional`` set: every sync but a forced one may use validators."""
+    marked: list[Command] = []
+    for command in commands:
+        if isinstance(command, ListCommand | DetailCommand):
+            command = command.model_copy(update={"conditional": not force_sync})
+        marked.append(command)
+    return marked
 
 
 class CommandMessage(BaseModel, frozen=True):

@@ -24,6 +24,9 @@ class FetchedItem(BaseModel, frozen=True):
     name: str = Field(max_length=255)
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     payload: str = Field(min_length=2)
+    # The validators upstream sent with this payload, kept for the next conditional GET.
+    etag: str | None = Field(default=None, max_length=255)
+    last_modified: str | None = Field(default=None, max_length=64)
 
     @model_validator(mode="before")
     @classmethod
@@ -34,6 +37,18 @@ class FetchedItem(BaseModel, frozen=True):
             text = orjson.dumps(payload).decode()
             return {**data, "payload": text, "content_hash": content_hash(payload)}
         return data
+
+
+class NotModifiedItem(BaseModel, frozen=True):
+    """An item upstream answered 304 for: unchanged since the validators we sent.
+
+    The writer counts it unchanged and touches ``synced_at`` only, provided the row
+    still holds those validators; the payload never travels.
+    """
+
+    external_id: str = Field(min_length=1, max_length=191)
+    etag: str | None = Field(default=None, max_length=255)
+    last_modified: str | None = Field(default=None, max_length=64)
 
 
 class FailedItem(BaseModel, frozen=True):
@@ -51,12 +66,17 @@ class Page(BaseModel, frozen=True):
     page_key: str = Field(min_length=1, max_length=191)
     items: list[FetchedItem] = Field(default_factory=list)
     failed: list[FailedItem] = Field(default_factory=list)
+    not_modified: list[NotModifiedItem] = Field(default_factory=list)
     total: int | None = Field(default=None, ge=0)  # upstream's count, where it has one
     pages_total: int | None = Field(default=None, ge=1)  # set by the page that fans out
     fetched_at: AwareDatetime
     # A failure of the whole job (the upstream rejected our credentials, say): the
     # writer closes the job as failed with this message, masked like every stored error.
     job_error: RedactedText | None = Field(default=None, max_length=1000)
+    # The source's change signal as this complete list job started, and whether it was
+    # unchanged, so the job ends at once with every stored item counted unchanged.
+    change_signal: str | None = Field(default=None, max_length=191)
+    unchanged_by_signal: bool = False
 
 
 class PageMessage(BaseModel, frozen=True):

@@ -33,7 +33,7 @@ from shared.db.jobs import quiet_open_jobs, written_page_keys
 from shared.db.locks import fleet_lock
 from shared.errors import InvalidRequest
 from shared.launch import publish_commands
-from shared.models.commands import Command, ListCommand
+from shared.models.commands import Command, ListCommand, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
 from shared.recovery.inflight import jobs_in_flight
@@ -66,7 +66,7 @@ def commands_still_needed(source: Source, job: SyncJobRow, written: set[str]) ->
                 follow = ListCommand(offset=offset, limit=command.limit)
                 if follow.page_key not in written:
                     needed.append(follow)
-    return needed
+    return marked_conditional(needed, force_sync=job.force_sync)
 
 
 def sweep_every_s(quiet: timedelta) -> float:

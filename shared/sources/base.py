@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from shared.models.commands import Command
-from shared.models.pages import FailedItem, FetchedItem
+from shared.models.pages import FailedItem, FetchedItem, NotModifiedItem
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class SourcePage:
     total: int | None = None
     follow_ups: list[Command] = field(default_factory=list)
     pages_total: int | None = None
+    not_modified: list[NotModifiedItem] = field(default_factory=list)  # answered 304
+    change_signal: str | None = None  # read as a complete list job started
+    unchanged_by_signal: bool = False  # the signal ended the job: nothing else was fetched
 
 
 class Source(Protocol):

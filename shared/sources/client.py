@@ -11,7 +11,8 @@ from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.resilience.upstream import call_upstream
 from shared.sources.documents import JsonDocument
-from shared.sources.http import get_document
+from shared.sources.http import get_document, get_if_changed
+from shared.sources.validators import NotModified, Validator
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,32 @@ class UpstreamClient:
                 timeout_s=self.timeout_s,
                 params=params,
                 whole=whole,
+            ),
+            breaker=self.breaker,
+            retry=self.retry,
+            budget=self.budget,
+        )
+
+    async def get_if_changed(
+        self,
+        url: str,
+        *,
+        what: str,
+        validator: Validator | None,
+        params: dict[str, str] | None = None,
+        whole: bool = True,
+    ) -> JsonDocument | NotModified:
+        """The document at ``url``, or ``NotModified`` when ``validator`` still holds."""
+        return await call_upstream(
+            lambda: get_if_changed(
+                self.session,
+                url,
+                source=self.source,
+                what=what,
+                timeout_s=self.timeout_s,
+                params=params,
+                whole=whole,
+                validator=validator,
             ),
             breaker=self.breaker,
             retry=self.retry,

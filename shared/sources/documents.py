@@ -22,6 +22,7 @@ import orjson
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.hashing import canonical_json, hash_bytes
+from shared.sources.validators import Validator
 
 # Integers orjson may turn into floats have 19 or more digits; a match inside a string
 # only sends the document the slower, exact way.
@@ -40,6 +41,7 @@ class JsonDocument:
     value: Any
     text: str
     content_hash: str
+    validator: Validator | None = None  # what upstream sent to ask "changed since?" next time
 
 
 def parse_document(body: bytes, *, what: str, whole: bool = True) -> JsonDocument:

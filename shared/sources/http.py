@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -10,6 +11,7 @@ import aiohttp
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.metrics import UPSTREAM_REQUESTS
 from shared.sources.documents import JsonDocument, parse_document
+from shared.sources.validators import NOT_MODIFIED, NotModified, Validator
 
 
 async def get_document(
@@ -27,16 +29,49 @@ async def get_document(
 
     ``source`` labels the request in ``itemsync_upstream_requests_total``.
     """
+    answer = await get_if_changed(
+        session,
+        url,
+        source=source,
+        what=what,
+        timeout_s=timeout_s,
+        params=params,
+        whole=whole,
+        validator=None,
+    )
+    if isinstance(answer, NotModified):  # only a conditional request may be answered 304
+        raise PermanentUpstreamError(f"{what}: HTTP 304", status=304)
+    return answer
+
+
+async def get_if_changed(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    source: str,
+    what: str,
+    timeout_s: float,
+    validator: Validator | None,
+    params: dict[str, str] | None = None,
+    whole: bool = True,
+) -> JsonDocument | NotModified:
+    """Like ``get_document``, sending ``validator`` as a condition: 304 is ``NotModified``.
+
+    The document carries the validators the answer sent, for the next request.
+    """
+    headers = validator.condition_headers() if validator is not None else None
     try:
         async with session.get(
             url,
             params=params,
+            headers=headers,
             timeout=aiohttp.ClientTimeout(total=timeout_s),
             allow_redirects=False,
         ) as response:
             body = await response.read()
             status = response.status
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            sent = Validator.from_headers(response.headers)
     except TimeoutError as exc:
         UPSTREAM_REQUESTS.labels(source, "timeout").inc()
         raise TransientUpstreamError(f"{what}: timed out after {timeout_s:g}s") from exc
@@ -46,9 +81,12 @@ async def get_document(
     UPSTREAM_REQUESTS.labels(source, str(status)).inc()
     if status == 429 or status >= 500:
         raise TransientUpstreamError(f"{what}: HTTP {status}", retry_after_s=retry_after)
+    if status == 304 and headers:
+        return NOT_MODIFIED
     if status >= 300:
         raise PermanentUpstreamError(f"{what}: HTTP {status}", status=status)
-    return parse_document(body, what=what, whole=whole)
+    document = parse_document(body, what=what, whole=whole)
+    return replace(document, validator=sent) if sent is not None else document
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

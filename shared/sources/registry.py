@@ -7,30 +7,47 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 import aiohttp
+import aiomysql
 from redis.asyncio import Redis
 
 from shared.config import RetrySettings, Settings
+from shared.db.validators import ValidatorStore
 from shared.rates import Rate
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.sources.base import Source
 from shared.sources.client import UpstreamClient
+from shared.sources.conditional import Conditional
 from shared.sources.names import OPENWEATHER, POKEMON
 from shared.sources.openweather import CITY_NAME, OpenWeatherSource
 from shared.sources.pokeapi import POKEMON_ID, PokeApiSource
 
 
-def _pokeapi(settings: Settings, session: aiohttp.ClientSession, redis: Redis) -> Source:
+def _pokeapi(
+    settings: Settings, session: aiohttp.ClientSession, redis: Redis, pool: aiomysql.Pool | None
+) -> Source:
     section = settings.pokeapi
-    return PokeApiSource(section, build_client(settings, session, redis, POKEMON, section))
+    client = build_client(settings, session, redis, POKEMON, section)
+    conditional = None
+    if pool is not None:
+        conditional = Conditional(
+            source=POKEMON,
+            client=client,
+            store=ValidatorStore(pool),
+            full_sweep_interval=settings.source.full_sweep_interval,
+        )
+    return PokeApiSource(section, client, conditional)
 
 
-def _openweather(settings: Settings, session: aiohttp.ClientSession, redis: Redis) -> Source:
+def _openweather(
+    settings: Settings, session: aiohttp.ClientSession, redis: Redis, pool: aiomysql.Pool | None
+) -> Source:
+    # OpenWeather sends no validators: every request is a full one.
     section = settings.openweather
     return OpenWeatherSource(section, build_client(settings, session, redis, OPENWEATHER, section))
 
 
-SourceFactory = Callable[[Settings, aiohttp.ClientSession, Redis], Source]
+SourceFactory = Callable[[Settings, aiohttp.ClientSession, Redis, aiomysql.Pool | None], Source]
 
 # The one place a source is registered; the key is its name in API_API_TYPE and on streams.
 _FACTORIES: dict[str, SourceFactory] = {
@@ -56,13 +73,17 @@ def registered_names() -> frozenset[str]:
 
 
 def build_sources(
-    settings: Settings, session: aiohttp.ClientSession, redis: Redis
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    redis: Redis,
+    pool: aiomysql.Pool | None = None,
 ) -> dict[str, Source]:
     """Every source, keyed by the name used in ``API_API_TYPE`` and on the streams.
 
     Building one opens nothing: a source without its key fails its jobs, not start-up.
+    ``pool`` (the fetcher's) lets sources send stored validators: conditional requests.
     """
-    return {name: factory(settings, session, redis) for name, factory in _FACTORIES.items()}
+    return {name: factory(settings, session, redis, pool) for name, factory in _FACTORIES.items()}
 
 
 BREAKER_RECHECK_S = 0.25  # a fetcher whose calls succeed re-reads a closed breaker this often

@@ -92,6 +92,7 @@ async def test_sync_opens_a_job_and_publishes_its_first_command(
         "offset": 0,
         "limit": 10,
         "fan_out": True,
+        "conditional": True,  # not forced: stored validators may be sent
     }
     job = await (await client.get(f"/jobs/{body['job_id']}")).json()
     assert (job["status"], job["trigger"], job["source"]) == ("pending", "manual", "pokemon")

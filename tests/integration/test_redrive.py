@@ -90,7 +90,7 @@ async def test_a_job_that_lost_all_its_work_is_redriven_from_its_first_page(
     with capture_logs() as logs:
         assert await redriver.sweep() == [job.id]
     assert await _queued_commands(redis) == [
-        (str(job.id), ListCommand(offset=0, limit=LIMIT, fan_out=True))
+        (str(job.id), ListCommand(offset=0, limit=LIMIT, fan_out=True, conditional=True))
     ]
     assert [line["event"] for line in logs] == ["job.redriven"]
 
@@ -211,7 +211,7 @@ async def test_an_identical_sync_onto_a_stalled_job_redrives_it(
     requested = [line for line in logs if line["event"] == "sync.requested"]
     assert [line["redriven"] for line in requested] == [True]
     assert await _queued_commands(redis) == [
-        (first["job_id"], ListCommand(offset=0, limit=LIMIT, fan_out=True))
+        (first["job_id"], ListCommand(offset=0, limit=LIMIT, fan_out=True, conditional=True))
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tests.standin import control, openweather, pokeapi
+from tests.standin import conditional, control, openweather, pokeapi
 from tests.standin.faults import fault_middleware
 from tests.standin.state import STATE_KEY, StandinState
 
@@ -12,9 +12,14 @@ from tests.standin.state import STATE_KEY, StandinState
 def create_app(state: StandinState | None = None) -> web.Application:
     """Return the stand-in application serving ``state`` (the recorded fixtures by default)."""
     # Overrides may be large: tests serve payloads of a few MB.
-    app = web.Application(middlewares=[fault_middleware], client_max_size=64 * 1024 * 1024)
+    # Faults wrap the origin's conditional answers, as a proxy in front of Express would.
+    app = web.Application(
+        middlewares=[fault_middleware, conditional.conditional_middleware],
+        client_max_size=64 * 1024 * 1024,
+    )
     app[STATE_KEY] = state if state is not None else StandinState.create()
     pokeapi.add_routes(app)
+    conditional.add_routes(app)
     openweather.add_routes(app)
     control.add_routes(app)
     return app

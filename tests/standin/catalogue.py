@@ -125,6 +125,8 @@ class Catalogue:
         self._overrides: dict[int, object] = {}
         self._versions: dict[int, int] = {}
         self._recorded_ids: list[int] = []  # the fixture id each cycled item copies
+        # Bumped by every change, never rewound: the data hash of /meta/ derives from it.
+        self.generation = 0
         self.reset()
 
     @property
@@ -165,6 +167,7 @@ class Catalogue:
         self._by_name = {name: item_id for item_id, name in entries}
         self._overrides = {}
         self._versions = {}
+        self.generation += 1
 
     @property
     def count(self) -> int:
@@ -221,6 +224,7 @@ class Catalogue:
             self._names[item_id] = name
             self._by_name[name] = item_id
         self._overrides[item_id] = body
+        self.generation += 1
         return self._names[item_id]
 
     def delete(self, item_id: int) -> bool:
@@ -233,6 +237,7 @@ class Catalogue:
             del self._by_name[name]
         self._overrides.pop(item_id, None)
         self._versions.pop(item_id, None)
+        self.generation += 1
         return True
 
     def restore(self, item_id: int) -> bool:
@@ -244,6 +249,7 @@ class Catalogue:
         bisect.insort(self._ids, item_id)
         self._names[item_id] = name
         self._by_name[name] = item_id
+        self.generation += 1
         return True
 
     def mutate(self, fraction: float, seed: int) -> list[int]:
@@ -255,4 +261,5 @@ class Catalogue:
         chosen = sorted(random.Random(seed).sample(self._ids, round(fraction * len(self._ids))))
         for item_id in chosen:
             self._versions[item_id] = self._versions.get(item_id, 1) + 1
+        self.generation += 1
         return chosen

@@ -99,5 +99,6 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         state.stats.record_status(exc.status)  # e.g. the router's 404 for an unknown path
         raise
-    state.stats.record_status(response.status)
+    body = response.body if isinstance(response, web.Response) else None
+    state.stats.record_status(response.status, len(body) if isinstance(body, bytes) else 0)
     return response

@@ -84,6 +84,8 @@ class Stats:
     requests: int = 0
     by_kind: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     by_status: dict[str, int] = field(default_factory=dict)
+    not_modified: int = 0  # answers 304
+    body_bytes: int = 0  # bytes of answer bodies sent, 304s (no body) included
     timestamps: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_TIMESTAMPS))
 
     def record_request(self, kind: str) -> None:
@@ -92,16 +94,20 @@ class Stats:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         self.timestamps.append(time.time())
 
-    def record_status(self, status: int) -> None:
-        """Count one answer with HTTP ``status``."""
+    def record_status(self, status: int, body_bytes: int = 0) -> None:
+        """Count one answer with HTTP ``status`` and a body of ``body_bytes``."""
         key = str(status)
         self.by_status[key] = self.by_status.get(key, 0) + 1
+        self.not_modified += status == 304
+        self.body_bytes += body_bytes
 
     def reset(self) -> None:
         """Zero every counter."""
         self.requests = 0
         self.by_kind = dict.fromkeys(KINDS, 0)
         self.by_status = {}
+        self.not_modified = 0
+        self.body_bytes = 0
         self.timestamps.clear()
 
     def to_json(self) -> dict[str, object]:
@@ -110,6 +116,8 @@ class Stats:
             "requests": self.requests,
             "by_kind": dict(self.by_kind),
             "by_status": dict(self.by_status),
+            "not_modified": self.not_modified,
+            "body_bytes": self.body_bytes,
             "timestamps": list(self.timestamps),
         }
 

@@ -165,11 +165,16 @@ def test_fields_are_flat_strings_with_compact_body(message: CommandMessage | Pag
 
 
 def test_command_body_holds_only_the_command_fields() -> None:
-    """A list command's body is its offset, limit and fan_out, nothing from the envelope."""
+    """A list command's body is its own fields, nothing from the envelope."""
     fields = encode_command(
         CommandMessage(envelope=ENVELOPE, command=ListCommand(offset=20, limit=20))
     )
-    assert json.loads(as_text(fields["body"])) == {"offset": 20, "limit": 20, "fan_out": False}
+    assert json.loads(as_text(fields["body"])) == {
+        "offset": 20,
+        "limit": 20,
+        "fan_out": False,
+        "conditional": False,
+    }
 
 
 async def test_round_trip_through_redis_streams(redis: Redis) -> None:

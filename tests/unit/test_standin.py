@@ -600,6 +600,8 @@ async def test_stats_count_upstream_requests_only(client: Client) -> None:
         "requests": 0,
         "by_kind": {"list": 0, "detail": 0, "weather": 0},
         "by_status": {},
+        "not_modified": 0,
+        "body_bytes": 0,
         "timestamps": [],
     }
 

@@ -1,0 +1,84 @@
+"""Unchanged re-syncs: a conditional sweep (every answer a 304) and the change signal.
+
+For each catalogue, three syncs of unchanged data: the first sync; a re-sync whose
+fetchers distrust the unchanged signal (``SOURCE_FULL_SWEEP_INTERVAL=1ms``), so it
+sweeps with validators, as the periodic sweep does; and a re-sync the unchanged signal
+ends. Fetchers are restarted between them with those settings; the stand-in counts
+requests, 304s and body bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bench.pipeline import bench_pipeline, timed_sync
+from bench.results import Results
+from tests.e2e.processes import Pipeline, ServiceProcess
+from tests.standin.process import StandinProcess, run_standin
+
+SYNTHETIC_ITEMS = 10_000
+FETCHERS = 2
+STEPS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("first sync", {}),
+    ("conditional re-sync", {"SOURCE_FULL_SWEEP_INTERVAL": "1ms"}),
+    ("signal re-sync", {}),
+)
+START_TIMEOUT_S = 60.0
+
+
+def run_conditional(results: Results, workdir: Path, *, extra_env: dict[str, str]) -> None:
+    """Both catalogues: 10k synthetic items, and the real-size recorded catalogue."""
+    with run_standin("--synthetic", str(SYNTHETIC_ITEMS)) as standin:
+        _scenario(results, standin, workdir / "synthetic", "10k", extra_env)
+    with run_standin("--recorded-sizes") as standin:
+        _scenario(results, standin, workdir / "realsize", "real size", extra_env)
+
+
+def _scenario(
+    results: Results, standin: StandinProcess, workdir: Path, name: str, extra_env: dict[str, str]
+) -> None:
+    env = {  # the request budget lifted; validators and the signal on, as by default
+        "POKEAPI_RATE_LIMIT": "0",
+        "POKEAPI_CONDITIONAL_REQUESTS": "true",
+        "POKEAPI_CHANGE_SIGNAL": "true",
+        **extra_env,
+    }
+    with bench_pipeline(standin, workdir, fetchers=0, writers=2, extra_env=env) as pipeline:
+        runs: dict[str, tuple[float, int]] = {}
+        for kind, fetcher_env in STEPS:
+            fetchers = [_started(pipeline, fetcher_env) for _ in range(FETCHERS)]
+            standin.reset_stats()
+            run = timed_sync(pipeline)
+            stats = standin.stats()
+            for fetcher in fetchers:
+                fetcher.stop()
+            runs[kind] = (run.wall_s, stats["body_bytes"])
+            results.figure(f"{name} {kind} s", "s").add(run.wall_s)
+            results.figure(f"{name} {kind} requests", "n").add(stats["requests"])
+            results.figure(f"{name} {kind} 304s", "n").add(stats["not_modified"])
+            results.figure(f"{name} {kind} body MB", "MB").add(stats["body_bytes"] / 1e6)
+            print(
+                f"  {name} {kind}: {run.wall_s:.2f} s, {stats['requests']} requests,"
+                f" {stats['not_modified']} 304s, {stats['body_bytes'] / 1e6:.3f} MB,"
+                f" job {run.job['status']} unchanged={run.job['items_unchanged']}",
+                flush=True,
+            )
+        first_s, first_bytes = runs["first sync"]
+        again_s, again_bytes = runs["conditional re-sync"]
+        print(
+            f"  {name}: conditional re-sync takes {again_s / first_s:.1%} of the first sync's"
+            f" time and {again_bytes / max(first_bytes, 1):.3%} of its body bytes",
+            flush=True,
+        )
+
+
+def _started(pipeline: Pipeline, env: dict[str, str]) -> ServiceProcess:
+    """A fetcher that has started, so the timed sync does not include its start-up."""
+    fetcher = pipeline.start("fetcher", **env)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if '"service.started"' in fetcher.log():
+            return fetcher
+        time.sleep(0.05)
+    raise RuntimeError(f"a fetcher did not start:\n{fetcher.log()}")

@@ -1,0 +1,121 @@
+"""What a conditional request needs from MySQL: stored validators and the last sweep.
+
+The fetcher reads these; each read is one short statement, committed at once so a
+pooled connection never keeps an old snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiomysql
+
+from shared.clock import utc_now
+from shared.db.times import from_db, to_db
+from shared.sources.validators import Validator
+
+_CHUNK = 500  # keys per SELECT ... IN (...)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """A list page's last answer: its text and the validators it came with."""
+
+    validator: Validator
+    text: str
+
+
+@dataclass(frozen=True)
+class LastSweep:
+    """The newest complete list job that fetched the source and succeeded."""
+
+    change_signal: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class ValidatorStore:
+    """Stored validators of items and list pages, and the change signal of the last sweep."""
+
+    pool: aiomysql.Pool
+
+    async def item_validators(self, source: str, external_ids: list[str]) -> dict[str, Validator]:
+        """Validators of the live stored items among ``external_ids``; others have none.
+
+        An item without a row (or without validators) is then fetched unconditionally:
+        a 304 is only ever asked for a payload that MySQL holds.
+        """
+        found: dict[str, Validator] = {}
+        keys = sorted(set(external_ids))
+        async with self.pool.acquire() as conn, conn.cursor() as cur:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                marks = ", ".join(["%s"] * len(chunk))
+                await cur.execute(
+                    "SELECT external_id, etag, last_modified FROM items"  # noqa: S608 - placeholders
+                    f" WHERE api_source = %s AND external_id IN ({marks})"
+                    " AND deleted_at IS NULL AND (etag IS NOT NULL OR last_modified IS NOT NULL)",
+                    [source, *chunk],
+                )
+                for external_id, etag, last_modified in await cur.fetchall():
+                    found[external_id] = Validator(etag=etag, last_modified=last_modified)
+            await conn.commit()
+        return found
+
+    async def list_answer(self, source: str, url: str) -> StoredAnswer | None:
+        """The stored answer of the list page at ``url``, or None."""
+        async with self.pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "SELECT etag, last_modified, body FROM list_answers"
+                " WHERE api_source = %s AND url_hash = %s",
+                (source, _url_hash(url)),
+            )
+            row = await cur.fetchone()
+            await conn.commit()
+        if row is None:
+            return None
+        return StoredAnswer(Validator(etag=row[0], last_modified=row[1]), row[2])
+
+    async def save_list_answer(
+        self, source: str, url: str, validator: Validator, text: str
+    ) -> None:
+        """Keep a list page's answer with its validators (it is upstream's, not derived)."""
+        async with self.pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "INSERT INTO list_answers (api_source, url_hash, page_url, etag, last_modified,"
+                " body, fetched_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON DUPLICATE KEY UPDATE etag = VALUES(etag),"
+                " last_modified = VALUES(last_modified), body = VALUES(body),"
+                " fetched_at = VALUES(fetched_at)",
+                (
+                    source,
+                    _url_hash(url),
+                    url,
+                    validator.etag,
+                    validator.last_modified,
+                    text,
+                    to_db(utc_now()),
+                ),
+            )
+            await conn.commit()
+
+    async def last_sweep(self, source: str) -> LastSweep | None:
+        """The newest succeeded job of ``source`` that swept it with a known change signal."""
+        async with self.pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "SELECT change_signal, started_at FROM sync_jobs WHERE source = %s"
+                " AND status = 'succeeded' AND change_signal IS NOT NULL AND signal_skipped = 0"
+                " ORDER BY started_at DESC LIMIT 1",
+                (source,),
+            )
+            row = await cur.fetchone()
+            await conn.commit()
+        if row is None:
+            return None
+        return LastSweep(change_signal=row[0], started_at=from_db(row[1]) or row[1])
+
+
+def _url_hash(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()

@@ -1,0 +1,105 @@
+"""Conditional requests for a source: stored validators out, 304s in, and the change signal.
+
+A 304 only ever stands for a body MySQL holds: validators are read from stored rows
+(live items, stored list answers), so an item without a row is fetched in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import orjson
+import pymysql
+import structlog
+
+from shared.clock import utc_now
+from shared.db.validators import ValidatorStore
+from shared.errors import PermanentUpstreamError, TransientUpstreamError
+from shared.sources.client import UpstreamClient
+from shared.sources.validators import NotModified, Validator
+
+log = structlog.get_logger()
+
+MAX_SIGNAL_CHARS = 191  # the width of sync_jobs.change_signal
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SignalReading:
+    """The source's change signal now, and whether it lets the job end without a sweep."""
+
+    value: str | None
+    unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """One source's conditional requests: validators from MySQL, sent through its client."""
+
+    source: str
+    client: UpstreamClient
+    store: ValidatorStore
+    full_sweep_interval: timedelta
+
+    async def get_list(
+        self, url: str, *, params: dict[str, str], what: str, send_validators: bool
+    ) -> Any:
+        """The parsed list answer; on a 304, the stored answer it confirmed."""
+        key = f"{url}?{'&'.join(f'{name}={value}' for name, value in sorted(params.items()))}"
+        stored = None
+        if send_validators:
+            stored = await _or_none(self.store.list_answer(self.source, key), "list_answer")
+        answer = await self.client.get_if_changed(
+            url, what=what, params=params, validator=stored.validator if stored else None
+        )
+        if isinstance(answer, NotModified):
+            if stored is None:  # unreachable: only a request with validators gets a 304 back
+                raise PermanentUpstreamError(f"{what}: HTTP 304 to an unconditional request")
+            return orjson.loads(stored.text)
+        if answer.validator is not None:
+            saving = self.store.save_list_answer(self.source, key, answer.validator, answer.text)
+            await _or_none(saving, "save_list_answer")
+        return answer.value
+
+    async def item_validators(
+        self, external_ids: list[str], *, send_validators: bool
+    ) -> dict[str, Validator]:
+        """The validators to send for these items (none for a forced sync)."""
+        if not send_validators or not external_ids:
+            return {}
+        found = await _or_none(self.store.item_validators(self.source, external_ids), "items")
+        return found or {}
+
+    async def read_signal(self, url: str, field: str, *, may_skip: bool) -> SignalReading:
+        """Read the change signal; ``unchanged`` when it matches the last sweep's, which is
+        recent enough. A signal that cannot be read means a sweep, never a failed job."""
+        try:
+            document = await self.client.get_document(url, what=f"{self.source} change signal")
+        except (PermanentUpstreamError, TransientUpstreamError) as exc:
+            log.warning("change_signal.unreadable", error=str(exc))
+            return SignalReading(value=None)
+        raw = document.value.get(field) if isinstance(document.value, dict) else None
+        if isinstance(raw, bool) or not isinstance(raw, str | int) or str(raw) == "":
+            log.warning("change_signal.missing", field=field)
+            return SignalReading(value=None)
+        value = str(raw)[:MAX_SIGNAL_CHARS]
+        if not may_skip:
+            return SignalReading(value=value)
+        last = await _or_none(self.store.last_sweep(self.source), "last_sweep")
+        fresh = last is not None and utc_now() - last.started_at < self.full_sweep_interval
+        unchanged = fresh and last is not None and last.change_signal == value
+        log.info("change_signal.read", signal=value, unchanged=unchanged, sweep_recent=fresh)
+        return SignalReading(value=value, unchanged=unchanged)
+
+
+async def _or_none(read: Awaitable[T], what: str) -> T | None:
+    """The store's answer, or None while MySQL is unreachable: then the request goes
+    out unconditionally (a sweep, a full body), which costs more but is never wrong."""
+    try:
+        return await read
+    except (pymysql.err.Error, OSError) as exc:
+        log.warning("validators.unavailable", read=what, error=f"{type(exc).__name__}: {exc}")
+        return None

@@ -1,0 +1,51 @@
+"""HTTP validators: what an upstream sent with a body, to be sent back as a condition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MAX_ETAG_CHARS = 255  # the width of the items.etag column
+MAX_LAST_MODIFIED_CHARS = 64
+
+
+@dataclass(frozen=True)
+class Validator:
+    """An ETag and/or Last-Modified value exactly as upstream sent them."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> Validator | None:
+        """The answer's validators; None when it sent none we can store."""
+        etag = _usable(headers.get("ETag"), MAX_ETAG_CHARS)
+        last_modified = _usable(headers.get("Last-Modified"), MAX_LAST_MODIFIED_CHARS)
+        if etag is None and last_modified is None:
+            return None
+        return cls(etag=etag, last_modified=last_modified)
+
+    def condition_headers(self) -> dict[str, str]:
+        """The request headers that ask for a 304 when nothing changed."""
+        headers: dict[str, str] = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+
+def _usable(value: str | None, limit: int) -> str | None:
+    # A value too long to store would never match again: better not to keep it at all.
+    if value is None or not value.strip() or len(value) > limit or not value.isascii():
+        return None
+    return value.strip()
+
+
+class NotModified:
+    """Upstream answered 304: the body we hold for the validators sent is still current."""
+
+    __slots__ = ()
+
+
+NOT_MODIFIED = NotModified()

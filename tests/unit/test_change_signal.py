@@ -1,0 +1,93 @@
+"""The change signal: unchanged since a recent sweep ends the job; otherwise a sweep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+import pytest
+
+from shared.clock import utc_now
+from shared.db.validators import LastSweep, ValidatorStore
+from shared.sources.client import UpstreamClient
+from shared.sources.conditional import Conditional
+from shared.sources.documents import JsonDocument
+from shared.sources.validators import Validator
+
+DAY = timedelta(hours=24)
+
+
+@dataclass
+class FakeClient:
+    signal: Any
+
+    async def get_document(self, url: str, *, what: str) -> JsonDocument:
+        return JsonDocument(value={"hash": self.signal}, text="{}", content_hash="0" * 64)
+
+
+@dataclass
+class FakeStore:
+    last: LastSweep | None
+
+    async def last_sweep(self, source: str) -> LastSweep | None:
+        return self.last
+
+
+def _conditional(signal: Any, last: LastSweep | None) -> Conditional:
+    return Conditional(
+        source="pokemon",
+        client=cast(UpstreamClient, FakeClient(signal)),
+        store=cast(ValidatorStore, FakeStore(last)),
+        full_sweep_interval=DAY,
+    )
+
+
+def _swept(signal: str, ago: timedelta) -> LastSweep:
+    return LastSweep(change_signal=signal, started_at=utc_now() - ago)
+
+
+async def test_unchanged_signal_after_a_recent_sweep_ends_the_job() -> None:
+    reading = await _conditional("abc", _swept("abc", timedelta(hours=1))).read_signal(
+        "http://x/meta/", "hash", may_skip=True
+    )
+    assert (reading.value, reading.unchanged) == ("abc", True)
+
+
+async def test_changed_signal_triggers_a_sweep() -> None:
+    reading = await _conditional("new", _swept("old", timedelta(hours=1))).read_signal(
+        "http://x/meta/", "hash", may_skip=True
+    )
+    assert (reading.value, reading.unchanged) == ("new", False)
+
+
+async def test_the_sweep_interval_forces_a_sweep_though_the_signal_is_unchanged() -> None:
+    reading = await _conditional("abc", _swept("abc", DAY + timedelta(seconds=1))).read_signal(
+        "http://x/meta/", "hash", may_skip=True
+    )
+    assert reading.unchanged is False
+
+
+@pytest.mark.parametrize("last", [None, _swept("abc", timedelta(minutes=1))])
+async def test_force_sync_or_no_sweep_yet_always_sweeps(last: LastSweep | None) -> None:
+    conditional = _conditional("abc", last)
+    forced = await conditional.read_signal("http://x/meta/", "hash", may_skip=False)
+    assert (forced.value, forced.unchanged) == ("abc", False)
+    if last is None:
+        first = await conditional.read_signal("http://x/meta/", "hash", may_skip=True)
+        assert first.unchanged is False
+
+
+@pytest.mark.parametrize("signal", [None, "", True, {"nested": 1}])
+async def test_an_unusable_signal_means_a_sweep(signal: Any) -> None:
+    reading = await _conditional(signal, _swept("abc", timedelta(minutes=1))).read_signal(
+        "http://x/meta/", "hash", may_skip=True
+    )
+    assert (reading.value, reading.unchanged) == (None, False)
+
+
+def test_validators_become_condition_headers_and_are_read_from_answers() -> None:
+    sent = Validator.from_headers({"ETag": 'W/"1f-abc"', "Last-Modified": "x" * 65})
+    assert sent == Validator(etag='W/"1f-abc"', last_modified=None)
+    assert sent.condition_headers() == {"If-None-Match": 'W/"1f-abc"'}
+    assert Validator.from_headers({}) is None
