@@ -442,3 +442,8 @@ def _describe_one(error: ErrorDetails) -> str:
     secret = any(word in variable for word in ("PASSWORD", "KEY", "TOKEN"))
     shown = "***" if secret else repr(value)
     return f"invalid configuration: {variable}={shown}: {error['msg']}"
+
+
+def setting_prefixes() -> tuple[str, ...]:
+    """The environment prefix of every settings section: ``API_``, ``WORKER_``, ..."""
+    return tuple(f"{name.upper()}_" for name in Settings.model_fields)

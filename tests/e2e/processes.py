@@ -17,6 +17,7 @@ from pathlib import Path
 import pymysql
 import redis
 
+from shared.config import setting_prefixes
 from tests.backends import REDIS_HOST, REDIS_PORT
 
 STOP_TIMEOUT_S = 15.0
@@ -144,24 +145,7 @@ def reset_backends(env: Mapping[str, str]) -> None:
 
 def service_env(**overrides: str) -> dict[str, str]:
     """The environment of the services: the test's own, minus any item-sync settings."""
-    prefixes = (
-        "API_",
-        "WORKER_",
-        "RETRY_",
-        "DATABASE_",
-        "REDIS_",
-        "SERVER_",
-        "POKEAPI_",
-        "OPENWEATHER_",
-        "STREAM_",
-        "FETCHER_",
-        "WRITER_",
-        "CACHE_",
-        "LOG_",
-        "METRICS_",
-        "EVENTS_",
-        "ALERT_",
-    )
+    prefixes = setting_prefixes()
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env.update(
         DATABASE_HOST="127.0.0.1",

@@ -10,24 +10,10 @@ import pytest
 from pydantic import SecretStr
 
 from services.cli import EXIT_CONFIG, main
-from shared.config import load_settings
+from shared.config import load_settings, setting_prefixes
 from shared.errors import ConfigError
 
-PREFIXES = (
-    "API_",
-    "WORKER_",
-    "RETRY_",
-    "DATABASE_",
-    "REDIS_",
-    "SERVER_",
-    "POKEAPI_",
-    "OPENWEATHER_",
-    "STREAM_",
-    "FETCHER_",
-    "WRITER_",
-    "CACHE_",
-    "LOG_",
-)
+PREFIXES = setting_prefixes()
 
 
 @pytest.fixture(autouse=True)

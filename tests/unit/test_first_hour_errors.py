@@ -14,28 +14,13 @@ import pytest
 
 from services.cli import EXIT_CONFIG, _parser, main
 from services.ops.unreachable import unreachable_message
-from shared.config import LOG_LEVELS, MetricsSettings, load_settings
+from shared.config import LOG_LEVELS, MetricsSettings, load_settings, setting_prefixes
 from shared.errors import ConfigError
 from shared.metrics import ITEMS, render_metrics
 from shared.ports import PortInUse, ensure_port_free, next_free_port
 from shared.sources.names import not_enabled_message
 
-SETTING_PREFIXES = (
-    "API_",
-    "WORKER_",
-    "RETRY_",
-    "DATABASE_",
-    "REDIS_",
-    "SERVER_",
-    "POKEAPI_",
-    "OPENWEATHER_",
-    "STREAM_",
-    "FETCHER_",
-    "WRITER_",
-    "CACHE_",
-    "LOG_",
-    "METRICS_",
-)
+SETTING_PREFIXES = setting_prefixes()
 
 
 @pytest.fixture(autouse=True)
