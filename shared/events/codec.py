@@ -9,17 +9,22 @@ from pydantic import ValidationError
 
 from shared.errors import InvalidMessage
 from shared.events.model import EventOut
+from shared.redaction import redact
 from shared.streams.codec import OutFields, StreamFields, text_fields
 
 
 def encode_event(event: EventOut) -> OutFields:
-    """Fields an operator can read with ``redis-cli XRANGE itemsync:events - +``."""
+    """Fields an operator can read with ``redis-cli XRANGE itemsync:events - +``.
+
+    Every field is masked: an event may quote a poison entry or an upstream's error, and
+    it is served to any dashboard and posted to webhooks.
+    """
     return {
         "type": event.type.value,
-        "source": event.source or "",
+        "source": redact(event.source or ""),
         "job_id": str(event.job_id) if event.job_id else "",
         "at": event.at.isoformat(),
-        "body": orjson.dumps(event.data).decode(),
+        "body": redact(orjson.dumps(event.data).decode()),
     }
 
 

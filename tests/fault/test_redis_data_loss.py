@@ -18,7 +18,7 @@ from tests.e2e.client import assert_mirrors, job, start_sync, sync, upstream_det
 from tests.e2e.processes import Pipeline, ServiceProcess, free_port
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.fault.redis_server import OwnedRedis, owned_redis
+from tests.redis_server import OwnedRedis, owned_redis
 from tests.standin.process import StandinProcess
 
 REDRIVE_AFTER_S = 3

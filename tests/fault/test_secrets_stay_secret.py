@@ -12,8 +12,6 @@ would spell it.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import time
 import urllib.parse
 import uuid
@@ -26,9 +24,9 @@ import pytest
 import redis
 
 from tests.backends import MYSQL_HOST, database_name
-from tests.conftest import service_missing
 from tests.e2e.client import API_TOKEN, http, start_sync, sync
 from tests.e2e.processes import Pipeline, free_port, running_pipeline, service_env
+from tests.redis_server import NO_PERSISTENCE, redis_server
 from tests.standin.process import StandinProcess, run_standin
 
 GOOD_KEY = 'owm-"good"-7c41'  # a quote: JSON escapes it and URLs encode it
@@ -43,26 +41,8 @@ DB_USER = "itemsync_secrets"
 @pytest.fixture
 def secured_redis() -> Iterator[int]:
     """A Redis server of this test's own that requires ``REDIS_PASSWORD``; its port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        service_missing("redis-server", FileNotFoundError("redis-server"))
-    port = free_port()
-    command = [binary or "redis-server", "--port", str(port), "--bind", "127.0.0.1"]
-    command += ["--save", "", "--appendonly", "no", "--requirepass", REDIS_PASSWORD]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)  # noqa: S603 - our arguments
-    client = redis.Redis(host="127.0.0.1", port=port, password=REDIS_PASSWORD)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+    with redis_server(*NO_PERSISTENCE, "--requirepass", REDIS_PASSWORD) as port:
         yield port
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture
@@ -262,4 +242,5 @@ def test_no_secret_survives_a_run_with_faults(
     assert "appid=***" in captured
     for secret in SECRETS:
         for spelling in _spellings(secret):
-            assert spelling not in captured, f"{secret!r} found as {spelling!r}"
+            at = captured.find(spelling)
+            assert at < 0, f"{secret!r} found as {spelling!r} in: {captured[at - 300 : at + 100]}"
