@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from shared.models.jobs import JobOut
 
-EntryId = Annotated[str, Field(pattern=r"^\d{1,20}-\d{1,20}$")]  # a stream entry id
+# A stream entry id, ``<ms>-<seq>``: 19 ASCII digits each always fit Redis's 64 bits.
+EntryId = Annotated[str, Field(pattern=r"^[0-9]{1,19}-[0-9]{1,19}$")]
 
 
 class ConsumerOut(BaseModel, frozen=True):
@@ -62,13 +63,24 @@ class DeadLettersOut(BaseModel, frozen=True):
     total: int
 
 
-class DeadLetterIdsRequest(BaseModel):
-    """Which dead letters to replay or purge; every one of them when ``ids`` is empty."""
+class ChosenDeadLetters(BaseModel):
+    """These dead letters, by entry id."""
 
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[EntryId] = Field(default_factory=list, max_length=1000)
-    all: bool = False  # must be true to act on every dead letter: an empty list alone is a no
+    ids: list[EntryId] = Field(min_length=1, max_length=1000)
+
+
+class EveryDeadLetter(BaseModel):
+    """Every dead letter: asked for by name, never implied by an empty body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    all: Literal[True]
+
+
+class DeadLetterIdsRequest(RootModel[ChosenDeadLetters | EveryDeadLetter]):
+    """Which dead letters to replay or purge: ``{"ids": [...]}`` or ``{"all": true}``."""
 
 
 class ReplayedOut(BaseModel, frozen=True):

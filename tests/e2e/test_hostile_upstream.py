@@ -24,9 +24,15 @@ from tests.standin.hostile import BIG_INTEGER, LONE_SURROGATE_ID
 from tests.standin.process import StandinProcess, run_standin
 
 HOSTILE_SQL_MODE = "NO_BACKSLASH_ESCAPES,ANSI_QUOTES,STRICT_TRANS_TABLES"
-# One job of 7 items in pages of 4: its row, two ledger rows and one item error.
-# The job, its two pages, the one failure, and each list page's answer with its ETag.
-LEDGER_ROWS = {"sync_jobs": 1, "sync_job_pages": 2, "sync_job_errors": 1, "list_answers": 2}
+# One job of 7 items in pages of 4: the job, its two pages, the one failure, each list
+# page's answer with its ETag, and the audit row of the POST /sync that asked for it.
+LEDGER_ROWS = {
+    "sync_jobs": 1,
+    "sync_job_pages": 2,
+    "sync_job_errors": 1,
+    "list_answers": 2,
+    "audit_log": 1,
+}
 
 
 @pytest.fixture

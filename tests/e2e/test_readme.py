@@ -37,6 +37,7 @@ AFTER_STOP = frozenset({"make reset-local"})
 README_REDIS_DB = 13
 STACK_READY_S = 40.0
 COMMAND_TIMEOUT_S = 30.0
+STOP_WITHIN_S = 60.0  # Ctrl-C to every service gone, on a busy machine
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STATUS_SUFFIX = "\nHTTP_STATUS=%{http_code}"
 
@@ -216,10 +217,29 @@ def _stop(stack: LocalStack) -> None:
     if stack.process.poll() is None:
         stack.process.send_signal(signal.SIGINT)
         try:
-            stack.process.wait(timeout=30)
+            stack.process.wait(timeout=STOP_WITHIN_S)
         except subprocess.TimeoutExpired:
             os.killpg(stack.process.pid, signal.SIGKILL)
             stack.process.wait()
+    _wait_until_no_service_is_connected(stack.env)
+
+
+def _wait_until_no_service_is_connected(env: dict[str, str]) -> None:
+    """The services run in a session of their own: gone only when none holds a connection."""
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(env["REDIS_DB"]))
+    try:
+        me = client.client_id()
+        deadline = time.monotonic() + STOP_WITHIN_S
+        while True:
+            others = [
+                c for c in client.client_list() if c["db"] == env["REDIS_DB"] and c["id"] != str(me)
+            ]
+            if not others:
+                return
+            assert time.monotonic() < deadline, f"services still connected after Ctrl-C: {others}"
+            time.sleep(0.2)
+    finally:
+        client.close()
 
 
 def _assert_local_data_is_gone(env: dict[str, str]) -> None:
@@ -229,5 +249,5 @@ def _assert_local_data_is_gone(env: dict[str, str]) -> None:
         assert cur.fetchall() == ()
     conn.close()
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(env["REDIS_DB"]))
-    assert client.dbsize() == 0
+    assert sorted(client.keys()) == []
     client.close()

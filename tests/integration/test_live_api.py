@@ -198,8 +198,9 @@ async def test_dead_letters_replay_needs_the_token_and_is_audited(
 async def test_purge_without_ids_or_all_is_refused(api_client: Client, redis: Redis) -> None:
     """An empty body never purges everything by accident."""
     await redis.xadd(names.DEAD, {"type": "list", "stream": names.COMMANDS})
-    answer = await api_client.post("/dead-letters/purge", json={}, headers=AUTH)
-    assert answer.status == 400
+    for body in ({}, {"ids": []}, {"all": False}, {"ids": ["1-1"], "all": True}):
+        answer = await api_client.post("/dead-letters/purge", json=body, headers=AUTH)
+        assert answer.status == 422, body
     assert await redis.xlen(names.DEAD) == 1
     purged = await api_client.post("/dead-letters/purge", json={"all": True}, headers=AUTH)
     assert (await purged.json()) == {"purged": 1}

@@ -10,8 +10,9 @@ from services.api.audit import audit
 from services.api.auth import admit_writer
 from services.api.keys import REDIS, SETTINGS
 from services.api.responses import json_response
-from shared.errors import InvalidMessage, InvalidRequest, NotFound
+from shared.errors import InvalidMessage, NotFound
 from shared.models.dashboard import (
+    ChosenDeadLetters,
     DeadLetterIdsRequest,
     DeadLetterOut,
     DeadLettersOut,
@@ -58,13 +59,9 @@ async def post_purge(request: web.Request) -> web.Response:
 
 
 async def _chosen(request: web.Request) -> list[str]:
-    raw = await request.read()
-    body = DeadLetterIdsRequest.model_validate_json(raw or b"{}")
-    if not body.ids and not body.all:
-        raise InvalidRequest("name the dead letters in ids, or set all to true", field="ids")
-    if body.ids and body.all:
-        raise InvalidRequest("give either ids or all, not both", field="all")
-    return body.ids
+    """The ids named, or ``[]`` for every dead letter (only when ``all`` was sent)."""
+    body = DeadLetterIdsRequest.model_validate_json(await request.read() or b"{}").root
+    return body.ids if isinstance(body, ChosenDeadLetters) else []
 
 
 def _target(chosen: list[str], count: int) -> str:
