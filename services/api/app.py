@@ -12,7 +12,17 @@ import orjson
 from aiohttp import web
 
 from services.api.cors import cors
-from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
+from services.api.item_ids import ItemIdDirectory
+from services.api.keys import (
+    DB,
+    HTTP_MODELS,
+    ITEM_IDS,
+    LOCAL_CACHE,
+    OPENAPI,
+    REDIS,
+    SETTINGS,
+    SOURCES,
+)
 from services.api.local_cache import LocalItemCache, follow_item_changes
 from services.api.middleware import json_errors, request_context
 from services.api.openapi import build_openapi
@@ -37,6 +47,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app = web.Application(middlewares=middlewares, client_max_size=settings.api.max_body_bytes)
     app[SETTINGS] = settings
+    app[ITEM_IDS] = ItemIdDirectory()
     app.cleanup_ctx.extend(
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
     )

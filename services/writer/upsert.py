@@ -18,18 +18,19 @@ import orjson
 from services.writer.deletions import mark_unseen_deleted
 from services.writer.job_errors import fail_jobs
 from shared.clock import utc_now
+from shared.db.item_counts import CountDeltas, add_item_counts
 from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.times import from_db, to_db
 from shared.models.pages import FetchedItem, PageMessage
 
 _UPSERT_HEAD = (
     "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
-    " created_at, updated_at, synced_at)"
+    " created_at, updated_at, synced_at, changed_in_job)"
 )
 _UPSERT_TAIL = (
     "ON DUPLICATE KEY UPDATE name = VALUES(name), payload = VALUES(payload),"
     " content_hash = VALUES(content_hash), updated_at = VALUES(updated_at),"
-    " synced_at = VALUES(synced_at), deleted_at = NULL"
+    " synced_at = VALUES(synced_at), deleted_at = NULL, changed_in_job = VALUES(changed_in_job)"
 )
 _SELECT_CHUNK = 500  # keys per SELECT ... IN (...)
 
@@ -100,6 +101,35 @@ async def _apply(
     force = await _force_flags(conn, {message.envelope.job_id for message in pages})
     fresh = await _claim_pages(conn, pages, force, result, now)
     result.finished_jobs.update(await fail_jobs(conn, fresh, now))
+    counts = CountDeltas()
+    rows = await _decide_rows(conn, fresh, force, result, counts, now)
+    rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
+    await _upsert(conn, rows, max_statement_bytes)
+    for message in fresh:
+        await _record_failures(conn, message, now)
+    job_sources = {message.envelope.job_id: message.envelope.source for message in fresh}
+    for job_id in sorted(result.tallies, key=str):
+        status = await _update_job(conn, job_id, result.tallies[job_id], now)
+        if status is not None:
+            result.finished_jobs[job_id] = status
+        if status == "succeeded":
+            marked = await mark_unseen_deleted(conn, job_id, now)
+            result.tallies[job_id].deleted = marked.count
+            result.changed_item_ids.extend(marked.item_ids)
+            counts.marked_deleted(job_sources[job_id], marked.count)
+    await add_item_counts(conn, counts)  # last: the count rows stay locked only briefly
+    return result
+
+
+async def _decide_rows(
+    conn: aiomysql.Connection,
+    fresh: list[PageMessage],
+    force: dict[uuid.UUID, bool],
+    result: BatchResult,
+    counts: CountDeltas,
+    now: datetime,
+) -> list[tuple[Any, ...]]:
+    """The rows to write, with each item's outcome counted on its job and its source."""
     rows: list[tuple[Any, ...]] = []
     for source, candidates in sorted(_candidates(fresh).items()):
         keys = sorted({c.item.external_id for c in candidates})
@@ -115,21 +145,13 @@ async def _apply(
             before = stored.get(key)
             if _should_write(candidate, before, force[candidate.job_id], tally):
                 rows.append(_row(candidate, now))
-                if before is not None:
+                if before is None:
+                    counts.created(source)
+                else:
                     result.changed_item_ids.append(before.item_id)
-    rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
-    await _upsert(conn, rows, max_statement_bytes)
-    for message in fresh:
-        await _record_failures(conn, message, now)
-    for job_id in sorted(result.tallies, key=str):
-        status = await _update_job(conn, job_id, result.tallies[job_id], now)
-        if status is not None:
-            result.finished_jobs[job_id] = status
-        if status == "succeeded":
-            marked = await mark_unseen_deleted(conn, job_id, now)
-            result.tallies[job_id].deleted = marked.count
-            result.changed_item_ids.extend(marked.item_ids)
-    return result
+                    if before.deleted:
+                        counts.revived(source)
+    return rows
 
 
 async def _claim_pages(
@@ -293,6 +315,7 @@ def _row(candidate: _Candidate, now: datetime) -> tuple[Any, ...]:
         to_db(now),
         to_db(now),
         to_db(candidate.fetched_at),
+        str(candidate.job_id),
     )
 
 

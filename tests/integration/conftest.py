@@ -24,7 +24,7 @@ from tests.conftest import service_missing
 
 TEST_DATABASE = database_name("item_sync_test")
 TEST_REDIS_DB = 15
-TABLES = ("items", "sync_jobs", "sync_job_pages", "sync_job_errors")
+TABLES = ("items", "sync_jobs", "sync_job_pages", "sync_job_errors", "source_item_counts")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
