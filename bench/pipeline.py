@@ -19,7 +19,7 @@ API_TOKEN = "bench-token"  # noqa: S105  # the bench pipeline's own throwaway to
 POLL_S = 0.05
 SYNC_TIMEOUT_S = 1800.0
 PIPELINE_DB = database("pipeline")
-_TABLES = ("items", "sync_jobs", "sync_job_pages", "sync_job_errors")
+_TABLES = ("items", "sync_jobs", "sync_job_pages", "sync_job_errors", "source_item_counts")
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 

@@ -69,13 +69,10 @@ async def read_item_count(
     return int(total)
 
 
-async def recount_items(conn: aiomysql.Connection) -> None:
-    """Set the counts from the table itself, for rows written outside the writer (seeding)."""
-    async with conn.cursor() as cur:
-        await cur.execute("DELETE FROM source_item_counts")
-        await cur.execute(
-            "INSERT INTO source_item_counts (api_source, live, deleted)"
-            " SELECT api_source, SUM(deleted_at IS NULL), SUM(deleted_at IS NOT NULL)"
-            " FROM items GROUP BY api_source"
-        )
-    await conn.commit()
+RECOUNT_STATEMENTS = (
+    # For rows written outside the writer (a bench's seeding): the counts from the rows.
+    "DELETE FROM source_item_counts",
+    "INSERT INTO source_item_counts (api_source, live, deleted)"
+    " SELECT api_source, SUM(deleted_at IS NULL), SUM(deleted_at IS NOT NULL)"
+    " FROM items GROUP BY api_source",
+)

@@ -1,9 +1,10 @@
 """Reading items: the queries behind ``GET /items`` and ``GET /items/{id}``.
 
 A page is read in the order of its sort key with the row id as tie-break, so a
-cursor (the last row's key and id) starts the next page exactly where this one
-ended, whatever was inserted meanwhile. The unfiltered total comes from the
-counts the writer keeps; a filtered total is counted over the filter's index.
+cursor (the last row's id, and its write time when sorting by it) starts the next
+page exactly where this one ended, whatever was inserted meanwhile. The unfiltered
+total comes from the counts the writer keeps; a filtered total is counted over the
+filter's index.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import aiomysql
 
 from shared.db.item_counts import read_item_count
 from shared.db.times import from_db, to_db
+from shared.errors import NotFound
 from shared.models.item_cursor import ItemCursor, ItemSort
 from shared.models.items import ItemRow
 
@@ -72,14 +74,19 @@ async def list_items(
     offset: int = 0,
     after: ItemCursor | None = None,
 ) -> ItemsListing:
-    """One page of items in ``sort`` order, after ``after`` or from ``offset``."""
+    """One page of items in ``sort`` order, past ``after`` (when given) and ``offset`` more.
+
+    Raises ``NotFound`` when the sort needs the key of an ``after`` item that is not stored.
+    """
     where, args = _filters(filters)
-    page_where, page_args = _after(where, args, after)
     order = f"{_SORT_COLUMNS[sort]}, id" if sort in _SORT_COLUMNS else "id"
-    key_column = f", {_SORT_COLUMNS[sort]}" if sort in _SORT_COLUMNS else ""
     async with pool.acquire() as conn, conn.cursor() as cur:
+        page_where, page_args = where, args
+        if after is not None:
+            key = await _cursor_key(cur, sort, after)
+            page_where, page_args = _past(where, args, sort, key, after.id)
         await cur.execute(
-            f"SELECT {_COLUMNS}{key_column} FROM items {page_where}"  # noqa: S608 - fixed fragments
+            f"SELECT {_COLUMNS} FROM items {page_where}"  # noqa: S608 - fixed fragments
             f" ORDER BY {order} LIMIT %s OFFSET %s",
             (*page_args, limit + 1, offset),
         )
@@ -92,18 +99,30 @@ async def list_items(
                 conn, api_source=filters.api_source, include_deleted=filters.include_deleted
             )
         await conn.commit()  # ends the read snapshot so the pooled connection sees new data
-    more = len(fetched) > limit
-    page = fetched[:limit]
+    rows = [_row(row) for row in fetched[:limit]]
     next_cursor = None
-    if more and page:
-        last = page[-1]
-        key = last[9] if key_column else None
+    if len(fetched) > limit and rows:
+        last = rows[-1]
         next_cursor = ItemCursor(
-            sort=sort, key=from_db(key) if sort == "updated_at" else key, id=last[0]
+            id=last.id, updated_at=last.updated_at if sort == "updated_at" else None
         )
-    return ItemsListing(
-        rows=[_row(row[:9]) for row in page], total=int(total), next_cursor=next_cursor
+    return ItemsListing(rows=rows, total=int(total), next_cursor=next_cursor)
+
+
+async def _cursor_key(cur: aiomysql.Cursor, sort: ItemSort, after: ItemCursor) -> Any:
+    """The sort key to continue after: the cursor's own time, else the item's stored key."""
+    if sort == "id":
+        return None
+    if sort == "updated_at" and after.updated_at is not None:
+        return to_db(after.updated_at)
+    await cur.execute(
+        f"SELECT {_SORT_COLUMNS[sort]} FROM items WHERE id = %s",  # noqa: S608 - fixed names
+        (after.id,),
     )
+    row = await cur.fetchone()
+    if row is None:
+        raise NotFound(f"no item {after.id} to continue after")
+    return row[0]
 
 
 async def get_item(
@@ -156,20 +175,17 @@ def _filters(filters: ItemFilters) -> tuple[str, tuple[Any, ...]]:
     return ("WHERE " + " AND ".join(conditions) if conditions else ""), tuple(args)
 
 
-def _after(
-    where: str, args: tuple[Any, ...], cursor: ItemCursor | None
+def _past(
+    where: str, args: tuple[Any, ...], sort: ItemSort, key: Any, item_id: int
 ) -> tuple[str, tuple[Any, ...]]:
-    """The page's WHERE: the filters and, with a cursor, rows past the cursor's (key, id)."""
-    if cursor is None:
-        return where, args
+    """The page's WHERE: the filters, and only rows past (key, id) in the sort order."""
     joiner = f"{where} AND" if where else "WHERE"
-    if cursor.sort == "id":
-        return f"{joiner} id > %s", (*args, cursor.id)
-    column = _SORT_COLUMNS[cursor.sort]
-    key = to_db(cursor.key) if isinstance(cursor.key, datetime) else cursor.key
+    if sort == "id":
+        return f"{joiner} id > %s", (*args, item_id)
+    column = _SORT_COLUMNS[sort]
     # Written so the index on the key column gives a range, which a row comparison may not.
     condition = f"{column} >= %s AND ({column} > %s OR id > %s)"
-    return f"{joiner} {condition}", (*args, key, key, cursor.id)
+    return f"{joiner} {condition}", (*args, key, key, item_id)
 
 
 def _prefix_pattern(prefix: str | None) -> str | None:

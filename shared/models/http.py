@@ -24,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared.models.item_cursor import MAX_CURSOR_CHARS, ItemSort
+from shared.models.item_cursor import CURSOR_PATTERN, ItemSort
 from shared.models.items import ItemOut
 from shared.models.jobs import JobOut, JobStatus
 from shared.sources.names import POKEMON, SOURCE_NAMES
@@ -170,9 +170,11 @@ class ItemsQuery(BaseModel):
     after: Annotated[
         str | None,
         Field(
-            max_length=MAX_CURSOR_CHARS,
-            pattern=r"^[A-Za-z0-9_-]+$",
-            description="Cursor from a previous page's next_after: the page after it",
+            pattern=CURSOR_PATTERN,
+            description=(
+                "The next_after of a previous page: the page after the item it names,"
+                " in this sort order (offset then skips further)"
+            ),
         ),
     ] = None
     sort: Annotated[

@@ -14,7 +14,6 @@ from aiohttp.test_utils import TestClient
 from services.writer.upsert import apply_batch
 from shared.clock import utc_now
 from shared.hashing import content_hash
-from shared.models.item_cursor import ItemCursor
 from shared.models.jobs import SyncJobRow
 from shared.models.pages import FetchedItem
 from tests.integration.jobs_helpers import item, new_job, page
@@ -157,21 +156,34 @@ async def test_keyset_pages_skip_and_repeat_nothing_while_rows_arrive(
     assert sorted(map(int, originals)) == list(range(1, 61))
 
 
-async def test_cursor_problems_answer_422_naming_the_field(api_client: Client) -> None:
-    """A cursor that is not one, one from another sort, or one beside an offset is refused."""
-    other_sort = ItemCursor(sort="id", key=None, id=5).encode()
-    cases: list[tuple[dict[str, Any], str]] = [
-        ({"after": "not-a-cursor"}, "after"),
-        ({"after": "W10"}, "after"),  # "[]"
-        ({"after": other_sort, "sort": "updated_at"}, "after"),
-        ({"after": other_sort, "offset": 3}, "offset"),
-        ({"after": "a/b"}, "after"),
-    ]
-    for query, field in cases:
-        response = await api_client.get("/items", params=query)
-        assert response.status == 422, query
+async def test_a_malformed_cursor_answers_422_naming_after(api_client: Client) -> None:
+    """A cursor that does not have a cursor's shape is refused, naming the field."""
+    for raw in ("not-a-cursor", "12-", "-5", "1.5", "1" * 20):
+        response = await api_client.get("/items", params={"after": raw})
+        assert response.status == 422, raw
         body = await response.json()
-        assert body["error"]["details"][0]["field"] == field, body
+        assert body["error"]["details"][0]["field"] == "after", body
+
+
+async def test_a_cursor_naming_no_item_answers_404_when_its_key_is_needed(
+    api_client: Client, pool: aiomysql.Pool
+) -> None:
+    """By id any cursor is a position; by external_id the item's key must exist."""
+    await _write(pool, [item(1)])
+    assert (await api_client.get("/items", params={"after": "999999"})).status == 200
+    missing = await api_client.get("/items", params={"after": "999999", "sort": "external_id"})
+    assert missing.status == 404
+
+
+async def test_offset_after_a_cursor_skips_further(api_client: Client, pool: aiomysql.Pool) -> None:
+    """after= and offset= together: the rows past the cursor, less the first offset of them."""
+    await _write(pool, [item(i) for i in range(1, 11)])
+    first = await _items(api_client, limit=3, sort="updated_at")
+    skipped = await _items(
+        api_client, limit=2, offset=2, after=first["next_after"], sort="updated_at"
+    )
+    rest = await _items(api_client, limit=7, after=first["next_after"], sort="updated_at")
+    assert skipped["items"] == rest["items"][2:4]
 
 
 @pytest.mark.parametrize(
