@@ -34,10 +34,14 @@ MAX_ID = 2**63 - 1  # a BIGINT, and an integer every JSON encoder can write
 TAG_MARK = "@"  # starts every union tag, so error locations can leave tags out
 UNKNOWN_KIND = "unknown_sync_kind"  # the error when no kind of sync matches operation/api_source
 _QUERY_DIGITS = re.compile(r"[0-9]{1,10}")  # MAX_OFFSET has 10 digits
-# Years from 1000, where MySQL's DATETIME starts; seconds required, fractions to microseconds.
+# RFC 3339's date-time; fractions past microseconds are cut, not rounded.
 _QUERY_TIME = re.compile(
-    r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
+    r"([0-9]{4})-([0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
+# MySQL's DATETIME range: a time outside it is taken as its nearest end.
+_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 _QUERY_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
@@ -72,15 +76,26 @@ QueryBool = Annotated[bool, BeforeValidator(_query_boolean)]
 
 
 def _query_time(value: object) -> object:
-    # pydantic also takes Unix seconds and dates; a query takes RFC 3339 with an offset.
+    # pydantic also takes Unix seconds and dates; a query takes an RFC 3339 date-time.
     if not isinstance(value, str):
         return value
-    if _QUERY_TIME.fullmatch(value) is None:
+    match = _QUERY_TIME.fullmatch(value)
+    if match is None:
         raise ValueError("must be an RFC 3339 time with an offset, e.g. 2026-01-01T00:00:00Z")
+    year, month_day, clock, fraction, offset = match.groups()
+    if year == "0000":
+        return _EARLIEST
+    seconds = "59" if clock.endswith(":60") else clock[-2:]  # a leap second: its second's start
+    text = f"{year}-{month_day}T{clock[:-2]}{seconds}{(fraction or '')[:7]}{offset.upper()}"
     try:
-        return datetime.fromisoformat(value).astimezone(UTC)
-    except (ValueError, OverflowError) as exc:  # 02-30, or 9999-12-31T23:00:00-05:00
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:  # 02-30 and the like
         raise ValueError("not a valid time") from exc
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # past year 1 or 9999 once in UTC
+        return _EARLIEST if moment.year < 5000 else _LATEST
+    return min(max(moment, _EARLIEST), _LATEST)
 
 
 def _query_uuid(value: object) -> object:
