@@ -61,6 +61,7 @@ class BatchResult:
     duplicate_pages: int = 0
     orphan_pages: int = 0
     changed_item_ids: list[int] = field(default_factory=list)
+    rows_written: int = 0  # created, changed and marked deleted: cached item lists are stale
     finished_jobs: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
@@ -104,6 +105,7 @@ async def _apply(
     counts = CountDeltas()
     rows = await _decide_rows(conn, fresh, force, result, counts, now)
     rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
+    result.rows_written = len(rows)
     await _upsert(conn, rows, max_statement_bytes)
     for message in fresh:
         await _record_failures(conn, message, now)
@@ -117,6 +119,7 @@ async def _apply(
             result.tallies[job_id].deleted = marked.count
             result.changed_item_ids.extend(marked.item_ids)
             counts.marked_deleted(job_sources[job_id], marked.count)
+            result.rows_written += marked.count
     await add_item_counts(conn, counts)  # last: the count rows stay locked only briefly
     return result
 

@@ -9,7 +9,7 @@ from services.api.cache import cached_item, fill_item
 from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, REDIS, SETTINGS
 from services.api.path_ids import parse_item_id
 from services.api.query import parse_query
-from services.api.responses import json_response, raw_json_response
+from services.api.responses import raw_json_response
 from shared.db.items import ItemFilters, get_item, list_items
 from shared.errors import InvalidField, NotFound
 from shared.models.http import MAX_ID, ItemsPage
@@ -21,6 +21,11 @@ MAX_ITEM_ID = MAX_ID
 
 async def get_items(request: web.Request) -> web.Response:
     """One page of items without payloads, the total that match, and the next page's cursor."""
+    local = request.app[LOCAL_CACHE]
+    kept = local.get_page(request.query_string)
+    if kept is not None:
+        return raw_json_response(kept)
+    epoch = local.epoch  # before reading MySQL: a write announced meanwhile voids the page
     query = parse_query(request, request.app[HTTP_MODELS].items_query)
     after = None if query.after is None else _cursor(query.after)
     filters = ItemFilters(
@@ -47,7 +52,9 @@ async def get_items(request: web.Request) -> web.Response:
         offset=query.offset,
         next_after=None if listing.next_cursor is None else listing.next_cursor.encode(),
     )
-    return json_response(page)
+    body = page.model_dump_json().encode()
+    local.put_page(request.query_string, body, epoch)
+    return raw_json_response(body)
 
 
 def _cursor(raw: str) -> ItemCursor:
