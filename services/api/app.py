@@ -19,6 +19,7 @@ from services.api.keys import (
     ITEM_IDS,
     LOCAL_CACHE,
     OPENAPI,
+    READ_DB,
     REDIS,
     SETTINGS,
     SOURCES,
@@ -98,8 +99,10 @@ async def _local_cache_lifespan(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:
-    async with db_pool(app[SETTINGS].database) as pool:
+    settings = app[SETTINGS].database
+    async with db_pool(settings) as pool, db_pool(settings, autocommit=True) as read_pool:
         app[DB] = pool
+        app[READ_DB] = read_pool
         yield
 
 

@@ -15,6 +15,7 @@ from shared.sources.base import Source
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 DB = web.AppKey("db", aiomysql.Pool)
+READ_DB = web.AppKey("read_db", aiomysql.Pool)  # autocommit: one-statement item lookups
 SOURCES = web.AppKey("sources", dict[str, Source])
 OPENAPI = web.AppKey("openapi", bytes)  # the rendered /openapi.json
 LOCAL_CACHE = web.AppKey("local_cache", LocalItemCache)

@@ -128,13 +128,13 @@ async def _cursor_key(cur: aiomysql.Cursor, sort: ItemSort, after: ItemCursor) -
 async def get_item(
     pool: aiomysql.Pool, item_id: int, *, include_deleted: bool = False
 ) -> ItemRow | None:
-    """One item with its payload text, or None."""
+    """One item with its payload text, or None; one round trip on an autocommit pool."""
     where, args = _filters(ItemFilters(include_deleted=include_deleted))
     clause = f"{where} AND id = %s" if where else "WHERE id = %s"
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(f"SELECT {_COLUMNS}, payload FROM items {clause}", (*args, item_id))  # noqa: S608
         row = await cur.fetchone()
-        await conn.commit()
+        await _end_snapshot(conn)
     return None if row is None else _row(row)
 
 
@@ -146,8 +146,14 @@ async def find_item_id(pool: aiomysql.Pool, api_source: str, external_id: str) -
             (api_source, external_id),
         )
         row = await cur.fetchone()
-        await conn.commit()
+        await _end_snapshot(conn)
     return None if row is None else int(row[0])
+
+
+async def _end_snapshot(conn: aiomysql.Connection) -> None:
+    """End the read's transaction, so the pooled connection sees later writes."""
+    if not conn.get_autocommit():  # in autocommit the statement was its own transaction
+        await conn.commit()
 
 
 def _filters(filters: ItemFilters) -> tuple[str, tuple[Any, ...]]:

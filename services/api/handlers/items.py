@@ -6,7 +6,7 @@ import orjson
 from aiohttp import web
 
 from services.api.cache import cached_item, fill_item
-from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, REDIS, SETTINGS
+from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, READ_DB, REDIS, SETTINGS
 from services.api.path_ids import parse_item_id
 from services.api.query import parse_query
 from services.api.responses import raw_json_response
@@ -84,7 +84,7 @@ async def item_answer(app: web.Application, item_id: int) -> bytes | None:
     if cached is not None:
         local.put(item_id, cached, epoch)
         return cached
-    row = await get_item(app[DB], item_id, include_deleted=True)  # shows deleted_at
+    row = await get_item(app[READ_DB], item_id, include_deleted=True)  # shows deleted_at
     if row is None:
         return None
     body = render_item(row)

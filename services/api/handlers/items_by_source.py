@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.api.handlers.items import item_answer
-from services.api.keys import DB, HTTP_MODELS, ITEM_IDS
+from services.api.keys import HTTP_MODELS, ITEM_IDS, READ_DB
 from services.api.responses import raw_json_response
 from shared.db.items import find_item_id
 from shared.errors import InvalidRequest, NotFound
@@ -31,7 +31,7 @@ async def get_item_by_source(request: web.Request) -> web.Response:
         if body is not None:
             return raw_json_response(body)
         directory.forget(source, external_id)  # the row was removed by hand: look again
-    item_id = await find_item_id(request.app[DB], source, external_id)
+    item_id = await find_item_id(request.app[READ_DB], source, external_id)
     body = None if item_id is None else await item_answer(request.app, item_id)
     if item_id is None or body is None:
         raise NotFound(f"no {source} item with external id {external_id!r}")
