@@ -80,8 +80,6 @@ def run_reads(
         warm_count = len(shuffled) // WARM_SHARE
         ids, cold = shuffled[:warm_count], _slices(shuffled[warm_count:], repeats)
         external_ids = [external_by_id[item_id] for item_id in ids]
-        asyncio.run(read_every_item(f"{p.api_url}/items/", ids))  # as a live service is
-        asyncio.run(read_every_item(f"{p.api_url}/sources/pokemon/items/", external_ids))
         bare_db_url = bare_url.replace("/items/", "/db-items/")
         tag = f"{label(size)} items"
         routes = {
@@ -96,6 +94,9 @@ def run_reads(
             load(url, WARM_UP_S, ids=targets)  # pools filled; the cached routes warm up
         load(bare_url, WARM_UP_S, ids=ids)
         for repeat, cold_ids in zip(range(repeats), cold, strict=True):
+            # Warm as a live service is; the previous cold run pushed items out of memory.
+            asyncio.run(read_every_item(f"{p.api_url}/items/", ids))
+            asyncio.run(read_every_item(f"{p.api_url}/sources/pokemon/items/", external_ids))
             runs: list[tuple[str, str, list[int] | None, bool]] = [
                 (f"reads {tag} bare aiohttp", bare_url, ids, False),
                 *((name, url, targets, False) for name, (url, targets) in routes.items()),

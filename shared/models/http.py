@@ -213,7 +213,8 @@ class ItemsQuery(BaseModel):
         ),
     ] = None
     changed_in_job: Annotated[
-        QueryUuid | None, Field(description="Items the job created, updated or marked deleted")
+        QueryUuid | None,
+        Field(description="Items whose last change (created, updated, deleted) was this job's"),
     ] = None
 
     @field_validator("api_source")
