@@ -83,7 +83,7 @@ async def list_items(
     async with pool.acquire() as conn, conn.cursor() as cur:
         page_where, page_args = where, args
         if after is not None:
-            key = await _cursor_key(cur, sort, after)
+            key = await _cursor_key(conn, cur, sort, after)
             page_where, page_args = _past(where, args, sort, key, after.id)
         await cur.execute(
             f"SELECT {_COLUMNS} FROM items {page_where}"  # noqa: S608 - fixed fragments
@@ -109,7 +109,9 @@ async def list_items(
     return ItemsListing(rows=rows, total=int(total), next_cursor=next_cursor)
 
 
-async def _cursor_key(cur: aiomysql.Cursor, sort: ItemSort, after: ItemCursor) -> Any:
+async def _cursor_key(
+    conn: aiomysql.Connection, cur: aiomysql.Cursor, sort: ItemSort, after: ItemCursor
+) -> Any:
     """The sort key to continue after: the cursor's own time, else the item's stored key."""
     if sort == "id":
         return None
@@ -121,6 +123,7 @@ async def _cursor_key(cur: aiomysql.Cursor, sort: ItemSort, after: ItemCursor) -
     )
     row = await cur.fetchone()
     if row is None:
+        await conn.commit()  # a connection handed back mid-transaction would be closed
         raise NotFound(f"no item {after.id} to continue after")
     return row[0]
 
