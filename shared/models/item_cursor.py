@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel
 
 ItemSort = Literal["id", "external_id", "updated_at"]
-ITEM_SORTS: tuple[str, ...] = get_args(ItemSort)
 # 17 digits of microseconds reach past the year 5000; 19 digits hold every item id.
 CURSOR_PATTERN = r"^(?:[0-9]{1,17}-)?[0-9]{1,19}$"
 _CURSOR = re.compile(CURSOR_PATTERN)
