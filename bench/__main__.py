@@ -20,6 +20,7 @@ from bench.conditional import run_conditional
 from bench.memory import run_memory
 from bench.peer_dlt import run_peer
 from bench.plan import FULL, QUICK, Plan
+from bench.reads_bench import run_reads
 from bench.results import Results
 from bench.targets import ratios, verdicts
 from bench.throughput import label, run_latency, run_topology
@@ -99,6 +100,10 @@ def run(plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path
         run_api(
             results, workdir, size=base, seconds=plan.api_seconds, repeats=plan.api_repeats,
             extra_env=extra_env,
+        )  # fmt: skip
+        run_reads(
+            results, workdir, size=plan.reads_items, seconds=plan.api_seconds,
+            repeats=plan.api_repeats, extra_env=extra_env,
         )  # fmt: skip
     _memory(results, plan, sections, extra_env, workdir)
     if "conditional" in sections:

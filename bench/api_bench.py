@@ -26,11 +26,13 @@ WARM_UP_S = 1.0
 
 
 @contextmanager
-def _bare_app() -> Iterator[str]:
+def bare_app(database: str | None = None) -> Iterator[str]:
+    """The bare handlers' process; yields the URL of its fixed ``/items/`` answers."""
     port = free_port()
     # Our own interpreter and module.
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "bench.bare_app", str(port)], cwd=REPO_ROOT
+        [sys.executable, "-m", "bench.bare_app", str(port), *([database] if database else [])],
+        cwd=REPO_ROOT,
     )
     url = f"http://127.0.0.1:{port}/items/"
     try:
@@ -56,7 +58,7 @@ def _item_ids() -> list[int]:
     return ids
 
 
-async def _read_every_item(item_url: str, ids: list[int]) -> None:
+async def read_every_item(item_url: str, ids: list[int]) -> None:
     """GET every item once, so the measured runs see a warm cache as a live service does."""
     limit = asyncio.Semaphore(CONNECTIONS)
     async with aiohttp.ClientSession() as session:
@@ -68,7 +70,8 @@ async def _read_every_item(item_url: str, ids: list[int]) -> None:
         await asyncio.gather(*(read(item_id) for item_id in ids))
 
 
-def _record(results: Results, name: str, run: LoadResult) -> None:
+def record(results: Results, name: str, run: LoadResult) -> None:
+    """Keep one run's requests/s, p50 and p99 under ``name``."""
     results.figure(f"{name} req/s", "req/s").add(run.requests_per_s)
     results.figure(f"{name} p50", "ms").add(run.p50_ms)
     results.figure(f"{name} p99", "ms").add(run.p99_ms)
@@ -91,15 +94,15 @@ def run_api(
     with (
         run_standin("--synthetic", str(size)) as standin,
         bench_pipeline(standin, workdir / "api", fetchers=2, writers=2, extra_env=extra_env) as p,
-        _bare_app() as bare_url,
+        bare_app() as bare_url,
     ):
         timed_sync(p)
         ids = _item_ids()  # AUTO_INCREMENT leaves gaps: ask for the ids that exist
         item_url, list_url = f"{p.api_url}/items/", f"{p.api_url}/items?limit=20"
-        asyncio.run(_read_every_item(item_url, ids))  # steady state: every answer cached
+        asyncio.run(read_every_item(item_url, ids))  # steady state: every answer cached
         load(item_url, WARM_UP_S, ids=ids)  # fills connection pools
         load(bare_url, WARM_UP_S, ids=ids)
         for _ in range(repeats):
-            _record(results, "api bare aiohttp", load(bare_url, seconds, ids=ids))
-            _record(results, "api GET /items/{id}", load(item_url, seconds, ids=ids))
-            _record(results, "api GET /items?limit=20", load(list_url, seconds))
+            record(results, "api bare aiohttp", load(bare_url, seconds, ids=ids))
+            record(results, "api GET /items/{id}", load(item_url, seconds, ids=ids))
+            record(results, "api GET /items?limit=20", load(list_url, seconds))

@@ -6,6 +6,7 @@ Each run reports requests/s and the p50 / p99 latency in milliseconds.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import re
 import shutil
@@ -23,6 +24,21 @@ math.randomseed(os.time())
 local ids = {{ids}}
 request = function()
   return wrk.format("GET", "{prefix}" .. ids[math.random(#ids)])
+end
+"""
+# Each id at most once while the list lasts: thread k of 2 takes ids k+1, k+3, k+5, ...
+_WRK_ONCE_SCRIPT = """
+local ids = {{ids}}
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
+local sent = 0
+request = function()
+  local i = (first + sent * 2) % #ids + 1
+  sent = sent + 1
+  return wrk.format("GET", "{prefix}" .. ids[i])
 end
 """
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -58,16 +74,16 @@ def parse_wrk(output: str) -> LoadResult:
     return LoadResult(float(rate[1]), _latency_ms(p50[1]), _latency_ms(p99[1]), errors)
 
 
-def _wrk(url: str, seconds: float, ids: list[int] | None) -> LoadResult:
+def _wrk(url: str, seconds: float, ids: list[int] | None, once: bool) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
         command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{max(int(seconds), 1)}s", "--latency"]
         if ids is not None:
             script = Path(tmp) / "random_ids.lua"
             prefix = url.split("//", 1)[1].split("/", 1)[1]
             script.write_text(
-                _WRK_SCRIPT.replace("{prefix}", f"/{prefix}").replace(
-                    "{ids}", ",".join(map(str, ids))
-                )
+                (_WRK_ONCE_SCRIPT if once else _WRK_SCRIPT)
+                .replace("{prefix}", f"/{prefix}")
+                .replace("{ids}", ",".join(map(str, ids)))
             )
             command += ["-s", str(script)]
         done = subprocess.run(  # noqa: S603  # wrk found on PATH, our own arguments
@@ -76,9 +92,10 @@ def _wrk(url: str, seconds: float, ids: list[int] | None) -> LoadResult:
     return parse_wrk(done.stdout)
 
 
-async def _python_load(url: str, seconds: float, ids: list[int] | None) -> LoadResult:
+async def _python_load(url: str, seconds: float, ids: list[int] | None, once: bool) -> LoadResult:
     latencies: list[float] = []
     errors = 0
+    in_order = itertools.cycle(ids or [0])
     deadline = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=CONNECTIONS)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -86,7 +103,8 @@ async def _python_load(url: str, seconds: float, ids: list[int] | None) -> LoadR
         async def worker() -> None:
             nonlocal errors
             while time.perf_counter() < deadline:
-                target = url if ids is None else f"{url}{random.choice(ids)}"
+                chosen = next(in_order) if once else random.choice(ids or [0])
+                target = url if ids is None else f"{url}{chosen}"
                 started = time.perf_counter()
                 async with session.get(target) as answer:
                     await answer.read()
@@ -105,11 +123,16 @@ async def _python_load(url: str, seconds: float, ids: list[int] | None) -> LoadR
     )
 
 
-def load(url: str, seconds: float, *, ids: list[int] | None = None) -> LoadResult:
-    """Load ``url`` (``url`` + a random one of ``ids`` when given) for ``seconds``."""
+def load(
+    url: str, seconds: float, *, ids: list[int] | None = None, once: bool = False
+) -> LoadResult:
+    """Load ``url`` (``url`` + a random one of ``ids`` when given) for ``seconds``.
+
+    With ``once``, ``ids`` are taken in order, each at most once while the list lasts.
+    """
     if shutil.which("wrk"):
-        return _wrk(url, seconds, ids)
-    return asyncio.run(_python_load(url, seconds, ids))
+        return _wrk(url, seconds, ids, once)
+    return asyncio.run(_python_load(url, seconds, ids, once))
 
 
 def load_tool() -> str:

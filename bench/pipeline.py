@@ -19,7 +19,14 @@ API_TOKEN = "bench-token"  # noqa: S105  # the bench pipeline's own throwaway to
 POLL_S = 0.05
 SYNC_TIMEOUT_S = 1800.0
 PIPELINE_DB = database("pipeline")
-_TABLES = ("items", "sync_jobs", "sync_job_pages", "sync_job_errors", "list_answers")
+_TABLES = (
+    "items",
+    "sync_jobs",
+    "sync_job_pages",
+    "sync_job_errors",
+    "list_answers",
+    "source_item_counts",
+)
 # The pipeline figures measure full syncs (hash comparison, no 304s, no change signal);
 # the conditional section turns both on.
 UNCONDITIONAL = {"POKEAPI_CONDITIONAL_REQUESTS": "false", "POKEAPI_CHANGE_SIGNAL": "false"}

@@ -20,6 +20,7 @@ class Plan:
     peer_repeats: int
     api_seconds: float
     api_repeats: int
+    reads_items: int  # items seeded for the read routes' figures
     stream_messages: int
 
     @property
@@ -49,6 +50,7 @@ FULL = Plan(
     peer_repeats=3,
     api_seconds=5.0,
     api_repeats=3,
+    reads_items=100_000,
     stream_messages=100_000,
 )
 
@@ -64,5 +66,6 @@ QUICK = Plan(
     peer_repeats=3,
     api_seconds=2.0,
     api_repeats=3,
+    reads_items=20_000,
     stream_messages=20_000,
 )

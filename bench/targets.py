@@ -42,6 +42,7 @@ def ratios(results: Results, plan: Plan) -> dict[str, float]:
     m = results.median
     lat = f"sync {label(plan.latency_items)} {{}}x2 latency {plan.latency_ms:.0f}ms first items/s"
     return {
+        **read_ratios(results, plan),
         "item-sync / dlt, first load": ratio(
             m(f"{base} first items/s"), m(f"dlt {label(plan.peer_items)} first items/s")
         ),
@@ -91,8 +92,48 @@ def verdicts(results: Results, plan: Plan) -> list[Verdict]:
             f"{api:.0%} of bare, p99 {p99:.1f} ms",
         ),
     ]
+    out.extend(_read_verdicts(results, plan))
     out.extend(_memory_verdicts(results, plan))
     return out
+
+
+def read_ratios(results: Results, plan: Plan) -> dict[str, float]:
+    """Each read route's requests/s beside its bare aiohttp twin at ``reads_items``."""
+    m, tag = results.median, f"reads {label(plan.reads_items)} items"
+    bare, bare_select = m(f"{tag} bare aiohttp req/s"), m(f"{tag} bare PK SELECT req/s")
+    return {
+        "GET /items?limit=20 / bare aiohttp": ratio(m(f"{tag} GET /items?limit=20 req/s"), bare),
+        "GET /sources/pokemon/items/{external_id} / bare aiohttp": ratio(
+            m(f"{tag} GET /sources/pokemon/items/{{external_id}} req/s"), bare
+        ),
+        "cold GET /items/{id} / bare PK SELECT": ratio(
+            m(f"{tag} cold GET /items/{{id}} req/s"), bare_select
+        ),
+    }
+
+
+def _read_verdicts(results: Results, plan: Plan) -> list[Verdict]:
+    r, tag = read_ratios(results, plan), f"reads {label(plan.reads_items)} items"
+    page = r["GET /items?limit=20 / bare aiohttp"]
+    page_p99 = results.median(f"{tag} GET /items?limit=20 p99")
+    lookup = r["GET /sources/pokemon/items/{external_id} / bare aiohttp"]
+    lookup_p99 = results.median(f"{tag} GET /sources/pokemon/items/{{external_id}} p99")
+    cold = r["cold GET /items/{id} / bare PK SELECT"]
+    return [
+        _judge(
+            f"GET /items?limit=20 at {label(plan.reads_items)} >= 30% of bare, p99 < 25 ms",
+            page,
+            page >= 0.3 and page_p99 < 25,
+            f"{page:.0%} of bare, p99 {page_p99:.1f} ms",
+        ),
+        _judge(
+            "GET /sources/{source}/items/{external_id} >= 50% of bare, p99 < 25 ms",
+            lookup,
+            lookup >= 0.5 and lookup_p99 < 25,
+            f"{lookup:.0%} of bare, p99 {lookup_p99:.1f} ms",
+        ),
+        _judge("cold GET /items/{id} >= 50% of a bare PK SELECT", cold, cold >= 0.5, f"{cold:.0%}"),
+    ]
 
 
 def _memory_verdicts(results: Results, plan: Plan) -> list[Verdict]:

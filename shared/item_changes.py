@@ -19,9 +19,17 @@ _IDS_PER_MESSAGE = 1000
 _ITEM_ID = re.compile(r"[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
 
 
-async def announce_changed(redis: Redis, item_ids: Sequence[int]) -> None:
-    """Mark the items' cache slots stale and publish their ids, in one round trip."""
+async def announce_changed(
+    redis: Redis, item_ids: Sequence[int], *, rows_written: bool = False
+) -> None:
+    """Mark the items' cache slots stale and publish their ids, in one round trip.
+
+    With ``rows_written`` and no ids (only new rows), an empty message still tells
+    readers that their cached item lists are stale.
+    """
     if not item_ids:
+        if rows_written:
+            await redis.publish(names.ITEM_CHANGES, "")
         return
     async with redis.pipeline(transaction=False) as pipe:
         for item_id in item_ids:

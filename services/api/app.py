@@ -18,7 +18,18 @@ from services.api.dashboard.routes import (
     add_dashboard_routes,
     document_resume,
 )
-from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, OPENAPI, REDIS, SETTINGS, SOURCES
+from services.api.item_ids import ItemIdDirectory
+from services.api.keys import (
+    DB,
+    HTTP_MODELS,
+    ITEM_IDS,
+    LOCAL_CACHE,
+    OPENAPI,
+    READ_DB,
+    REDIS,
+    SETTINGS,
+    SOURCES,
+)
 from services.api.live.feeds import feeds_lifespan
 from services.api.local_cache import LocalItemCache, follow_item_changes
 from services.api.middleware import json_errors, request_context
@@ -44,6 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     app = web.Application(middlewares=middlewares, client_max_size=settings.api.max_body_bytes)
     app[SETTINGS] = settings
+    app[ITEM_IDS] = ItemIdDirectory()
     app.cleanup_ctx.extend(
         [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
     )
@@ -97,8 +109,10 @@ async def _local_cache_lifespan(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:
-    async with db_pool(app[SETTINGS].database) as pool:
+    settings = app[SETTINGS].database
+    async with db_pool(settings) as pool, db_pool(settings, autocommit=True) as read_pool:
         app[DB] = pool
+        app[READ_DB] = read_pool
         yield
 
 

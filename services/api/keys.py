@@ -6,6 +6,7 @@ import aiomysql
 from aiohttp import web
 from redis.asyncio import Redis
 
+from services.api.item_ids import ItemIdDirectory
 from services.api.local_cache import LocalItemCache
 from shared.config import Settings
 from shared.models.http import HttpModels
@@ -14,7 +15,9 @@ from shared.sources.base import Source
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 DB = web.AppKey("db", aiomysql.Pool)
+READ_DB = web.AppKey("read_db", aiomysql.Pool)  # autocommit: one-statement item lookups
 SOURCES = web.AppKey("sources", dict[str, Source])
 OPENAPI = web.AppKey("openapi", bytes)  # the rendered /openapi.json
 LOCAL_CACHE = web.AppKey("local_cache", LocalItemCache)
 HTTP_MODELS = web.AppKey("http_models", HttpModels)  # request models for the enabled sources
+ITEM_IDS = web.AppKey("item_ids", ItemIdDirectory)  # (source, external id) -> item id

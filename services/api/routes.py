@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from services.api.handlers.health import health
 from services.api.handlers.items import MAX_ITEM_ID, get_item_by_id, get_items
+from services.api.handlers.items_by_source import MAX_EXTERNAL_ID_CHARS, get_item_by_source
 from services.api.handlers.jobs import get_job_by_id, get_jobs
 from services.api.handlers.metrics import metrics
 from services.api.handlers.openapi import openapi_spec
@@ -84,8 +85,8 @@ def build_routes(models: HttpModels) -> tuple[Route, ...]:
             "GET",
             "/items",
             get_items,
-            "One page of items, without payloads",
-            {200: ItemsPage, **errors(400, 422, 503)},
+            "One page of items, without payloads; filters, a sort, offset or keyset pages",
+            {200: ItemsPage, **errors(400, 404, 422, 503)},
             query=models.items_query,
             tags=("items",),
         ),
@@ -96,6 +97,23 @@ def build_routes(models: HttpModels) -> tuple[Route, ...]:
             "One item with its payload",
             {200: ItemDetailOut, **errors(400, 404, 503)},
             path_params={"id": {"type": "integer", "minimum": 1, "maximum": MAX_ITEM_ID}},
+            tags=("items",),
+        ),
+        Route(
+            "GET",
+            "/sources/{source}/items/{external_id}",
+            get_item_by_source,
+            "One item by its source and upstream id, as GET /items/{id} answers it",
+            {200: ItemDetailOut, **errors(400, 404, 503)},
+            path_params={
+                "source": {"type": "string", "enum": list(models.sources)},
+                "external_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_EXTERNAL_ID_CHARS,
+                    "pattern": "^[^/]+$",
+                },
+            },
             tags=("items",),
         ),
         Route(

@@ -62,9 +62,9 @@ async def mark_unseen_deleted(
             # The guards are re-checked on the current row: an item revived or refreshed
             # by another job after our scan stays live.
             marked.count += await cur.execute(
-                "UPDATE items SET deleted_at = %s, updated_at = %s"  # noqa: S608 - placeholders
+                "UPDATE items SET deleted_at = %s, updated_at = %s, changed_in_job = %s"  # noqa: S608
                 f" WHERE id IN ({marks}) AND deleted_at IS NULL AND synced_at < %s",
-                (to_db(now), to_db(now), *chunk, started_at),
+                (to_db(now), to_db(now), str(job_id), *chunk, started_at),
             )
         if marked.count:
             await cur.execute(

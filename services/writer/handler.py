@@ -64,7 +64,9 @@ class PageWriter:
     async def _write(self, messages: list[PageMessage], entry_ids: list[bytes]) -> None:
         started = time.perf_counter()
         result = await self._apply_waiting_for_mysql(messages)
-        await announce_changed(self.redis, result.changed_item_ids)
+        await announce_changed(
+            self.redis, result.changed_item_ids, rows_written=result.rows_written > 0
+        )
         await self.reader.ack(entry_ids)
         traces = {m.envelope.job_id: m.envelope.trace_id for m in messages}
         sources = {m.envelope.job_id: m.envelope.source for m in messages}

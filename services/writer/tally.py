@@ -39,6 +39,7 @@ class BatchResult:
     duplicate_pages: int = 0
     orphan_pages: int = 0
     changed_item_ids: list[int] = field(default_factory=list)
+    rows_written: int = 0  # created, changed and marked deleted: cached item lists are stale
     finished_jobs: dict[uuid.UUID, str] = field(default_factory=dict)
 
 

@@ -25,19 +25,20 @@ from services.writer.not_modified import (
 )
 from services.writer.tally import BatchResult, JobTally, record_failures, update_job
 from shared.clock import utc_now
+from shared.db.item_counts import CountDeltas, add_item_counts
 from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.times import from_db, to_db
 from shared.models.pages import FetchedItem, PageMessage
 
 _UPSERT_HEAD = (
     "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
-    " created_at, updated_at, synced_at, etag, last_modified)"
+    " created_at, updated_at, synced_at, etag, last_modified, changed_in_job)"
 )
 _UPSERT_TAIL = (
     "ON DUPLICATE KEY UPDATE name = VALUES(name), payload = VALUES(payload),"
     " content_hash = VALUES(content_hash), updated_at = VALUES(updated_at),"
     " synced_at = VALUES(synced_at), deleted_at = NULL, etag = VALUES(etag),"
-    " last_modified = VALUES(last_modified)"
+    " last_modified = VALUES(last_modified), changed_in_job = VALUES(changed_in_job)"
 )
 __all__ = ["BatchResult", "JobTally", "apply_batch"]  # the tally types, where callers look
 _SELECT_CHUNK = 500  # keys per SELECT ... IN (...)
@@ -77,8 +78,10 @@ async def _apply(
     force = await _force_flags(conn, {message.envelope.job_id for message in pages})
     fresh = await _claim_pages(conn, pages, force, result, now)
     result.finished_jobs.update(await fail_jobs(conn, fresh, now))
-    plan = await _decide(conn, fresh, force, result, now)
+    counts = CountDeltas()
+    plan = await _decide(conn, fresh, force, result, counts, now)
     plan.rows.sort(key=lambda row: (row[0], row[1]))  # key order keeps gap locks from deadlocking
+    result.rows_written = len(plan.rows)
     await _upsert(conn, plan.rows, max_statement_bytes)
     await _refresh_validators(conn, plan.refreshed)
     await count_not_modified(conn, fresh, plan.locked, plan.decided, result, now)
@@ -87,6 +90,7 @@ async def _apply(
         result.tallies[job_id].unchanged += live
     for message in fresh:
         await record_failures(conn, message, now)
+    job_sources = {message.envelope.job_id: message.envelope.source for message in fresh}
     for job_id in sorted(result.tallies, key=str):
         status = await update_job(conn, job_id, result.tallies[job_id], now)
         if status is not None:
@@ -95,6 +99,9 @@ async def _apply(
             marked = await mark_unseen_deleted(conn, job_id, now)
             result.tallies[job_id].deleted = marked.count
             result.changed_item_ids.extend(marked.item_ids)
+            counts.marked_deleted(job_sources[job_id], marked.count)
+            result.rows_written += marked.count
+    await add_item_counts(conn, counts)  # last: the count rows stay locked only briefly
     return result
 
 
@@ -113,9 +120,11 @@ async def _decide(
     fresh: list[PageMessage],
     force: dict[uuid.UUID, bool],
     result: BatchResult,
+    counts: CountDeltas,
     now: datetime,
 ) -> _Plan:
-    """Lock the rows of every item the pages name (sorted) and count each one's outcome."""
+    """Lock the rows of every item the pages name (sorted); count each outcome on its job
+    and its source."""
     plan = _Plan()
     candidates_by_source = _candidates(fresh)
     unmodified = not_modified_keys(fresh)
@@ -135,8 +144,12 @@ async def _decide(
             before = stored.get(key)
             if _should_write(candidate, before, force[candidate.job_id], tally):
                 plan.rows.append(_row(candidate, now))
-                if before is not None:
+                if before is None:
+                    counts.created(source)
+                else:
                     result.changed_item_ids.append(before.item_id)
+                    if before.deleted:
+                        counts.revived(source)
             elif before is not None and _new_validators(candidate, before):
                 item = candidate.item
                 plan.refreshed.append((item.etag, item.last_modified, before.item_id))
@@ -279,6 +292,7 @@ def _row(candidate: _Candidate, now: datetime) -> tuple[Any, ...]:
         to_db(candidate.fetched_at),
         candidate.item.etag,
         candidate.item.last_modified,
+        str(candidate.job_id),
     )
 
 

@@ -1,63 +1,209 @@
-"""Reading items: the queries behind ``GET /items`` and ``GET /items/{id}``."""
+"""Reading items: the queries behind ``GET /items`` and ``GET /items/{id}``.
+
+A page is read in the order of its sort key with the row id as tie-break, so a
+cursor (the last row's id, and its write time when sorting by it) starts the next
+page exactly where this one ended, whatever was inserted meanwhile. The unfiltered
+total comes from the counts the writer keeps; a filtered total is counted over the
+filter's index.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import aiomysql
 
-from shared.db.times import from_db
+from shared.db.item_counts import read_item_count
+from shared.db.times import from_db, to_db
+from shared.errors import NotFound
+from shared.models.item_cursor import ItemCursor, ItemSort
 from shared.models.items import ItemRow
 
 _COLUMNS = (
     "id, api_source, external_id, name, content_hash, created_at, updated_at, synced_at, deleted_at"
 )
+_SORT_COLUMNS: dict[str, str] = {"external_id": "external_sort_key", "updated_at": "updated_at"}
+_LIKE_ESCAPE = "!"  # not a backslash: its meaning in a literal depends on the SQL mode
+
+
+@dataclass(frozen=True)
+class ItemFilters:
+    """What a listed item must match; None means any."""
+
+    api_source: str | None = None
+    include_deleted: bool = False
+    external_id: str | None = None
+    name: str | None = None
+    name_prefix: str | None = None
+    updated_since: datetime | None = None
+    changed_in_job: UUID | None = None
+
+    @property
+    def narrows_rows(self) -> bool:
+        """True when the kept counts cannot answer the total."""
+        return any(
+            value is not None
+            for value in (
+                self.external_id,
+                self.name,
+                self.name_prefix,
+                self.updated_since,
+                self.changed_in_job,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class ItemsListing:
+    """One page of rows, the total that match, and the key of the page's last row."""
+
+    rows: list[ItemRow]
+    total: int
+    next_cursor: ItemCursor | None
 
 
 async def list_items(
     pool: aiomysql.Pool,
+    filters: ItemFilters,
     *,
-    api_source: str | None,
+    sort: ItemSort = "id",
     limit: int,
-    offset: int,
-    include_deleted: bool = False,
-) -> tuple[list[ItemRow], int]:
-    """One page of items in id order, and how many match in all."""
-    where, args = _filters(api_source=api_source, include_deleted=include_deleted)
+    offset: int = 0,
+    after: ItemCursor | None = None,
+) -> ItemsListing:
+    """One page of items in ``sort`` order, past ``after`` (when given) and ``offset`` more.
+
+    Raises ``NotFound`` when the sort needs the key of an ``after`` item that is not stored.
+    """
+    where, args = _filters(filters)
+    order = f"{_SORT_COLUMNS[sort]}, id" if sort in _SORT_COLUMNS else "id"
     async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(f"SELECT COUNT(*) FROM items {where}", args)  # noqa: S608 - fixed fragments
-        (total,) = await cur.fetchone()
+        page_where, page_args = where, args
+        if after is not None:
+            key = await _cursor_key(conn, cur, sort, after)
+            page_where, page_args = _past(where, args, sort, key, after.id)
         await cur.execute(
-            f"SELECT {_COLUMNS} FROM items {where} ORDER BY id LIMIT %s OFFSET %s",  # noqa: S608
-            (*args, limit, offset),
+            f"SELECT {_COLUMNS} FROM items {page_where}"  # noqa: S608 - fixed fragments
+            f" ORDER BY {order} LIMIT %s OFFSET %s",
+            (*page_args, limit + 1, offset),
         )
-        rows = await cur.fetchall()
+        fetched = list(await cur.fetchall())
+        if filters.narrows_rows:
+            await cur.execute(f"SELECT COUNT(*) FROM items {where}", args)  # noqa: S608
+            (total,) = await cur.fetchone()
+        else:
+            total = await read_item_count(
+                conn, api_source=filters.api_source, include_deleted=filters.include_deleted
+            )
         await conn.commit()  # ends the read snapshot so the pooled connection sees new data
-    return [_row(row) for row in rows], int(total)
+    rows = [_row(row) for row in fetched[:limit]]
+    next_cursor = None
+    if len(fetched) > limit and rows:
+        last = rows[-1]
+        next_cursor = ItemCursor(
+            id=last.id, updated_at=last.updated_at if sort == "updated_at" else None
+        )
+    return ItemsListing(rows=rows, total=int(total), next_cursor=next_cursor)
+
+
+async def _cursor_key(
+    conn: aiomysql.Connection, cur: aiomysql.Cursor, sort: ItemSort, after: ItemCursor
+) -> Any:
+    """The sort key to continue after: the cursor's own time, else the item's stored key."""
+    if sort == "id":
+        return None
+    if sort == "updated_at" and after.updated_at is not None:
+        return to_db(after.updated_at)
+    await cur.execute(
+        f"SELECT {_SORT_COLUMNS[sort]} FROM items WHERE id = %s",  # noqa: S608 - fixed names
+        (after.id,),
+    )
+    row = await cur.fetchone()
+    if row is None:
+        await conn.commit()  # a connection handed back mid-transaction would be closed
+        raise NotFound(f"no item {after.id} to continue after")
+    return row[0]
 
 
 async def get_item(
     pool: aiomysql.Pool, item_id: int, *, include_deleted: bool = False
 ) -> ItemRow | None:
-    """One item with its payload text, or None."""
-    where, args = _filters(api_source=None, include_deleted=include_deleted)
+    """One item with its payload text, or None; one round trip on an autocommit pool."""
+    where, args = _filters(ItemFilters(include_deleted=include_deleted))
     clause = f"{where} AND id = %s" if where else "WHERE id = %s"
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(f"SELECT {_COLUMNS}, payload FROM items {clause}", (*args, item_id))  # noqa: S608
         row = await cur.fetchone()
-        await conn.commit()
+        await _end_snapshot(conn)
     return None if row is None else _row(row)
 
 
-def _filters(*, api_source: str | None, include_deleted: bool) -> tuple[str, tuple[Any, ...]]:
+async def find_item_id(pool: aiomysql.Pool, api_source: str, external_id: str) -> int | None:
+    """The id of a source's item (deleted ones too), or None; ids never change once given."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT id FROM items WHERE api_source = %s AND external_id = %s",
+            (api_source, external_id),
+        )
+        row = await cur.fetchone()
+        await _end_snapshot(conn)
+    return None if row is None else int(row[0])
+
+
+async def _end_snapshot(conn: aiomysql.Connection) -> None:
+    """End the read's transaction, so the pooled connection sees later writes."""
+    if not conn.get_autocommit():  # in autocommit the statement was its own transaction
+        await conn.commit()
+
+
+def _filters(filters: ItemFilters) -> tuple[str, tuple[Any, ...]]:
     conditions: list[str] = []
     args: list[Any] = []
-    if api_source is not None:
-        conditions.append("api_source = %s")
-        args.append(api_source)
-    if not include_deleted:
+    for condition, value in (
+        ("api_source = %s", filters.api_source),
+        ("external_id = %s", filters.external_id),
+        ("name = %s", filters.name),
+        (f"name LIKE %s ESCAPE '{_LIKE_ESCAPE}'", _prefix_pattern(filters.name_prefix)),
+        (
+            "updated_at >= %s",
+            None if filters.updated_since is None else to_db(filters.updated_since),
+        ),
+        (
+            "changed_in_job = %s",
+            None if filters.changed_in_job is None else str(filters.changed_in_job),
+        ),
+    ):
+        if value is not None:
+            conditions.append(condition)
+            args.append(value)
+    if not filters.include_deleted:
         conditions.append("deleted_at IS NULL")
     return ("WHERE " + " AND ".join(conditions) if conditions else ""), tuple(args)
+
+
+def _past(
+    where: str, args: tuple[Any, ...], sort: ItemSort, key: Any, item_id: int
+) -> tuple[str, tuple[Any, ...]]:
+    """The page's WHERE: the filters, and only rows past (key, id) in the sort order."""
+    joiner = f"{where} AND" if where else "WHERE"
+    if sort == "id":
+        return f"{joiner} id > %s", (*args, item_id)
+    column = _SORT_COLUMNS[sort]
+    # Written so the index on the key column gives a range, which a row comparison may not.
+    condition = f"{column} >= %s AND ({column} > %s OR id > %s)"
+    return f"{joiner} {condition}", (*args, key, key, item_id)
+
+
+def _prefix_pattern(prefix: str | None) -> str | None:
+    if prefix is None:
+        return None
+    escaped = "".join(
+        f"{_LIKE_ESCAPE}{char}" if char in f"%_{_LIKE_ESCAPE}" else char for char in prefix
+    )
+    return escaped + "%"
 
 
 def _row(row: tuple[Any, ...]) -> ItemRow:

@@ -33,9 +33,13 @@ def session_init_sql(settings: DatabaseSettings) -> str:
 
 @asynccontextmanager
 async def db_pool(
-    settings: DatabaseSettings, *, database: bool = True
+    settings: DatabaseSettings, *, database: bool = True, autocommit: bool = False
 ) -> AsyncIterator[aiomysql.Pool]:
-    """A pool of ``pool_size`` pinned connections in explicit transactions."""
+    """A pool of ``pool_size`` pinned connections in explicit transactions.
+
+    With ``autocommit`` each statement is its own transaction: for single-statement
+    reads, which then need no COMMIT round trip to see the next write.
+    """
     pool = await aiomysql.create_pool(
         host=settings.host,
         port=settings.port,
@@ -44,7 +48,7 @@ async def db_pool(
         db=settings.database if database else None,
         minsize=0,  # connect lazily: a service starts (and reports 503) while MySQL is down
         maxsize=settings.pool_size,
-        autocommit=False,
+        autocommit=autocommit,
         charset="utf8mb4",
         client_flag=_SingleStatementFlag(0),
         init_command=session_init_sql(settings),

@@ -7,6 +7,7 @@ import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.models.item_cursor import CURSOR_PATTERN, ItemSort
 from shared.models.items import ItemOut
 from shared.models.jobs import JobOut, JobStatus
 from shared.sources.names import POKEMON, SOURCE_NAMES
@@ -32,6 +34,15 @@ MAX_ID = 2**63 - 1  # a BIGINT, and an integer every JSON encoder can write
 TAG_MARK = "@"  # starts every union tag, so error locations can leave tags out
 UNKNOWN_KIND = "unknown_sync_kind"  # the error when no kind of sync matches operation/api_source
 _QUERY_DIGITS = re.compile(r"[0-9]{1,10}")  # MAX_OFFSET has 10 digits
+# RFC 3339's date-time; fractions past microseconds are cut, not rounded.
+_QUERY_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+# MySQL's DATETIME range: a time outside it is taken as its nearest end.
+_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+_QUERY_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def _known_source(value: str) -> str:
@@ -62,6 +73,50 @@ def _query_boolean(value: object) -> object:
 
 
 QueryBool = Annotated[bool, BeforeValidator(_query_boolean)]
+
+
+def _query_time(value: object) -> object:
+    # pydantic also takes Unix seconds and dates; a query takes an RFC 3339 date-time.
+    if not isinstance(value, str):
+        return value
+    match = _QUERY_TIME.fullmatch(value)
+    if match is None:
+        raise ValueError("must be an RFC 3339 time with an offset, e.g. 2026-01-01T00:00:00Z")
+    year, month_day, clock, fraction, offset = match.groups()
+    if year == "0000":
+        return _EARLIEST
+    seconds = "59" if clock.endswith(":60") else clock[-2:]  # a leap second: its second's start
+    text = f"{year}-{month_day}T{clock[:-2]}{seconds}{(fraction or '')[:7]}{offset.upper()}"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:  # 02-30 and the like
+        raise ValueError("not a valid time") from exc
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # past year 1 or 9999 once in UTC
+        return _EARLIEST if moment.year < 5000 else _LATEST
+    return min(max(moment, _EARLIEST), _LATEST)
+
+
+def _query_uuid(value: object) -> object:
+    if isinstance(value, str) and _QUERY_UUID.fullmatch(value) is None:
+        raise ValueError("must be a job id (a hyphenated UUID)")
+    return value
+
+
+def _query_text(value: object) -> object:
+    # A percent-escape of bad UTF-8 decodes to lone surrogates, which MySQL cannot take.
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            raise ValueError("must be valid UTF-8") from exc
+    return value
+
+
+QueryText = Annotated[str, BeforeValidator(_query_text)]
+QueryTime = Annotated[datetime, BeforeValidator(_query_time)]
+QueryUuid = Annotated[UUID, BeforeValidator(_query_uuid)]
 
 
 def json_int(*, ge: int, le: int) -> Any:
@@ -121,14 +176,46 @@ class SyncAccepted(BaseModel):
 
 
 class ItemsQuery(BaseModel):
-    """Query of ``GET /items``."""
+    """Query of ``GET /items``: filters, a sort, and a page by offset or by cursor."""
 
     model_config = ConfigDict(extra="forbid")
 
     limit: QueryLimit = 20
     offset: QueryOffset = 0
+    after: Annotated[
+        str | None,
+        Field(
+            pattern=CURSOR_PATTERN,
+            description=(
+                "The next_after of a previous page: the page after the item it names,"
+                " in this sort order (offset then skips further)"
+            ),
+        ),
+    ] = None
+    sort: Annotated[
+        ItemSort,
+        Field(description="id, external_id (numeric ids as numbers, then the rest) or updated_at"),
+    ] = "id"
     api_source: str | None = None
     include_deleted: QueryBool = False
+    external_id: Annotated[QueryText | None, Field(min_length=1, max_length=191)] = None
+    name: Annotated[
+        QueryText | None, Field(min_length=1, max_length=255, description="Exact, case-insensitive")
+    ] = None
+    name_prefix: Annotated[
+        QueryText | None,
+        Field(min_length=1, max_length=255, description="Names starting so, case-insensitive"),
+    ] = None
+    updated_since: Annotated[
+        QueryTime | None,
+        Field(
+            description="Items written at or after this RFC 3339 time, e.g. 2026-01-01T00:00:00Z"
+        ),
+    ] = None
+    changed_in_job: Annotated[
+        QueryUuid | None,
+        Field(description="Items whose last change (created, updated, deleted) was this job's"),
+    ] = None
 
     @field_validator("api_source")
     @classmethod
@@ -137,12 +224,13 @@ class ItemsQuery(BaseModel):
 
 
 class ItemsPage(BaseModel):
-    """Answer of ``GET /items``."""
+    """Answer of ``GET /items``: ``total`` counts every match, ``next_after`` the next page."""
 
     items: list[ItemOut]
     total: int
     limit: int
     offset: int
+    next_after: str | None = None
 
 
 class JobsQuery(BaseModel):
@@ -202,6 +290,7 @@ class HttpModels:
     sync_request: type[RootModel[SyncRequest]]
     items_query: type[ItemsQuery]
     jobs_query: type[JobsQuery]
+    sources: tuple[str, ...] = ()  # the enabled sources, in order
 
 
 def http_models(detail_ids: Mapping[str, Any]) -> HttpModels:
@@ -214,6 +303,7 @@ def http_models(detail_ids: Mapping[str, Any]) -> HttpModels:
         sync_request=_sync_request(detail_ids),
         items_query=create_model("ItemsQuery", __base__=ItemsQuery, api_source=optional_source),
         jobs_query=create_model("JobsQuery", __base__=JobsQuery, source=optional_source),
+        sources=sources,
     )
 
 

@@ -25,13 +25,15 @@ from tests.standin.process import StandinProcess, run_standin
 
 HOSTILE_SQL_MODE = "NO_BACKSLASH_ESCAPES,ANSI_QUOTES,STRICT_TRANS_TABLES"
 # One job of 7 items in pages of 4: the job, its two pages, the one failure, each list
-# page's answer with its ETag, and the audit row of the POST /sync that asked for it.
+# page's answer with its ETag, the audit row of the POST /sync that asked for it, and the
+# source's counts row its first items open.
 LEDGER_ROWS = {
     "sync_jobs": 1,
     "sync_job_pages": 2,
     "sync_job_errors": 1,
     "list_answers": 2,
     "audit_log": 1,
+    "source_item_counts": 1,
 }
 
 

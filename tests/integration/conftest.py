@@ -24,7 +24,15 @@ from tests.conftest import service_missing
 
 TEST_DATABASE = database_name("item_sync_test")
 TEST_REDIS_DB = 15
-TABLES = ("items", "sync_jobs", "sync_job_pages", "sync_job_errors", "audit_log")
+TABLES = (
+    "items",
+    "sync_jobs",
+    "sync_job_pages",
+    "sync_job_errors",
+    "audit_log",
+    "list_answers",
+    "source_item_counts",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -91,3 +91,23 @@ def test_answers_expire_after_the_ttl() -> None:
 def test_change_messages_parse_to_item_ids(message: bytes | str, ids: list[int]) -> None:
     """A change message is a comma list of item ids; anything else in it is ignored."""
     assert parse_item_ids(message) == ids
+
+
+def test_kept_pages_are_dropped_by_any_change_even_one_naming_no_id() -> None:
+    """Item lists are dropped by every announcement (an empty one: rows only created)."""
+    cache = _live()
+    cache.put(1, b'{"id":1}', cache.epoch)
+    cache.put_page("limit=20", b'{"items":[]}', cache.epoch)
+    assert cache.get_page("limit=20") == b'{"items":[]}'
+    cache.invalidate(parse_item_ids(b""))
+    assert cache.get_page("limit=20") is None
+    assert cache.get(1) == b'{"id":1}'
+
+
+def test_pages_share_the_byte_bound_with_items() -> None:
+    """A page counts against the same byte bound, and the oldest entry goes first."""
+    cache = _live(max_bytes=20)
+    cache.put_page("a", b"x" * 12, cache.epoch)
+    cache.put(1, b"y" * 12, cache.epoch)
+    assert cache.get_page("a") is None
+    assert cache.get(1) == b"y" * 12

@@ -88,8 +88,9 @@ def test_every_schema_is_valid_json_schema(spec: dict[str, Any]) -> None:
     ("method", "path", "statuses"),
     [
         ("post", "/sync", {"200", "202", "400", "401", "403", "413", "422", "429", "503"}),
-        ("get", "/items", {"200", "400", "422", "503"}),
+        ("get", "/items", {"200", "400", "404", "422", "503"}),
         ("get", "/items/{id}", {"200", "400", "404", "503"}),
+        ("get", "/sources/{source}/items/{external_id}", {"200", "400", "404", "503"}),
         ("get", "/jobs", {"200", "400", "422", "503"}),
         ("get", "/jobs/{id}", {"200", "400", "404", "503"}),
         ("get", "/health", {"200", "503"}),
@@ -106,7 +107,10 @@ def test_models_flow_into_parameters_and_bodies(spec: dict[str, Any]) -> None:
     """Query parameters, path parameters and the sync body come from the handlers' models."""
     items = spec["paths"]["/items"]["get"]
     params = {p["name"]: p for p in items["parameters"]}
-    assert set(params) >= {"limit", "offset", "api_source", "include_deleted"}
+    assert set(params) >= {
+        *("limit", "offset", "after", "sort", "api_source", "include_deleted"),
+        *("external_id", "name", "name_prefix", "updated_since", "changed_in_job"),
+    }
     assert params["limit"]["schema"]["maximum"] == 100
     assert params["api_source"]["schema"] == {"const": "pokemon", "type": "string"}
     job = spec["paths"]["/jobs/{id}"]["get"]["parameters"][0]
