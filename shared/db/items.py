@@ -225,14 +225,19 @@ async def search_items(
     pool: aiomysql.Pool, text: str, *, api_source: str | None, limit: int
 ) -> list[ItemRow]:
     """Live items whose name starts with ``text`` or whose upstream id is ``text``."""
-    where, args = _filters(api_source=api_source, include_deleted=False)
-    prefix = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    match = "(name LIKE %s OR external_id = %s)"
-    clause = f"{where} AND {match}" if where else f"WHERE {match}"
+    conditions = [
+        "deleted_at IS NULL",
+        f"(name LIKE %s ESCAPE '{_LIKE_ESCAPE}' OR external_id = %s)",
+    ]
+    args: list[Any] = [_prefix_pattern(text), text]
+    if api_source is not None:
+        conditions.insert(0, "api_source = %s")
+        args.insert(0, api_source)
+    clause = "WHERE " + " AND ".join(conditions)
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
             f"SELECT {_COLUMNS} FROM items {clause} ORDER BY name, id LIMIT %s",  # noqa: S608
-            (*args, prefix, text, limit),
+            (*args, limit),
         )
         rows = await cur.fetchall()
         await conn.commit()
