@@ -35,7 +35,8 @@ def health_status(api_url: str, timeout_s: float = 15.0) -> int:
         with urllib.request.urlopen(f"{api_url}/health", timeout=timeout_s) as answer:  # noqa: S310
             return int(answer.status)
     except urllib.error.HTTPError as exc:
-        return int(exc.code)
+        with exc:  # closes its socket now, not whenever it is collected
+            return int(exc.code)
 
 
 def start_sync(pipeline: Pipeline, **body: object) -> str:

@@ -111,8 +111,11 @@ class Pipeline:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as answer:  # noqa: S310
                     if answer.status == 200:
                         return
+            except urllib.error.HTTPError as exc:
+                exc.close()  # a 503 while it starts: release its socket now, not at collection
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         raise RuntimeError("the API did not become healthy:\n" + self.logs())
 
     def logs(self) -> str:

@@ -22,7 +22,8 @@ def get(url: str) -> tuple[int, str]:
         with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - local test URL
             return answer.status, answer.read().decode()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+        with exc:  # closes its socket now, not whenever it is collected
+            return exc.code, exc.read().decode()
 
 
 def scrape(base_url: str) -> Samples:

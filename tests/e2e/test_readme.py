@@ -206,6 +206,8 @@ def _wait_for_first_sync(stack: LocalStack) -> None:
             with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - our local api
                 if json.loads(reply.read())["total"] >= 1:
                     return
+        except urllib.error.HTTPError as exc:
+            exc.close()  # not up yet: release its socket now, not at collection
         except OSError:
             pass
         time.sleep(0.3)

@@ -61,7 +61,8 @@ class StandinProcess:
             with _OPENER.open(request, timeout=CONTROL_TIMEOUT_S) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
-            detail = exc.read().decode(errors="replace")
+            with exc:  # closes its socket now, not whenever it is collected
+                detail = exc.read().decode(errors="replace")
             raise StandinError(f"{method} /_standin/{path} -> {exc.code}: {detail}") from exc
 
     def stats(self) -> dict[str, Any]:

@@ -36,7 +36,8 @@ def fetch(port: int, path: str) -> tuple[int, str]:
         with urllib.request.urlopen(url, timeout=3) as answer:
             return answer.status, answer.read().decode()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+        with exc:  # closes its socket now, not whenever it is collected
+            return exc.code, exc.read().decode()
 
 
 async def test_healthy_worker_answers_200_and_serves_metrics(redis: Redis) -> None:
