@@ -33,6 +33,7 @@ async def test_an_empty_bearer_token_is_called_empty(
     message = (await response.json())["error"]["message"]
     assert "empty" in message
     assert "API_TOKEN" in message
+    assert "***" not in message  # the advice itself must not read as a credential to mask
 
 
 async def test_a_missing_header_still_asks_for_a_token(client: TestClient[Any, Any]) -> None:
