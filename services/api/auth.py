@@ -58,7 +58,7 @@ def require_writer(request: web.Request, settings: ApiSettings) -> None:
         # Usually a shell variable that was never set: `-H "Authorization: Bearer $API_TOKEN"`.
         raise web.HTTPUnauthorized(
             reason="the bearer token is empty (an unset shell variable?): "
-            "send the API_TOKEN the api runs with after 'Authorization: Bearer'",
+            "send the API_TOKEN the api runs with as the bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
     # Bytes, not str: compare_digest refuses non-ASCII str, and a header may carry anything.
