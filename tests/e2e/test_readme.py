@@ -90,6 +90,9 @@ def stack(backends: None, tmp_path: Path) -> Iterator[LocalStack]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # A run started in the background inherits SIGINT ignored, and bash cannot trap a
+            # signal ignored at entry: give run-local a terminal's Ctrl-C back.
+            preexec_fn=_default_sigint,
         )
     running = LocalStack(env=env, process=process, log_path=log_path)
     try:
@@ -97,6 +100,10 @@ def stack(backends: None, tmp_path: Path) -> Iterator[LocalStack]:
         yield running
     finally:
         _stop(running)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_readme_commands_answer_as_printed(stack: LocalStack) -> None:
