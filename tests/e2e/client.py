@@ -110,18 +110,14 @@ def assert_mirrors(pipeline: Pipeline, upstream: dict[str, dict[str, Any]]) -> N
 
 def pending_entries(pipeline: Pipeline) -> int:
     """Entries delivered but not acknowledged, over both groups."""
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
-    total = sum(
-        int(client.xpending(stream, group)["pending"])
-        for stream, group in (("itemsync:commands", "fetchers"), ("itemsync:pages", "writers"))
-    )
-    client.close()
-    return total
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
+        return sum(
+            int(client.xpending(stream, group)["pending"])
+            for stream, group in (("itemsync:commands", "fetchers"), ("itemsync:pages", "writers"))
+        )
 
 
 def dead_letters(pipeline: Pipeline) -> int:
     """Entries in itemsync:dead."""
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
-    count = int(client.xlen("itemsync:dead"))
-    client.close()
-    return count
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
+        return int(client.xlen("itemsync:dead"))

@@ -34,9 +34,8 @@ def _requests_since(standin: StandinProcess, moment: float) -> list[float]:
 
 
 def _breaker_state(pipeline: Pipeline) -> str:
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
-    state = client.hget(breaker_key("pokemon"), "state")
-    client.close()
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
+        state = client.hget(breaker_key("pokemon"), "state")
     return state.decode() if isinstance(state, bytes) else "closed"
 
 

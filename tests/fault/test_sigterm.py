@@ -28,9 +28,8 @@ EXIT_WITHIN_S = 10.0
 
 
 def _held_by(pipeline: Pipeline, service: ServiceProcess, stream: str, group: str) -> int:
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
-    consumers: Any = client.xinfo_consumers(stream, group)
-    client.close()
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
+        consumers: Any = client.xinfo_consumers(stream, group)
     mine = [c for c in consumers if f"-{service.process.pid}-" in c["name"].decode()]
     return sum(int(c["pending"]) for c in mine)
 
