@@ -9,7 +9,7 @@ from types import TracebackType
 import redis
 
 from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
-from tests.e2e.processes import Pipeline
+from harness.processes import Pipeline
 
 STREAMS = ("itemsync:commands", "itemsync:pages", "itemsync:dead")
 SAMPLE_S = 0.2

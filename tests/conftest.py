@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 
 import pymysql
@@ -12,8 +11,8 @@ import redis
 import stamina
 import structlog
 
+from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
 from shared.log_sink import LineHandler
-from tests.backends import REDIS_HOST, REDIS_PORT
 
 
 @pytest.fixture(autouse=True)
@@ -36,14 +35,6 @@ def _fresh_structlog() -> Iterator[None]:
     for handler in [h for h in root.handlers if isinstance(h, LineHandler)]:
         root.removeHandler(handler)
     root.setLevel(logging.WARNING)
-
-
-def service_missing(what: str, error: BaseException) -> None:
-    """Skip locally when a real service is unreachable, but fail under ``CI=true``."""
-    message = f"{what} is not reachable: {type(error).__name__}: {error}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture

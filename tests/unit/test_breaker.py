@@ -11,12 +11,11 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
 from shared.config import RetrySettings
 from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
 from shared.resilience.breaker import Breaker, breaker_key, read_breaker
 from shared.resilience.upstream import call_upstream
-from tests.backends import REDIS_HOST, REDIS_PORT
-from tests.conftest import service_missing
 
 REAL_REDIS_DB = 13
 
