@@ -16,8 +16,10 @@ from datetime import datetime
 import aiomysql
 
 from services.writer.tally import BatchResult
+from shared.db.item_errors import record_item_errors
+from shared.db.job_transitions import record_change_signal
 from shared.db.times import to_db
-from shared.models.pages import NotModifiedItem, PageMessage
+from shared.models.pages import FailedItem, NotModifiedItem, PageMessage
 
 _CHUNK = 1000  # ids per UPDATE ... IN (...)
 MISSING_ROW = "answered 304 Not Modified, but its stored row is gone; the next sync fetches it"
@@ -115,12 +117,11 @@ async def record_signals(
     unchanged: dict[uuid.UUID, int] = {}
     async with conn.cursor() as cur:
         for message in pages:
-            page, job_id = message.page, str(message.envelope.job_id)
+            page = message.page
             if page.change_signal is None:
                 continue
-            await cur.execute(
-                "UPDATE sync_jobs SET change_signal = %s, signal_skipped = %s WHERE id = %s",
-                (page.change_signal, page.unchanged_by_signal, job_id),
+            await record_change_signal(
+                conn, message.envelope.job_id, page.change_signal, skipped=page.unchanged_by_signal
             )
             if page.unchanged_by_signal:
                 await cur.execute(
@@ -147,12 +148,7 @@ async def count_not_modified(
     for job_id, count in outcome.revived.items():
         result.tallies[job_id].updated += count
     result.changed_item_ids.extend(outcome.revived_ids)
-    async with conn.cursor() as cur:
-        for job_id, external_ids in outcome.failed.items():
-            result.tallies[job_id].failed += len(external_ids)
-            await cur.executemany(
-                "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
-                " VALUES (%s, %s, %s, 1, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
-                " attempts = attempts + 1, recorded_at = VALUES(recorded_at)",
-                [(str(job_id), key, MISSING_ROW, to_db(now)) for key in external_ids],
-            )
+    for job_id, external_ids in outcome.failed.items():
+        result.tallies[job_id].failed += len(external_ids)
+        missing = [FailedItem(external_id=key, error=MISSING_ROW) for key in external_ids]
+        await record_item_errors(conn, job_id, missing, now)

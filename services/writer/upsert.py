@@ -15,19 +15,20 @@ from typing import Any
 import aiomysql
 
 from services.writer.deletions import mark_unseen_deleted
-from services.writer.job_errors import fail_jobs
-from services.writer.ledger import record_pages
 from services.writer.not_modified import (
     StoredValidators,
     count_not_modified,
     not_modified_keys,
     record_signals,
 )
-from services.writer.tally import BatchResult, JobTally, record_failures, update_job
+from services.writer.tally import BatchResult, JobTally, fail_jobs, record_failures, update_job
 from shared.clock import utc_now
 from shared.db.item_counts import CountDeltas, add_item_counts
+from shared.db.jobs import force_flags
+from shared.db.ledger import record_pages
 from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.times import from_db, to_db
+from shared.models.jobs import JobStatus
 from shared.models.pages import FetchedItem, PageMessage
 
 _UPSERT_HEAD = (
@@ -75,7 +76,7 @@ async def _apply(
 ) -> BatchResult:
     result = BatchResult()
     now = utc_now()
-    force = await _force_flags(conn, {message.envelope.job_id for message in pages})
+    force = await force_flags(conn, {message.envelope.job_id for message in pages})
     fresh = await _claim_pages(conn, pages, force, result, now)
     result.finished_jobs.update(await fail_jobs(conn, fresh, now))
     counts = CountDeltas()
@@ -95,7 +96,7 @@ async def _apply(
         status = await update_job(conn, job_id, result.tallies[job_id], now)
         if status is not None:
             result.finished_jobs[job_id] = status
-        if status == "succeeded" and job_id not in signal_ended:
+        if status is JobStatus.SUCCEEDED and job_id not in signal_ended:
             marked = await mark_unseen_deleted(conn, job_id, now)
             result.tallies[job_id].deleted = marked.count
             result.changed_item_ids.extend(marked.item_ids)
@@ -231,18 +232,6 @@ async def _refresh_validators(conn: aiomysql.Connection, rows: list[tuple[Any, .
                 "UPDATE items SET etag = %s, last_modified = %s WHERE id = %s",
                 sorted(rows, key=lambda row: row[2]),
             )
-
-
-async def _force_flags(conn: aiomysql.Connection, job_ids: set[uuid.UUID]) -> dict[uuid.UUID, bool]:
-    if not job_ids:
-        return {}
-    marks = ", ".join(["%s"] * len(job_ids))
-    async with conn.cursor() as cur:
-        await cur.execute(
-            f"SELECT id, force_sync FROM sync_jobs WHERE id IN ({marks})",  # noqa: S608 - placeholders
-            [str(job_id) for job_id in job_ids],
-        )
-        return {uuid.UUID(row[0]): bool(row[1]) for row in await cur.fetchall()}
 
 
 async def _lock_existing(
