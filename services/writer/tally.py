@@ -8,7 +8,6 @@ from datetime import datetime
 
 import aiomysql
 
-from shared.db.item_errors import record_item_errors
 from shared.db.job_transitions import JobProgress, add_progress, close_job
 from shared.models.jobs import JobStatus
 from shared.models.pages import PageMessage
@@ -70,11 +69,6 @@ async def fail_jobs(
         if await close_job(conn, job_id, JobStatus.FAILED, now, error=error):
             failed[job_id] = JobStatus.FAILED
     return failed
-
-
-async def record_failures(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> None:
-    """Record the items the page could not fetch on its job."""
-    await record_item_errors(conn, message.envelope.job_id, message.page.failed, now)
 
 
 async def update_job(
