@@ -68,7 +68,9 @@ async def plan_writes(
             elif before is not None and _new_validators(candidate, before):
                 item = candidate.item
                 plan.refreshed.append(
-                    ValidatorRefresh(before.item_id, item.etag, item.last_modified)
+                    ValidatorRefresh(
+                        item_id=before.item_id, etag=item.etag, last_modified=item.last_modified
+                    )
                 )
     return plan
 
