@@ -118,7 +118,11 @@ class ListSpec(_Strict):
             ("path", self.path),
             *((f"params.{k}", v) for k, v in self.params.items()),
         ]:
-            for name in placeholders(text):
+            try:
+                names = placeholders(text)
+            except ValueError as exc:
+                raise KeyedError(key, str(exc)) from None
+            for name in names:
                 if name not in allowed:
                     raise KeyedError(key, f"unknown placeholder {{{name}}}; {hint}")
         for param in paginator_params(self.paginator):
@@ -225,7 +229,7 @@ class SourceDefinition(_Strict):
         return self.auth.secret_values()
 
     def error_action(self, status: int) -> ErrorAction:
-        """What an answer with ``status`` means: the file's table first, then the defaults."""
+        """What an answer with ``status`` means (see ``action_for``)."""
         return action_for(self.errors, status)
 
 

@@ -61,6 +61,8 @@ def _problem(file: Path, detail: ErrorDetails) -> Problem:
     cause = ctx.get("error")
     if isinstance(cause, KeyedError):
         key.extend(cause.key.split("."))
+    if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        key.append("type")  # the tag is what is wrong, not the mapping
     return Problem(file, ".".join(key), _message(detail, raw, ctx))
 
 
@@ -108,7 +110,8 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
         else:
             return []
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or name for name, f in current.model_fields.items()]
+        keys = [f.alias or name for name, f in current.model_fields.items()]
+        return sorted(keys, key=lambda key: key != "type")  # the rest as declared
     return []
 
 

@@ -33,12 +33,9 @@ StatusKey = Annotated[str, BeforeValidator(_status_key, json_schema_input_type=s
 
 
 def action_for(table: dict[str, ErrorAction], status: int) -> ErrorAction:
-    """The action for ``status``: ``table`` first, then the defaults, then item_failed."""
-    for entries in (table, DEFAULT_ERRORS):
-        action = _lookup(entries, status)
-        if action is not None:
-            return action
-    return FALLBACK_ACTION
+    """The action for ``status`` in the defaults plus ``table`` (whose entries replace the
+    defaults' of the same key); any other status of 300 or more is item_failed."""
+    return _lookup({**DEFAULT_ERRORS, **table}, status) or FALLBACK_ACTION
 
 
 def _lookup(table: dict[str, ErrorAction], status: int) -> ErrorAction | None:

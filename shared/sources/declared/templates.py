@@ -19,7 +19,7 @@ def placeholders(template: str) -> list[str]:
     names = _PLACEHOLDER.findall(template)
     rest = _PLACEHOLDER.sub("", template)
     if "{" in rest or "}" in rest:
-        raise ValueError(f"{template!r} has an unpaired brace; a placeholder is {{name}}")
+        raise ValueError("has an unpaired brace; a placeholder is {name}")
     return names
 
 
