@@ -43,6 +43,7 @@ def test_a_valid_definition_loads_with_the_documented_defaults() -> None:
     assert definition.timeout.total_seconds() == 30
     assert definition.rate_limit is None
     assert definition.concurrency == 32
+    assert isinstance(definition.list_.paginator, OffsetPaginator)
     assert definition.list_.paginator.max_pages == 10_000
     assert definition.error_action(404) == "item_failed"
 
