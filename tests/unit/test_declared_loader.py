@@ -12,6 +12,7 @@ from shared.sources.declared.loader import (
     check_files,
     check_sources,
     load_sources,
+    parse_definition,
     read_definition,
 )
 from shared.sources.declared.models import SourceDefinition
@@ -226,3 +227,16 @@ def test_the_json_schema_comes_from_the_models() -> None:
         assert f'"const": "{paginator}"' in text
     assert '"const": "none"' in text
     assert set(SourceDefinition.model_fields) - {"list_"} <= set(schema["properties"]) | {"list"}
+
+
+def test_the_full_examples_of_the_shipped_format_load() -> None:
+    """Every complete definition in SOURCES.md (pokemon, openweather) is valid as written."""
+    text = (BUILTIN_DIR.parent / "SOURCES.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    examples = [block for block in blocks if block.startswith("name: ")]
+    assert len(examples) == 2
+    for block in examples:
+        definition = parse_definition(
+            block, file=Path("SOURCES.md"), env={"OPENWEATHER_API_KEY": "ow-key-123"}
+        )
+        assert definition.name in ("pokemon", "openweather")

@@ -1,7 +1,7 @@
 """The declarative source format as pydantic models: one ``SourceDefinition`` per YAML file.
 
 Every model forbids unknown keys, so a misspelled key is an error and never ignored. The
-same models give ``json_schema()``; docs/SOURCES.md is the prose of what they accept.
+same models give ``json_schema()``; SOURCES.md beside them is the prose of what they accept.
 """
 
 from __future__ import annotations
