@@ -220,6 +220,18 @@ def test_a_request_path_is_never_a_whole_url() -> None:
             "errors.404: must be one of 'retry', 'item_failed', 'job_failed' or 'ignore'",
         ),
         (
+            ("name: shop", "name: shop\nerrors: {404: retry, '404': ignore}"),
+            "errors: status 404 is written twice",
+        ),
+        (
+            ("name: shop", 'name: shop\nheaders: {X-A: "1\\nX-Injected: 2"}'),
+            "headers.X-A: a header value is one line",
+        ),
+        (
+            ("name: shop", "name: shop\nheaders: {'X A': b}"),
+            "headers.X A: must match ^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+        ),
+        (
             ("type: bearer", "type: oauth"),
             "auth.type: unknown type 'oauth'; choose one of: none, bearer, api_key, basic",
         ),

@@ -240,3 +240,11 @@ def test_the_full_examples_of_the_shipped_format_load() -> None:
             block, file=Path("SOURCES.md"), env={"OPENWEATHER_API_KEY": "ow-key-123"}
         )
         assert definition.name in ("pokemon", "openweather")
+
+
+def test_the_json_schema_lets_numbers_and_paths_be_expressions() -> None:
+    """``limit: ${PAGE_SIZE:-20}`` is valid to an editor, as it is to the loader."""
+    offset = json_schema()["$defs"]["OffsetPaginator"]["properties"]
+    assert {"type": "integer", "minimum": 1} in offset["limit"]["anyOf"]
+    assert any(s.get("pattern") == r"\$\{" for s in offset["limit"]["anyOf"])
+    assert any(s.get("pattern") == r"\$\{" for s in offset["total"]["anyOf"][0]["anyOf"])

@@ -32,7 +32,7 @@ from shared.sources.declared.paginators import (
     Paginator,
 )
 from shared.sources.declared.paths import JsonPath, check_path
-from shared.sources.declared.statuses import ErrorAction, StatusKey, action_for
+from shared.sources.declared.statuses import ErrorAction, ErrorTable, action_for
 from shared.sources.declared.templates import RECORD_PREFIX, check_request_path, placeholders
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
@@ -189,6 +189,16 @@ class ChangeSignal(_Strict):
         return self.url or f"{base_url}{self.path}"
 
 
+def _one_line(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError("a header value is one line")  # a line break would start a new header
+    return value
+
+
+HeaderName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]  # RFC 9110
+HeaderValue = Annotated[StrictStr, AfterValidator(_one_line)]
+
+
 def _base_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -204,9 +214,7 @@ class SourceDefinition(_Strict):
     name: Annotated[StrictStr, Field(pattern=NAME_PATTERN)]
     base_url: Annotated[StrictStr, AfterValidator(_base_url)]
     auth: Auth = NoAuth()
-    headers: dict[Annotated[StrictStr, Field(min_length=1)], StrictStr] = Field(
-        default_factory=dict
-    )
+    headers: dict[HeaderName, HeaderValue] = Field(default_factory=dict)
     rate_limit: RateLimit = None
     timeout: PositiveDuration = timedelta(seconds=30)
     concurrency: int = Field(default=32, ge=1, le=256)
@@ -214,7 +222,7 @@ class SourceDefinition(_Strict):
     change_signal: ChangeSignal | None = None
     list_: ListSpec = Field(alias="list")
     detail: DetailSpec | None = None
-    errors: dict[StatusKey, ErrorAction] = Field(default_factory=dict)
+    errors: ErrorTable = Field(default_factory=dict)
     incremental: Incremental | None = None
 
     @model_validator(mode="after")

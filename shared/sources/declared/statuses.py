@@ -32,6 +32,19 @@ def _status_key(value: Any) -> str:
 StatusKey = Annotated[str, BeforeValidator(_status_key, json_schema_input_type=str | int)]
 
 
+def _each_status_once(table: Any) -> Any:
+    """``404`` and ``"404"`` are two YAML keys but one status: never keep one silently."""
+    if isinstance(table, dict):
+        written = [str(key) for key in table]
+        twice = sorted({key for key in written if written.count(key) > 1})
+        if twice:
+            raise ValueError(f"status {twice[0]} is written twice")
+    return table
+
+
+ErrorTable = Annotated[dict[StatusKey, ErrorAction], BeforeValidator(_each_status_once)]
+
+
 def action_for(table: dict[str, ErrorAction], status: int) -> ErrorAction:
     """The action for ``status`` in the defaults plus ``table`` (whose entries replace the
     defaults' of the same key); any other status of 300 or more is item_failed."""
