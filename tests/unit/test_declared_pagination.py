@@ -467,3 +467,18 @@ def test_parse_links_keeps_every_link_and_its_params() -> None:
         ("a", {"rel": "next"}),
         ("b", {"type": "x"}),
     ]
+
+
+def test_a_next_url_with_a_broken_port_fails_the_job() -> None:
+    """A port that is not one never matches base_url, and never crashes the walk."""
+    body = {"info": {"next": "https://api.example:99999/v1/items"}}
+    with pytest.raises(PaginationError, match=r"stays on its API"):
+        next_pages(_paginator(**NEXT_URL), PageRequest(URL), PageAnswer(body), base_url=BASE)
+
+
+def test_a_next_url_to_the_same_page_is_found_through_percent_encoding() -> None:
+    """``q=a%20b`` in the URL is the page asked with ``q: "a b"``."""
+    sent = PageRequest(URL, {"q": "a b"}, page=2)
+    body = {"info": {"next": f"{URL}?q=a%20b"}}
+    with pytest.raises(PaginationError, match=r"links to itself"):
+        next_pages(_paginator(**NEXT_URL), sent, PageAnswer(body), base_url=BASE)

@@ -1,8 +1,13 @@
-"""RFC 8288 ``Link`` headers: ``<https://api.example/items?page=2>; rel="next", <…>``."""
+"""Upstream-supplied next-page URLs: RFC 8288 ``Link`` headers and where a URL points.
+
+``<https://api.example/items?page=2>; rel="next", <https://api.example/items?page=9>; rel="last"``
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlsplit
 
 _NAME = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _PARAM = re.compile(rf'\s*;\s*({_NAME})\s*(?:=\s*("(?:[^"\\]|\\.)*"|{_NAME}))?')
@@ -39,3 +44,28 @@ def next_link(value: str) -> str | None:
         if "next" in params.get("rel", "").lower().split():
             return target
     return None
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: where a request goes."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port or default
+    except ValueError:  # a port out of range or not a number: matches no base_url
+        port = -1
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def origin_text(url: str) -> str:
+    """Scheme, host and port only: the rest of an upstream URL may carry a key."""
+    scheme, host, port = origin(url)
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host or '?'}" + (f":{port}" if port != default else "")
+
+
+def with_query(url: str, params: Mapping[str, str]) -> tuple[str, frozenset[tuple[str, str]]]:
+    """A URL and its parameters as one comparable value, wherever the query was written."""
+    parts = urlsplit(url)
+    pairs = set(params.items()) | set(parse_qsl(parts.query, keep_blank_values=True))
+    return parts._replace(query="", fragment="").geturl(), frozenset(pairs)

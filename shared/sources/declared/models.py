@@ -25,12 +25,7 @@ from pydantic import (
 from shared.durations import PositiveDuration
 from shared.rates import RateLimit
 from shared.sources.declared.auth import Auth, NoAuth
-from shared.sources.declared.paginators import (
-    CursorPaginator,
-    OffsetPaginator,
-    PageNumberPaginator,
-    Paginator,
-)
+from shared.sources.declared.paginators import Paginator, paginator_params
 from shared.sources.declared.paths import JsonPath, check_path
 from shared.sources.declared.statuses import ErrorAction, ErrorTable, action_for
 from shared.sources.declared.templates import RECORD_PREFIX, check_request_path, placeholders
@@ -129,17 +124,6 @@ class ListSpec(_Strict):
             if param in self.params:
                 raise KeyedError(f"params.{param}", "the paginator sends this parameter")
         return self
-
-
-def paginator_params(paginator: Any) -> list[str]:
-    """The query parameters a paginator sets itself."""
-    if isinstance(paginator, OffsetPaginator):
-        return [paginator.offset_param, paginator.limit_param]
-    if isinstance(paginator, PageNumberPaginator):
-        return [p for p in (paginator.page_param, paginator.size_param) if p]
-    if isinstance(paginator, CursorPaginator):
-        return [paginator.cursor_param]
-    return []
 
 
 class DetailSpec(_Strict):

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from shared.sources.declared.errors import PageShapeError, PaginationError
-from shared.sources.declared.links import next_link
+from shared.sources.declared.links import next_link, origin, origin_text, with_query
 from shared.sources.declared.models import SourceDefinition
 from shared.sources.declared.paginators import (
     CursorPaginator,
@@ -173,12 +173,12 @@ def _follow(
     if target is None:
         return NextPages([], pages_total=sent.page)
     url = urljoin(sent.url, target)  # a relative link counts from the page that gave it
-    if _origin(url) != _origin(base_url):
+    if origin(url) != origin(base_url):
         raise PaginationError(
-            f"the next page is on {_origin_text(url)}, not on base_url's "
-            f"{_origin_text(base_url)}: a {p.type} walk stays on its API"
+            f"the next page is on {origin_text(url)}, not on base_url's "
+            f"{origin_text(base_url)}: a {p.type} walk stays on its API"
         )
-    if _with_query(url, {}) == _with_query(sent.url, sent.params):
+    if with_query(url, {}) == with_query(sent.url, sent.params):
         raise PaginationError(f"page {sent.page} links to itself as the next page")
     return _sequential(p, sent, url=url, params={})
 
@@ -228,24 +228,3 @@ def _whole_number(body: Any, path: str) -> int:
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((v for k, v in headers.items() if k.lower() == name), None)
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
-
-
-def _origin_text(url: str) -> str:
-    """Scheme, host and port only: the rest of an upstream URL may carry a key."""
-    scheme, host, port = _origin(url)
-    default = {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{host or '?'}" + (f":{port}" if port != default else "")
-
-
-def _with_query(url: str, params: Mapping[str, str]) -> tuple[str, frozenset[tuple[str, str]]]:
-    """A URL and its parameters as one comparable value, wherever the query was written."""
-    parts = urlsplit(url)
-    query = {tuple(pair.split("=", 1)) for pair in parts.query.split("&") if pair}
-    pairs = {(k, v) for k, v in params.items()} | {(q[0], q[-1]) for q in query}
-    return parts._replace(query="", fragment="").geturl(), frozenset(pairs)

@@ -92,3 +92,14 @@ Paginator = Annotated[
     | LinkHeaderPaginator,
     Field(discriminator="type"),
 ]
+
+
+def paginator_params(paginator: object) -> list[str]:
+    """The query parameters a paginator sets itself."""
+    if isinstance(paginator, OffsetPaginator):
+        return [paginator.offset_param, paginator.limit_param]
+    if isinstance(paginator, PageNumberPaginator):
+        return [p for p in (paginator.page_param, paginator.size_param) if p]
+    if isinstance(paginator, CursorPaginator):
+        return [paginator.cursor_param]
+    return []
