@@ -53,6 +53,15 @@ def test_the_first_request_carries_fixed_paginator_and_incremental_params() -> N
     assert first_requests(definition, since="2024")[0].params["since"] == "2024"
 
 
+def test_without_initial_the_first_incremental_sync_asks_for_everything() -> None:
+    """No stored cursor and no ``initial``: the parameter is not sent at all."""
+    definition = _definition(
+        {"type": "link_header"}, incremental={"cursor_field": "updated_at", "param": "since"}
+    )
+    assert first_requests(definition) == [PageRequest(URL)]
+    assert first_requests(definition, since="2024")[0].params == {"since": "2024"}
+
+
 def test_for_each_gives_one_first_request_per_value() -> None:
     """Each comma-listed value is one request, its name filled into path and params."""
     definition = _definition(

@@ -147,7 +147,7 @@ class Incremental(_Strict):
 
     cursor_field: JsonPath
     param: ParamName
-    initial: StrictStr = Field(min_length=1)
+    initial: Annotated[StrictStr, Field(min_length=1)] | None = None  # None: first sync sends none
 
 
 class ChangeSignal(_Strict):

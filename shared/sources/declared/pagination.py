@@ -67,7 +67,8 @@ class NextPages:
 def first_requests(definition: SourceDefinition, *, since: str | None = None) -> list[PageRequest]:
     """The first page of the list, or one per ``for_each`` value (run in parallel).
 
-    ``since`` is the stored incremental cursor; without it ``incremental.initial`` is sent.
+    ``since`` is the stored incremental cursor; without it ``incremental.initial`` is sent,
+    if the definition has one (a forced sync passes no ``since``).
     """
     spec = definition.list_
     values = spec.for_each.value_list() if spec.for_each else [None]
@@ -76,8 +77,9 @@ def first_requests(definition: SourceDefinition, *, since: str | None = None) ->
         names = {spec.for_each.as_: value} if spec.for_each and value is not None else {}
         params = {key: fill(text, names, in_path=False) for key, text in spec.params.items()}
         params.update(_start_params(spec.paginator))
-        if definition.incremental is not None:
-            params[definition.incremental.param] = since or definition.incremental.initial
+        cursor = since or (definition.incremental.initial if definition.incremental else None)
+        if definition.incremental is not None and cursor is not None:
+            params[definition.incremental.param] = cursor
         url = definition.base_url + fill(spec.path, names, in_path=True)
         requests.append(PageRequest(url=url, params=params))
     return requests
