@@ -258,6 +258,18 @@ def test_a_missing_variable_is_a_problem_naming_file_and_variable() -> None:
     ]
 
 
+def test_a_missing_variable_is_listed_with_the_files_other_problems() -> None:
+    """A missing variable does not hide the rest; its own key is reported once."""
+    text = VALID.replace("limit: 50", "limit: ${PAGE_SIZE}").replace("records: data", "recs: d")
+    assert _problems(text) == [
+        f"{FILE}: list.paginator.limit: ${{PAGE_SIZE}} is not set and has no default "
+        "(write ${PAGE_SIZE:-…})",
+        f"{FILE}: list.records: required, and missing",
+        f"{FILE}: list.recs: unknown key; allowed: path, params, paginator, records, id, name, "
+        "for_each",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [

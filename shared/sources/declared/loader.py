@@ -21,7 +21,7 @@ from shared.sources.declared.problems import DefinitionError, Problem, problems_
 from shared.sources.declared.substitution import (
     protect_expressions,
     restore_expressions,
-    substitute,
+    substitute_all,
 )
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
@@ -70,11 +70,20 @@ def parse_definition(text: str, *, file: Path, env: Mapping[str, str]) -> Source
     if not isinstance(data, dict):
         message = "must hold one mapping of keys (name, base_url, list, ...)"
         raise DefinitionError([Problem(file, "", message)])
-    data = substitute(data, env=env, file=file)
+    data, unresolved = substitute_all(data, env=env, file=file)
     try:
-        return SourceDefinition.model_validate(data)
+        definition = SourceDefinition.model_validate(data)
     except ValidationError as exc:
-        raise DefinitionError(problems_from(file, exc)) from None
+        # A key whose expression failed is reported once, for the expression.
+        found = [p for p in problems_from(file, exc) if not _below_any(p.key, unresolved)]
+        raise DefinitionError([*unresolved, *found]) from None
+    if unresolved:
+        raise DefinitionError(unresolved)
+    return definition
+
+
+def _below_any(key: str, problems: list[Problem]) -> bool:
+    return any(key == p.key or key.startswith(f"{p.key}.") for p in problems)
 
 
 def read_definition(file: Path, *, env: Mapping[str, str]) -> SourceDefinition:

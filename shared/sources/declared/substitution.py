@@ -78,6 +78,15 @@ def restore_expressions(data: Any, expressions: list[str]) -> Any:
 def substitute(data: Any, *, env: Mapping[str, str], file: Path) -> Any:
     """``data`` with every expression in its string values replaced; a ``DefinitionError``
     naming file, key and variable for each one that cannot be."""
+    result, problems = substitute_all(data, env=env, file=file)
+    if problems:
+        raise DefinitionError(problems)
+    return result
+
+
+def substitute_all(data: Any, *, env: Mapping[str, str], file: Path) -> tuple[Any, list[Problem]]:
+    """Like ``substitute``, but a value that cannot be replaced stays as written and
+    its problem is returned, so the rest of the file can still be checked."""
     problems: list[Problem] = []
     expander = _Expander(env, file.parent)
 
@@ -93,10 +102,7 @@ def substitute(data: Any, *, env: Mapping[str, str], file: Path) -> Any:
                 problems.append(Problem(file, ".".join(key), str(exc)))
         return value
 
-    result = walk(data, [])
-    if problems:
-        raise DefinitionError(problems)
-    return result
+    return walk(data, []), problems
 
 
 class _Expander:
