@@ -111,6 +111,20 @@ def test_offset_with_total_fans_out_every_other_page_at_once() -> None:
     assert after.pages_total == 4
 
 
+def test_offset_fans_out_in_the_size_the_first_page_asked_for() -> None:
+    """A sync that asked for pages of 5 gets pages of 5, whatever the default limit."""
+    sent = PageRequest(URL, {"offset": "100", "limit": "5"})
+    after = next_pages(_paginator(**OFFSET), sent, PageAnswer({"count": 117}), base_url=BASE)
+    assert [r.params["offset"] for r in after.requests] == ["105", "110", "115"]
+
+
+def test_a_huge_total_fails_without_building_its_pages() -> None:
+    """A total of 10**15 is refused by counting, before a single request is built."""
+    sent = PageRequest(URL, {"offset": "0", "limit": "10"})
+    with pytest.raises(PaginationError, match=r"100000000000000 pages"):
+        next_pages(_paginator(**OFFSET), sent, PageAnswer({"count": 10**15}), base_url=BASE)
+
+
 def test_a_fanned_out_page_leads_nowhere() -> None:
     """The pages a first page fanned out emit nothing more."""
     sent = PageRequest(URL, {"offset": "10", "limit": "10"}, page=2, fanned=True)

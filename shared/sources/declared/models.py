@@ -180,7 +180,11 @@ def _one_line(value: str) -> str:
 
 
 HeaderName = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]  # RFC 9110
-HeaderValue = Annotated[StrictStr, AfterValidator(_one_line)]
+HeaderValue = Annotated[
+    StrictStr,
+    BeforeValidator(_query_value, json_schema_input_type=str | int),
+    AfterValidator(_one_line),
+]
 
 
 def _base_url(value: str) -> str:

@@ -123,6 +123,7 @@ def _start_params(paginator: Paginator) -> dict[str, str]:
 
 def _after_offset(p: OffsetPaginator, sent: PageRequest, answer: PageAnswer) -> NextPages:
     offset = int(sent.params.get(p.offset_param, "0"))
+    limit = int(sent.params.get(p.limit_param, str(p.limit)))  # a sync may ask another size
     if p.total is not None:
         total = _whole_number(answer.body, p.total)
         if p.max_items is not None and total > p.max_items:
@@ -130,20 +131,17 @@ def _after_offset(p: OffsetPaginator, sent: PageRequest, answer: PageAnswer) -> 
                 f"the list's total {total} is above paginator.max_items={p.max_items}; "
                 "nothing was fanned out"
             )
-        offsets = range(offset + p.limit, total, p.limit)
-        pages = [{**sent.params, p.offset_param: str(o)} for o in offsets]
-        return _fan_out(p, sent, pages)
-    if answer.records < p.limit:
+        return _fan_out(p, sent, p.offset_param, range(offset + limit, total, limit))
+    if answer.records < limit:
         return NextPages([], pages_total=sent.page)
-    return _sequential(p, sent, params={**sent.params, p.offset_param: str(offset + p.limit)})
+    return _sequential(p, sent, params={**sent.params, p.offset_param: str(offset + limit)})
 
 
 def _after_page_number(p: PageNumberPaginator, sent: PageRequest, answer: PageAnswer) -> NextPages:
     number = int(sent.params.get(p.page_param, str(p.start)))
     if p.total_pages is not None:
         last = p.start + _whole_number(answer.body, p.total_pages) - 1
-        pages = [{**sent.params, p.page_param: str(n)} for n in range(number + 1, last + 1)]
-        return _fan_out(p, sent, pages)
+        return _fan_out(p, sent, p.page_param, range(number + 1, last + 1))
     if answer.records == 0:
         return NextPages([], pages_total=sent.page)
     return _sequential(p, sent, params={**sent.params, p.page_param: str(number + 1)})
@@ -186,17 +184,18 @@ def _follow(
 
 
 def _fan_out(
-    p: OffsetPaginator | PageNumberPaginator, sent: PageRequest, pages: list[dict[str, str]]
+    p: OffsetPaginator | PageNumberPaginator, sent: PageRequest, param: str, values: range
 ) -> NextPages:
-    total = sent.page + len(pages)
+    """One request per value of ``param``; counted before any is built (a total may be huge)."""
+    total = sent.page + len(values)
     if total > p.max_pages:
         raise PaginationError(
             f"the list has {total} pages, more than paginator.max_pages={p.max_pages}; "
             "nothing was fanned out"
         )
     requests = [
-        replace(sent, params=params, page=sent.page + i, fanned=True)
-        for i, params in enumerate(pages, start=1)
+        replace(sent, params={**sent.params, param: str(value)}, page=sent.page + i, fanned=True)
+        for i, value in enumerate(values, start=1)
     ]
     return NextPages(requests, pages_total=total)
 
