@@ -125,6 +125,13 @@ def test_a_huge_total_fails_without_building_its_pages() -> None:
         next_pages(_paginator(**OFFSET), sent, PageAnswer({"count": 10**15}), base_url=BASE)
 
 
+def test_a_walk_that_counts_records_refuses_an_answer_without_the_count() -> None:
+    """Without a total, the count decides where the walk ends: it is never assumed 0."""
+    sent = PageRequest(URL, {"offset": "0", "limit": "10"})
+    with pytest.raises(ValueError, match=r"pass records="):
+        next_pages(_paginator(type="offset", limit=10), sent, PageAnswer({}), base_url=BASE)
+
+
 def test_a_fanned_out_page_leads_nowhere() -> None:
     """The pages a first page fanned out emit nothing more."""
     sent = PageRequest(URL, {"offset": "10", "limit": "10"}, page=2, fanned=True)

@@ -48,7 +48,13 @@ class PageAnswer:
 
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
-    records: int = 0
+    records: int | None = None  # needed by offset and page_number walks without a total
+
+    def record_count(self) -> int:
+        """How many records the page held; never guessed, since 0 would end a walk."""
+        if self.records is None:
+            raise ValueError("this walk stops on the page's record count: pass records=")
+        return self.records
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,7 @@ def _after_offset(p: OffsetPaginator, sent: PageRequest, answer: PageAnswer) -> 
                 "nothing was fanned out"
             )
         return _fan_out(p, sent, p.offset_param, range(offset + limit, total, limit))
-    if answer.records < limit:
+    if answer.record_count() < limit:
         return NextPages([], pages_total=sent.page)
     return _sequential(p, sent, params={**sent.params, p.offset_param: str(offset + limit)})
 
@@ -142,7 +148,7 @@ def _after_page_number(p: PageNumberPaginator, sent: PageRequest, answer: PageAn
     if p.total_pages is not None:
         last = p.start + _whole_number(answer.body, p.total_pages) - 1
         return _fan_out(p, sent, p.page_param, range(number + 1, last + 1))
-    if answer.records == 0:
+    if answer.record_count() == 0:
         return NextPages([], pages_total=sent.page)
     return _sequential(p, sent, params={**sent.params, p.page_param: str(number + 1)})
 
