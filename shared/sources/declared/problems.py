@@ -87,12 +87,12 @@ def _message(detail: ErrorDetails, loc: tuple[int | str, ...], ctx: dict[str, An
         return f"must match {ctx['pattern']}"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"must be {_SHAPES.get(last, 'a mapping of keys')}"
-    if kind == "value_error" and cause_text(ctx):
-        return cause_text(ctx)
+    if kind == "value_error" and _cause_text(ctx):
+        return _cause_text(ctx)
     return str(detail["msg"])
 
 
-def cause_text(ctx: dict[str, Any]) -> str:
+def _cause_text(ctx: dict[str, Any]) -> str:
     """The text of the ValueError a validator raised, without pydantic's prefix."""
     cause = ctx.get("error")
     return str(cause) if isinstance(cause, Exception) else ""
