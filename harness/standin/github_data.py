@@ -25,7 +25,7 @@ from harness.standin.github_text import (
 # through the control API (updated_at = now) is always the newest.
 DATA_START = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
 DATA_END = datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)
-FIRST_ISSUE_ID = 2_013_377_000
+FIRST_ISSUE_ID = 3_013_377_000
 LOCK_REASONS = ("resolved", "off-topic", "too heated", "spam")
 REACTIONS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
 
