@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import urllib.request
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from harness.standin.__main__ import build_parser, state_from_args
 from harness.standin.app import create_app
 from harness.standin.github_data import DATA_END
+from harness.standin.process import run_standin
 from harness.standin.state import DEFAULT_GITHUB_TOKEN, StandinState
 
 Client = TestClient[web.Request, web.Application]
@@ -205,3 +207,20 @@ def test_command_line_sets_the_github_token_and_issue_count() -> None:
     state = state_from_args(args)
     assert (state.github_token, len(state.github)) == ("t0k", 12)
     assert len(state_from_args(build_parser().parse_args([])).github) == 250
+
+
+@pytest.mark.e2e
+def test_run_standin_serves_issues_and_its_github_helpers_change_them() -> None:
+    """The real process takes the GitHub flags; touch, add and reset work through its helpers."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    args = ("--github-issues", "20", "--github-token", "p-tok")
+    with run_standin(*args) as standin:
+        url = f"{standin.github_url}{ISSUES}?state=all&since={AFTER_DATA}"
+        # base_url is the stand-in we just started, over http://
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer p-tok"})  # noqa: S310
+        assert standin.touch_github_issue(4, state="closed")["state"] == "closed"
+        assert standin.add_github_issue() == 21
+        with opener.open(request, timeout=10) as response:
+            assert sorted(r["number"] for r in orjson.loads(response.read())) == [4, 21]
+        standin.reset_github()
+        assert standin.stats()["github_since_requests"] == 1
