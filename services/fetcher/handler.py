@@ -17,7 +17,7 @@ from shared.errors import CircuitOpenError, InvalidMessage, JobFailedError, Perm
 from shared.models.commands import CommandMessage
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, Page, PageMessage
-from shared.sources.base import Source, SourcePage
+from shared.sources.base import SourceFetcher, SourcePage
 from shared.streams import names
 from shared.streams.attempts import delivery_counts, remember_error
 from shared.streams.backpressure import BackpressureGate, entry_bytes
@@ -45,7 +45,7 @@ class CommandFetcher:
 
     redis: Redis
     reader: GroupReader
-    sources: dict[str, Source]
+    sources: dict[str, SourceFetcher]
     stop: asyncio.Event
     gate: BackpressureGate | None = None  # holds a fetched page while the writers are behind
 
@@ -106,7 +106,7 @@ class CommandFetcher:
         )
 
     async def _fetch_and_emit(
-        self, entry_id: bytes, message: CommandMessage, source: Source
+        self, entry_id: bytes, message: CommandMessage, source: SourceFetcher
     ) -> None:
         started = time.perf_counter()
         key = message.command.page_key

@@ -14,7 +14,7 @@ from shared.db.pool import db_pool
 from shared.health import Heartbeat, loop_check, redis_check
 from shared.redis import redis_client
 from shared.redis_durability import redis_warnings
-from shared.sources.registry import build_sources
+from shared.sources.registry import build_fetchers
 from shared.streams import names
 from shared.streams.groups import wait_for_groups
 from shared.streams.loop import ConsumerLoop
@@ -49,7 +49,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         fetcher = CommandFetcher(
             redis=redis,
             reader=reader,
-            sources=build_sources(settings, session, redis, pool),
+            sources=build_fetchers(settings, session, redis, pool),
             stop=stop,
             gate=gate,
         )

@@ -7,8 +7,6 @@ import contextlib
 from contextlib import AsyncExitStack
 from functools import partial
 
-import aiohttp
-
 from services.writer.handler import PageWriter
 from shared.config import Settings
 from shared.db.pool import db_pool
@@ -16,7 +14,7 @@ from shared.health import Heartbeat, loop_check, mysql_check, redis_check
 from shared.recovery import Redriver
 from shared.redis import redis_client
 from shared.redis_durability import redis_warnings
-from shared.sources.registry import build_sources
+from shared.sources.registry import build_planners
 from shared.streams import names
 from shared.streams.groups import wait_for_groups
 from shared.streams.loop import ConsumerLoop
@@ -60,12 +58,10 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             ),
             heartbeat=heartbeat,
         )
-        # Sources only plan a re-driven job's commands here: the session is never used.
-        session = await stack.enter_async_context(aiohttp.ClientSession())
         redriver = Redriver(
             redis=redis,
             pool=pool,
-            sources=build_sources(settings, session, redis),
+            planners=build_planners(settings),  # re-drives a job of any source
             quiet=settings.worker.redrive_after,
         )
         redriving = asyncio.create_task(redriver.run_until(stop))

@@ -21,16 +21,13 @@ from pydantic import (
     StrictBool,
     Tag,
     create_model,
-    field_validator,
 )
 
 from shared.models.item_cursor import CURSOR_PATTERN, ItemSort
 from shared.models.items import ItemOut
 from shared.models.jobs import JobOut, JobStatus
-from shared.sources.names import POKEMON, SOURCE_NAMES
+from shared.models.spec import MAX_OFFSET, DetailParams, ListParams, Operation, SyncSpec
 
-MAX_OFFSET = 1_000_000_000  # far past any source; keeps SQL and JSON integers in range
-MAX_ID = 2**63 - 1  # a BIGINT, and an integer every JSON encoder can write
 TAG_MARK = "@"  # starts every union tag, so error locations can leave tags out
 UNKNOWN_KIND = "unknown_sync_kind"  # the error when no kind of sync matches operation/api_source
 _QUERY_DIGITS = re.compile(r"[0-9]{1,10}")  # MAX_OFFSET has 10 digits
@@ -43,20 +40,6 @@ _QUERY_TIME = re.compile(
 _EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 _QUERY_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-
-
-def _known_source(value: str) -> str:
-    if value not in SOURCE_NAMES:
-        raise ValueError(f"unknown source; choose from {', '.join(sorted(SOURCE_NAMES))}")
-    return value
-
-
-def _json_integer(value: object) -> object:
-    # JSON has one integer type: lax pydantic would also take "5" and true, which the
-    # description calls invalid. 1.0 is an integer in JSON Schema and passes.
-    if isinstance(value, str | bool):
-        raise ValueError("must be a JSON integer")
-    return value
 
 
 def _query_integer(value: object) -> object:
@@ -119,14 +102,6 @@ QueryTime = Annotated[datetime, BeforeValidator(_query_time)]
 QueryUuid = Annotated[UUID, BeforeValidator(_query_uuid)]
 
 
-def json_int(*, ge: int, le: int) -> Any:
-    """An integer from JSON within ``ge..le``, for types built at run time."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_json_integer)]
-
-
-# Bounds come before the validator, so the description shows them as minimum and maximum.
-JsonOffset = Annotated[int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(_json_integer)]
-JsonLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_json_integer)]
 QueryOffset = Annotated[int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(_query_integer)]
 QueryLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_query_integer)]
 
@@ -134,15 +109,6 @@ QueryLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_query_integer)
 def one_of(values: Sequence[str]) -> Any:
     """``Literal[values...]``, built at run time from the configured sources."""
     return Literal.__getitem__(tuple(values))
-
-
-class ListParams(BaseModel):
-    """``params`` of a ``list`` sync: the page window."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    offset: JsonOffset | None = None
-    limit: JsonLimit | None = None
 
 
 class SyncRequest(BaseModel):
@@ -155,15 +121,18 @@ class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     force_sync: StrictBool = False
-    api_source: str = "pokemon"
-    operation: str = "list"
-    params: BaseModel = Field(default_factory=ListParams)
+    api_source: str
+    operation: Operation = "list"
+    params: ListParams | DetailParams = Field(default_factory=ListParams)
 
-    _source = field_validator("api_source")(classmethod(lambda cls, v: _known_source(v)))
-
-    def plan_params(self) -> dict[str, Any]:
-        """The params that define the job (what makes two requests identical)."""
-        return self.params.model_dump(exclude_none=True)
+    def spec(self) -> SyncSpec:
+        """The sync this request asks for, as it travels to the job."""
+        return SyncSpec(
+            source=self.api_source,
+            operation=self.operation,
+            params=self.params,
+            force_sync=self.force_sync,
+        )
 
 
 class SyncAccepted(BaseModel):
@@ -196,7 +165,7 @@ class ItemsQuery(BaseModel):
         ItemSort,
         Field(description="id, external_id (numeric ids as numbers, then the rest) or updated_at"),
     ] = "id"
-    api_source: str | None = None
+    api_source: str | None = None  # narrowed to the enabled sources by ``http_models``
     include_deleted: QueryBool = False
     external_id: Annotated[QueryText | None, Field(min_length=1, max_length=191)] = None
     name: Annotated[
@@ -217,11 +186,6 @@ class ItemsQuery(BaseModel):
         Field(description="Items whose last change (created, updated, deleted) was this job's"),
     ] = None
 
-    @field_validator("api_source")
-    @classmethod
-    def _source(cls, value: str | None) -> str | None:
-        return None if value is None else _known_source(value)
-
 
 class ItemsPage(BaseModel):
     """Answer of ``GET /items``: ``total`` counts every match, ``next_after`` the next page."""
@@ -240,13 +204,8 @@ class JobsQuery(BaseModel):
 
     limit: QueryLimit = 20
     offset: QueryOffset = 0
-    source: str | None = None
+    source: str | None = None  # narrowed to the enabled sources by ``http_models``
     status: JobStatus | None = None
-
-    @field_validator("source")
-    @classmethod
-    def _source(cls, value: str | None) -> str | None:
-        return None if value is None else _known_source(value)
 
 
 class JobsPage(BaseModel):
@@ -293,24 +252,28 @@ class HttpModels:
     sources: tuple[str, ...] = ()  # the enabled sources, in order
 
 
-def http_models(detail_ids: Mapping[str, Any]) -> HttpModels:
-    """Models for the enabled sources, in order, each with the type of its detail id."""
+def http_models(detail_ids: Mapping[str, Any], *, default: str) -> HttpModels:
+    """Models for the enabled sources, in order, each with the type of its detail id.
+
+    ``default`` is the ``api_source`` of a sync request that names none.
+    """
     sources = tuple(detail_ids)
     if not sources:
         raise ValueError("no source is enabled")
+    if default not in sources:
+        raise ValueError(f"the default source {default!r} is not enabled")
     optional_source: Any = (one_of(sources) | None, None)
     return HttpModels(
-        sync_request=_sync_request(detail_ids),
+        sync_request=_sync_request(detail_ids, default),
         items_query=create_model("ItemsQuery", __base__=ItemsQuery, api_source=optional_source),
         jobs_query=create_model("JobsQuery", __base__=JobsQuery, source=optional_source),
         sources=sources,
     )
 
 
-def _sync_request(detail_ids: Mapping[str, Any]) -> type[RootModel[SyncRequest]]:
+def _sync_request(detail_ids: Mapping[str, Any], default: str) -> type[RootModel[SyncRequest]]:
     """One kind per (operation, source): ``list`` of any enabled source, ``detail`` of each."""
     sources = tuple(detail_ids)
-    default = POKEMON if POKEMON in sources else sources[0]
     kinds: list[tuple[str, type[SyncRequest]]] = [
         (
             f"{TAG_MARK}list",
@@ -324,8 +287,8 @@ def _sync_request(detail_ids: Mapping[str, Any]) -> type[RootModel[SyncRequest]]
     ]
     for source, id_type in detail_ids.items():
         id_field: Any = (id_type, ...)
-        params: type[BaseModel] = create_model(
-            f"{source.capitalize()}DetailParams", __config__=ConfigDict(extra="forbid"), id=id_field
+        params: type[DetailParams] = create_model(
+            f"{source.capitalize()}DetailParams", __base__=DetailParams, id=id_field
         )
         kinds.append(
             (

@@ -27,8 +27,8 @@ from shared.models.commands import (
 from shared.models.envelope import Envelope
 from shared.models.pages import PageMessage
 from shared.sources.client import UpstreamClient
-from shared.sources.names import POKEMON
-from shared.sources.pokeapi import PokeApiSource
+from shared.sources.pokeapi import NAME as POKEMON
+from shared.sources.pokeapi import PokeApiFetcher
 from shared.sources.registry import build_breaker
 from shared.streams import names
 from shared.streams.attempts import delivery_counts
@@ -84,7 +84,7 @@ async def pipeline() -> AsyncIterator[Pipeline]:
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, POKEMON, retry, settings.request_timeout)
         timeout_s = settings.request_timeout.total_seconds()
-        source = PokeApiSource(
+        source = PokeApiFetcher(
             settings, UpstreamClient(POKEMON, session, breaker, retry, timeout_s)
         )
         fetcher = CommandFetcher(
