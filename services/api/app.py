@@ -38,7 +38,7 @@ from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.models.http import http_models
 from shared.redis import redis_client
-from shared.sources.registry import default_source, enabled_planners
+from shared.sources.registry import default_source, detail_id_types, enabled_planners
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -61,8 +61,7 @@ def create_app(settings: Settings) -> web.Application:
     planners = enabled_planners(settings)  # planning needs no I/O: nothing to open or close
     app[PLANNERS] = planners
     app[HTTP_MODELS] = http_models(
-        {name: planner.detail_id for name, planner in planners.items()},
-        default=default_source(settings.api.sources),
+        detail_id_types(planners), default=default_source(settings.api.sources)
     )
     routes = build_routes(app[HTTP_MODELS])
     add_routes(app, routes)

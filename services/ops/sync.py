@@ -22,7 +22,12 @@ from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
 from shared.models.spec import SyncSpec
 from shared.redis import redis_client
 from shared.sources.base import SourcePlanner
-from shared.sources.registry import default_source, enabled_planners, not_enabled_message
+from shared.sources.registry import (
+    default_source,
+    detail_id_types,
+    enabled_planners,
+    not_enabled_message,
+)
 
 POLL_S = 0.5
 PLAIN_EVERY_S = 5.0  # without a terminal, one progress line this often
@@ -41,10 +46,7 @@ def run_sync(
     if source not in settings.api.sources:
         raise InvalidRequest(not_enabled_message(source, settings.api.sources))
     planners = enabled_planners(settings)
-    models = http_models(
-        {name: planner.detail_id for name, planner in planners.items()},
-        default=default_source(settings.api.sources),
-    )
+    models = http_models(detail_id_types(planners), default=default_source(settings.api.sources))
     item: str | int | None = item_id
     if item_id is not None and item_id.isascii() and item_id.isdigit():
         # The command line has only text: digits go as a number where the id may be one.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import aiohttp
 import aiomysql
@@ -105,6 +105,11 @@ def enabled_planners(settings: Settings) -> dict[str, SourcePlanner]:
     """The planners of the sources in ``API_API_TYPE``, in its order."""
     planners = build_planners(settings)
     return {name: planners[name] for name in settings.api.sources}
+
+
+def detail_id_types(planners: dict[str, SourcePlanner]) -> dict[str, Any]:
+    """The type of a detail sync's ``params.id`` for each planner, in the order given."""
+    return {name: planner.detail_id for name, planner in planners.items()}
 
 
 def build_fetchers(
