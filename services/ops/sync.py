@@ -43,6 +43,14 @@ def run_sync(
     wait: bool,
 ) -> int:
     """Open the job, print its id, and with ``wait`` follow it; 0 only if it succeeded."""
+    planner, spec = sync_spec(settings, source, force=force, operation=operation, item_id=item_id)
+    return asyncio.run(_run(settings, planner, spec, wait=wait, out=sys.stdout))
+
+
+def sync_spec(
+    settings: Settings, source: str, *, force: bool, operation: str, item_id: str | None
+) -> tuple[SourcePlanner, SyncSpec]:
+    """The sync the command line asks for, validated as ``POST /sync`` validates its body."""
     if source not in settings.api.sources:
         raise InvalidRequest(not_enabled_message(source, settings.api.sources))
     planners = enabled_planners(settings)
@@ -52,7 +60,7 @@ def run_sync(
         # The command line has only text: digits go as a number where the id may be one.
         item = int(item_id) if _takes_numbers(planners[source].detail_id) else item_id
     try:
-        request = models.sync_request.model_validate(
+        spec = models.sync_request.model_validate(
             {
                 "api_source": source,
                 "force_sync": force,
@@ -65,7 +73,7 @@ def run_sync(
         field = ".".join(str(p) for p in error["loc"] if not str(p).startswith(TAG_MARK))
         field = field or "operation"
         raise InvalidRequest(f"{field}: {error['msg']}", field=field) from None
-    return asyncio.run(_run(settings, planners[source], request, wait=wait, out=sys.stdout))
+    return planners[source], spec
 
 
 def _takes_numbers(id_type: Any) -> bool:

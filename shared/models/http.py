@@ -57,11 +57,14 @@ class SyncRequest(BaseModel):
     params: ListParams | DetailParams = Field(default_factory=ListParams)
 
     def spec(self) -> SyncSpec:
-        """The sync this request asks for, as it travels to the job."""
+        """The sync this request asks for, as it travels to the job and is read back."""
+        params = self.params
+        if isinstance(params, DetailParams):  # the source's narrowed id type did its work
+            params = DetailParams(id=params.id)
         return SyncSpec(
             source=self.api_source,
             operation=self.operation,
-            params=self.params,
+            params=params,
             force_sync=self.force_sync,
         )
 

@@ -9,8 +9,11 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
+from shared.config import Settings
 from shared.hashing import canonical_json
+from shared.models.http import http_models
 from shared.models.spec import DetailParams, ListParams, SyncSpec
+from shared.sources.registry import build_planners, detail_id_types
 
 
 @pytest.mark.parametrize(
@@ -102,3 +105,27 @@ def test_params_must_fit_the_operation(operation: str, params: dict[str, Any]) -
             params_json=orjson.dumps(params),
             force_sync=False,
         )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"operation": "list", "params": {"offset": 20, "limit": 5}, "force_sync": True},
+        {"operation": "detail", "params": {"id": 25}},
+        {"operation": "detail", "params": {"id": "025"}},
+    ],
+)
+def test_a_request_reads_back_from_its_job_as_the_same_spec(body: dict[str, Any]) -> None:
+    """What POST /sync validated is, once stored and read back, an equal spec."""
+    models = http_models(
+        detail_id_types(build_planners(Settings(_env_file=None))), default="pokemon"
+    )
+    spec = models.sync_request.model_validate(body).root.spec()
+    stored = SyncSpec.from_stored(
+        source=spec.source,
+        operation=spec.operation,
+        params_json=spec.stored_params(),
+        force_sync=spec.force_sync,
+    )
+    assert stored == spec
