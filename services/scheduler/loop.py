@@ -31,7 +31,7 @@ class Scheduler:
 
     redis: Redis
     pool: aiomysql.Pool
-    planners: list[SourcePlanner]  # the enabled sources'
+    planners: list[SourcePlanner]  # one per enabled source
     interval_s: float
     job_timeout_s: float = 600.0
 
