@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from shared.db.jobs import open_job_for_source, time_out_jobs
 from shared.events.announce import announce_jobs
 from shared.launch import launch_sync
 from shared.models.jobs import JobTrigger
+from shared.resilience.backoff import wait_unless_stopped
 from shared.sources.base import Source
 from shared.streams import names
 
@@ -42,8 +42,7 @@ class Scheduler:
             except Exception as exc:
                 log.error("scheduler.tick_failed", error=f"{type(exc).__name__}: {exc}")
             wait_s = self.interval_s - (time.time() % self.interval_s)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait_s)
+            await wait_unless_stopped(stop, wait_s)
 
     async def tick(self) -> None:
         """Close overdue jobs, then open this interval's job for every source without one."""

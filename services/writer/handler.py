@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,17 +20,13 @@ from shared.events.announce import announce_jobs
 from shared.item_changes import announce_changed
 from shared.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
-from shared.resilience.backoff import failure_pause_s
+from shared.resilience.backoff import retry_until_stopped
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts
 from shared.streams.codec import StreamEntry, decode_page
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
 
 log = structlog.get_logger()
-
-
-class MySQLUnavailable(Exception):
-    """MySQL stayed unreachable until the writer was asked to stop."""
 
 
 @dataclass(frozen=True)
@@ -116,32 +111,21 @@ class PageWriter:
 
     async def _apply_waiting_for_mysql(self, messages: list[PageMessage]) -> BatchResult:
         """Apply the batch; while MySQL is unreachable wait and retry, acknowledging nothing."""
-        failures = 0
-        while True:
-            try:
-                async for attempt in lock_conflict_attempts():
-                    with attempt:
-                        async with self.pool.acquire() as conn:
-                            return await apply_batch(
-                                conn,
-                                messages,
-                                max_statement_bytes=self.settings.max_statement_bytes,
-                            )
-            except Exception as exc:
-                if not is_connection_error(exc):
-                    raise
-                failures += 1
-                if self.stop.is_set():
-                    raise MySQLUnavailable(str(exc)) from exc
-                pause = failure_pause_s(failures)
-                log.warning(
-                    "mysql.unavailable",
-                    error=f"{type(exc).__name__}: {exc}",
-                    failures=failures,
-                    pause_s=round(pause, 2),
-                )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stop.wait(), timeout=pause)
+        return await retry_until_stopped(
+            lambda: self._apply(messages),
+            stop=self.stop,
+            retry_if=is_connection_error,
+            event="mysql.unavailable",
+        )
+
+    async def _apply(self, messages: list[PageMessage]) -> BatchResult:
+        async for attempt in lock_conflict_attempts():
+            with attempt:
+                async with self.pool.acquire() as conn:
+                    return await apply_batch(
+                        conn, messages, max_statement_bytes=self.settings.max_statement_bytes
+                    )
+        raise AssertionError("unreachable: the last attempt re-raises")  # for mypy
 
 
 def _job_context(messages: list[PageMessage]) -> dict[str, str]:

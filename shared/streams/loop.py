@@ -26,7 +26,7 @@ import structlog
 from redis.exceptions import RedisError
 
 from shared.health import Heartbeat
-from shared.resilience.backoff import failure_pause_s
+from shared.resilience.backoff import Backoff
 from shared.streams.attempts import (
     delivery_counts,
     last_error,
@@ -68,7 +68,6 @@ class ConsumerLoop:
     settings: LoopSettings
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
     gate: BackpressureGate | None = None  # holds back while the output stream is full
-    _failures: int = field(default=0, init=False)
     _next_claim: float = field(default=0.0, init=False)
     _next_trim: float = field(default=0.0, init=False)
     _sizer: BatchSizer = field(init=False)
@@ -78,6 +77,7 @@ class ConsumerLoop:
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, then hand back what is still held."""
+        backoff = Backoff(stop)
         while not stop.is_set():
             self.heartbeat.touch()
             try:
@@ -85,11 +85,11 @@ class ConsumerLoop:
                 if entries:
                     await self._handle(entries, stop)
                 await self._maybe_trim()
-                self._failures = 0
+                backoff.succeeded()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                await self._after_failure(exc, stop)
+                await self._after_failure(exc, backoff)
         await self._release_held()
 
     async def _next_batch(self, stop: asyncio.Event) -> list[StreamEntry]:
@@ -214,20 +214,10 @@ class ConsumerLoop:
         if removed:
             log.debug("stream.trimmed", stream=self.reader.stream, removed=removed)
 
-    async def _after_failure(self, exc: Exception, stop: asyncio.Event) -> None:
-        self._failures += 1
+    async def _after_failure(self, exc: Exception, backoff: Backoff) -> None:
         if isinstance(exc, RedisError | OSError):
             self.reader.recover_pending()  # a lost reply may have delivered entries to us
-        pause = failure_pause_s(self._failures)
-        log.warning(
-            "stream.batch_failed",
-            stream=self.reader.stream,
-            error=f"{type(exc).__name__}: {exc}",
-            failures=self._failures,
-            pause_s=round(pause, 2),
-        )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=pause)
+        await backoff.after_failure("stream.batch_failed", exc, stream=self.reader.stream)
 
     async def _release_held(self) -> None:
         """Requeue what this consumer still holds, then leave the group."""
