@@ -9,9 +9,10 @@ from types import TracebackType
 import redis
 
 from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
+from shared.streams import names
 from tests.e2e.processes import Pipeline
 
-STREAMS = ("itemsync:commands", "itemsync:pages", "itemsync:dead")
+STREAMS = (names.COMMANDS, names.PAGES, names.DEAD)
 SAMPLE_S = 0.2
 
 

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from shared.redaction import redact
 from shared.streams.codec import OutFields, StreamFields
+from shared.streams.names import entry_error_key
 
 ATTEMPTS_FIELD = b"attempts"
 ERROR_TTL_S = 24 * 3600
@@ -33,24 +34,18 @@ def requeued_fields(fields: StreamFields, failed_now: int) -> OutFields:
     return copy
 
 
-def error_key(stream: str, entry_id: bytes | str) -> str:
-    """Where the last error of a pending entry is kept."""
-    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return f"itemsync:error:{stream}:{text}"
-
-
 async def remember_error(redis: Redis, stream: str, entry_ids: Sequence[bytes], error: str) -> None:
     """Keep the error that left these entries pending, for their dead letter; masked."""
     masked = redact(error)[:2000]  # mask first: a cut could leave part of a secret unmatched
     async with redis.pipeline(transaction=False) as pipe:
         for entry_id in entry_ids:
-            pipe.set(error_key(stream, entry_id), masked, ex=ERROR_TTL_S)
+            pipe.set(entry_error_key(stream, entry_id), masked, ex=ERROR_TTL_S)
         await pipe.execute()
 
 
 async def last_error(redis: Redis, stream: str, entry_id: bytes) -> str | None:
     """The error remembered for an entry, if any."""
-    value: Any = await redis.get(error_key(stream, entry_id))
+    value: Any = await redis.get(entry_error_key(stream, entry_id))
     return None if value is None else value.decode(errors="replace")
 
 

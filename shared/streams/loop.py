@@ -25,7 +25,6 @@ from typing import Any
 import structlog
 from redis.exceptions import RedisError
 
-from shared.health import Heartbeat
 from shared.resilience.backoff import Backoff
 from shared.streams.attempts import (
     delivery_counts,
@@ -37,6 +36,7 @@ from shared.streams.backpressure import BackpressureGate
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
+from shared.streams.heartbeat import Heartbeat
 from shared.streams.publisher import requeue
 from shared.streams.sizing import BatchSizer
 from shared.streams.trim import trim_acknowledged

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
-from shared.streams.attempts import error_key, requeued_fields
+from shared.streams.attempts import requeued_fields
 from shared.streams.codec import StreamFields
+from shared.streams.names import entry_error_key
 
 Fields = Mapping[FieldT, EncodableT]  # what the codec produces
 
@@ -57,5 +58,5 @@ async def requeue(
     async with redis.pipeline(transaction=True) as pipe:
         pipe.xadd(stream, requeued_fields(fields, failed_now))
         pipe.xack(stream, group, entry_id)
-        pipe.delete(error_key(stream, entry_id))
+        pipe.delete(entry_error_key(stream, entry_id))
         await pipe.execute()

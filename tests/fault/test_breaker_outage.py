@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from shared.resilience.breaker import breaker_key
+from shared.streams.names import breaker_key
 from tests.backends import REDIS_HOST, REDIS_PORT
 from tests.e2e.client import (
     assert_mirrors,

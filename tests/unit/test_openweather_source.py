@@ -18,11 +18,12 @@ from yarl import URL
 from shared.config import OpenweatherSettings, RetrySettings
 from shared.errors import InvalidRequest, JobFailedError, TransientUpstreamError
 from shared.models.commands import DetailCommand, WeatherCommand
-from shared.resilience.breaker import Breaker, breaker_key, read_breaker
+from shared.resilience.breaker import Breaker, read_breaker
 from shared.sources.client import UpstreamClient
 from shared.sources.names import OPENWEATHER
 from shared.sources.openweather import KEY_REJECTED, NO_KEY, OpenWeatherSource
 from shared.sources.registry import build_breaker
+from shared.streams.names import breaker_key
 from tests.unit.fake_upstream import FakeUpstream
 
 BASE_URL = "http://openweather.test/data/2.5"
