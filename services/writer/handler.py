@@ -1,4 +1,4 @@
-"""The writer: decode a batch of pages, apply it in one transaction, then acknowledge."""
+"""The writer: apply a batch of pages in one transaction; the loop acknowledges it after."""
 
 from __future__ import annotations
 
@@ -6,63 +6,48 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 import aiomysql
 import structlog
 from redis.asyncio import Redis
-from structlog.contextvars import bound_contextvars
 
 from services.writer.upsert import BatchResult, apply_batch
 from shared.config import WriterSettings
 from shared.db.jobs import get_job
-from shared.errors import InvalidMessage
 from shared.events.announce import announce_jobs
 from shared.item_changes import announce_changed
 from shared.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
 from shared.resilience.backoff import retry_until_stopped
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts
-from shared.streams.codec import StreamEntry, decode_page
-from shared.streams.consumer import GroupReader
-from shared.streams.deadletter import dead_letter
+from shared.streams.handler import Handled
 
 log = structlog.get_logger()
 
 
 @dataclass(frozen=True)
 class PageWriter:
-    """Applies pages to MySQL exactly once and acknowledges only after COMMIT."""
+    """Applies pages to MySQL exactly once; the loop acknowledges them only after COMMIT."""
 
     redis: Redis
     pool: aiomysql.Pool
-    reader: GroupReader
     settings: WriterSettings
     stop: asyncio.Event
 
-    async def handle(self, entries: list[StreamEntry]) -> None:
-        """Write one batch; a page that keeps failing is isolated so the others land."""
-        messages: list[tuple[bytes, PageMessage]] = []
-        for entry_id, fields in entries:
-            if not fields:  # trimmed away while pending: nothing left to apply
-                await self.reader.ack([entry_id])
-                continue
-            try:
-                messages.append((entry_id, decode_page(fields)))
-            except InvalidMessage as exc:
-                await dead_letter(self.redis, self.reader, entry_id, fields, str(exc), deliveries=1)
-                log.warning("page.dead_lettered", entry_id=entry_id.decode(), error=str(exc))
-        if not messages:
-            return
-        with bound_contextvars(**_job_context([m for _, m in messages])):
-            await self._write([m for _, m in messages], [i for i, _ in messages])
-
-    async def _write(self, messages: list[PageMessage], entry_ids: list[bytes]) -> None:
+    async def write(self, messages: list[PageMessage]) -> Handled:
+        """Apply one batch in one transaction and tell readers which items changed."""
         started = time.perf_counter()
         result = await self._apply_waiting_for_mysql(messages)
         await announce_changed(
             self.redis, result.changed_item_ids, rows_written=result.rows_written > 0
         )
-        await self.reader.ack(entry_ids)
+        return Handled(after_ack=partial(self._report, messages, result, started))
+
+    async def _report(
+        self, messages: list[PageMessage], result: BatchResult, started: float
+    ) -> None:
+        """After the ack: metrics, logs, and events; a failure here never redelivers a page."""
         traces = {m.envelope.job_id: m.envelope.trace_id for m in messages}
         sources = {m.envelope.job_id: m.envelope.source for m in messages}
         for job_id, tally in result.tallies.items():
@@ -89,7 +74,7 @@ class PageWriter:
         for job_id, status in result.finished_jobs.items():
             log.info("job.finished", job_id=str(job_id), trace_id=traces.get(job_id), status=status)
             await self._observe_duration(job_id, sources[job_id], status)
-        # After the ack: live screens and alerts learn of committed counters only.
+        # Live screens and alerts learn of committed counters only.
         await announce_jobs(
             self.redis, self.pool, result.tallies, finished=set(result.finished_jobs)
         )
@@ -126,12 +111,3 @@ class PageWriter:
                         conn, messages, max_statement_bytes=self.settings.max_statement_bytes
                     )
         raise AssertionError("unreachable: the last attempt re-raises")  # for mypy
-
-
-def _job_context(messages: list[PageMessage]) -> dict[str, str]:
-    """``job_id`` and ``trace_id`` for log lines of a batch that belongs to one job."""
-    envelopes = {m.envelope.job_id: m.envelope for m in messages}
-    if len(envelopes) != 1:
-        return {}  # a mixed batch: each per-job line names its own job
-    (envelope,) = envelopes.values()
-    return {"job_id": str(envelope.job_id), "trace_id": envelope.trace_id}

@@ -21,16 +21,22 @@ ATTEMPTS_FIELD = b"attempts"
 ERROR_TTL_S = 24 * 3600
 
 
-def prior_attempts(fields: StreamFields) -> int:
-    """Failed handlings recorded on the entry before it was last requeued."""
+def failed_handlings(fields: StreamFields, times_delivered: int) -> int:
+    """How often the entry failed: the count it carries from before a requeue, plus every
+    delivery but the one in hand (which is being handled, delayed or handed back now).
+
+    The one place a failure is counted: dead-lettering, delaying and requeueing on stop
+    all ask here.
+    """
     raw = fields.get(ATTEMPTS_FIELD, b"0")
-    return int(raw) if raw.isdigit() else 0
+    carried = int(raw) if raw.isdigit() else 0
+    return carried + max(times_delivered - 1, 0)
 
 
-def requeued_fields(fields: StreamFields, failed_now: int) -> OutFields:
-    """The entry's fields for a fresh copy, carrying its failed-handling count."""
+def requeued_fields(fields: StreamFields, failures: int) -> OutFields:
+    """The entry's fields for a fresh copy, carrying ``failures`` (from ``failed_handlings``)."""
     copy: OutFields = {key: value for key, value in fields.items() if key != ATTEMPTS_FIELD}
-    copy[ATTEMPTS_FIELD] = str(prior_attempts(fields) + max(failed_now, 0))
+    copy[ATTEMPTS_FIELD] = str(failures)
     return copy
 
 

@@ -1,4 +1,5 @@
-"""The fetcher's handler: one command in, one page and any fanned-out commands out."""
+"""The fetcher in the consumer loop's hands: one command in, one page and any fanned-out
+commands out, acked together; rejections dead-lettered, an open breaker delaying."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import fakeredis
 import pytest
 from redis.asyncio import Redis
 
-from services.fetcher.handler import CommandFetcher
+from services.fetcher.main import command_consumer
 from shared.config import PokeapiSettings, RetrySettings
 from shared.models.commands import (
     Command,
@@ -33,8 +34,15 @@ from shared.sources.registry import build_breaker
 from shared.streams import names
 from shared.streams.attempts import delivery_counts
 from shared.streams.backpressure import BackpressureGate, StreamBudget
-from shared.streams.codec import OutFields, decode_command, decode_page, encode_command
+from shared.streams.codec import (
+    OutFields,
+    StreamEntry,
+    decode_command,
+    decode_page,
+    encode_command,
+)
 from shared.streams.consumer import GroupReader
+from shared.streams.dispatch import Dispatcher
 from shared.streams.groups import ensure_groups
 from shared.streams.publisher import publish
 from tests.unit.fake_upstream import (
@@ -58,7 +66,12 @@ class Pipeline:
 
     redis: Redis
     reader: GroupReader
-    fetcher: CommandFetcher
+    dispatcher: Dispatcher[CommandMessage]
+    stop: asyncio.Event
+
+    async def dispatch(self, entries: list[StreamEntry]) -> None:
+        """Hand entries read by the fetchers' consumer to the loop's dispatch, as the loop does."""
+        await self.dispatcher.dispatch(entries, self.stop)
 
 
 @pytest.fixture
@@ -87,10 +100,8 @@ async def pipeline() -> AsyncIterator[Pipeline]:
         source = PokeApiSource(
             settings, UpstreamClient(POKEMON, session, breaker, retry, timeout_s)
         )
-        fetcher = CommandFetcher(
-            redis=redis, reader=reader, sources={POKEMON: source}, stop=asyncio.Event()
-        )
-        yield Pipeline(redis=redis, reader=reader, fetcher=fetcher)
+        dispatcher = Dispatcher(reader, command_consumer({POKEMON: source}))
+        yield Pipeline(redis=redis, reader=reader, dispatcher=dispatcher, stop=asyncio.Event())
     await redis.aclose()
 
 
@@ -106,7 +117,7 @@ async def send(pipeline: Pipeline, *commands: CommandMessage) -> list[bytes]:
         await publish(pipeline.redis, names.COMMANDS, encode_command(command))
     entries = await pipeline.reader.read(10)
     assert len(entries) == len(commands)
-    await pipeline.fetcher.handle(entries)
+    await pipeline.dispatch(entries)
     return [entry_id for entry_id, _ in entries]
 
 
@@ -288,7 +299,7 @@ async def test_undecodable_entry_is_dead_lettered(
 ) -> None:
     """An entry the codec rejects goes to the dead stream with the reason and is acked."""
     entry_id: Any = await pipeline.redis.xadd(names.COMMANDS, fields)
-    await pipeline.fetcher.handle(await pipeline.reader.read(10))
+    await pipeline.dispatch(await pipeline.reader.read(10))
 
     [letter] = await dead(pipeline.redis)
     assert letter["error"]
@@ -326,7 +337,7 @@ async def test_pending_command_is_redone_when_upstream_recovers(
     assert await pending(pipeline.redis) == 1
 
     pipeline.reader.recover_pending()
-    await pipeline.fetcher.handle(await pipeline.reader.read(10))
+    await pipeline.dispatch(await pipeline.reader.read(10))
 
     [page] = await pages(pipeline.redis)
     assert page.page.page_key == "detail:25"
@@ -368,7 +379,7 @@ async def test_entry_deleted_while_pending_is_acked(
     await pipeline.redis.xdel(names.COMMANDS, entry_id)
     pipeline.reader.recover_pending()
 
-    await pipeline.fetcher.handle(await pipeline.reader.read(10))
+    await pipeline.dispatch(await pipeline.reader.read(10))
 
     assert await pending(pipeline.redis) == 0
     assert await pages(pipeline.redis) == []
@@ -404,12 +415,12 @@ async def test_a_fetched_page_waits_for_room_with_its_command_pending(
     waiting = await publish(pipeline.redis, names.PAGES, {"type": "page", "body": "{}"})
     budget = StreamBudget(names.PAGES, names.WRITERS, max_entries=1, max_bytes=0)
     gate = BackpressureGate(redis=pipeline.redis, budget=budget, poll_s=0.01)
-    fetcher = replace(pipeline.fetcher, gate=gate)
+    gated = replace(pipeline, dispatcher=replace(pipeline.dispatcher, gate=gate))
     command = encode_command(message(DetailCommand(external_id="25")))
     await publish(pipeline.redis, names.COMMANDS, command)
     [(entry_id, fields)] = await pipeline.reader.read(10)
 
-    handling = asyncio.create_task(fetcher.handle([(entry_id, fields)]))
+    handling = asyncio.create_task(gated.dispatch([(entry_id, fields)]))
     done, _ = await asyncio.wait({handling}, timeout=0.3)  # many polls of a full gate
     assert (done, gate.engaged) == (set(), True)
     assert (await pending(pipeline.redis), await pipeline.redis.xlen(names.PAGES)) == (1, 1)
