@@ -41,7 +41,7 @@ test-unit: venv ## run only tests/unit
 lint: venv ## ruff check, ruff format --check, mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy shared services tests/standin bench
+	$(VENV)/bin/mypy shared services harness bench
 
 fmt: venv ## ruff format, then ruff check --fix
 	$(VENV)/bin/ruff format .

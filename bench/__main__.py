@@ -25,7 +25,7 @@ from bench.results import Results
 from bench.targets import ratios, verdicts
 from bench.throughput import label, run_latency, run_topology
 from bench.writer_stage import run_writer_stage
-from tests.standin.process import run_standin
+from harness.standin.process import run_standin
 
 SECTIONS = (
     "throughput", "limits", "peer", "writer", "latency", "api", "memory", "realsize",

@@ -18,8 +18,8 @@ from bench.backends import mysql_connect
 from bench.pipeline import PIPELINE_DB, bench_pipeline, timed_sync
 from bench.results import Results
 from bench.throughput import label
-from tests.e2e.processes import free_port
-from tests.standin.process import run_standin
+from harness.processes import free_port
+from harness.standin.process import run_standin
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WARM_UP_S = 1.0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pymysql
 
-from tests.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT, database_name
+from harness.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT, database_name
 
 __all__ = ["MYSQL_HOST", "REDIS_DB", "REDIS_HOST", "REDIS_PORT", "database", "mysql_connect"]
 

@@ -15,8 +15,8 @@ import aiomysql
 import orjson
 from aiohttp import web
 
-from tests.backends import MYSQL_HOST
-from tests.standin.synthetic import synthetic_detail
+from harness.backends import MYSQL_HOST
+from harness.standin.synthetic import synthetic_detail
 
 _BODY = orjson.dumps(
     {"id": 1, "api_source": "pokemon", "external_id": "1", "payload": synthetic_detail(1, 1)}

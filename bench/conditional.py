@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bench.pipeline import bench_pipeline, timed_sync
 from bench.results import Results
-from tests.e2e.processes import Pipeline, ServiceProcess
-from tests.standin.process import StandinProcess, run_standin
+from harness.processes import Pipeline, ServiceProcess
+from harness.standin.process import StandinProcess, run_standin
 
 SYNTHETIC_ITEMS = 10_000
 FETCHERS = 2

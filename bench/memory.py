@@ -19,7 +19,7 @@ from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, start_sync, timed_sync
 from bench.results import Results
 from bench.writer_stage import drain, wait_held_back
-from tests.standin.process import run_standin
+from harness.standin.process import run_standin
 
 TARGET_RSS_MB = 150.0
 

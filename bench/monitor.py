@@ -9,8 +9,8 @@ from types import TracebackType
 import redis
 
 from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
+from harness.processes import Pipeline
 from shared.streams import names
-from tests.e2e.processes import Pipeline
 
 STREAMS = (names.COMMANDS, names.PAGES, names.DEAD)
 SAMPLE_S = 0.2

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.backends import REDIS_DB, database, mysql_connect
-from tests.e2e.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
-from tests.standin.process import StandinProcess
+from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.standin.process import StandinProcess
 
 API_TOKEN = "bench-token"  # noqa: S105  # the bench pipeline's own throwaway token
 POLL_S = 0.05

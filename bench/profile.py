@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.pipeline import bench_pipeline, timed_sync
-from tests.standin.process import run_standin
+from harness.standin.process import run_standin
 
 OUT_DIR = Path("bench/results")
 TOP = 15

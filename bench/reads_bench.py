@@ -21,9 +21,9 @@ from bench.backends import mysql_connect
 from bench.pipeline import PIPELINE_DB, bench_pipeline
 from bench.results import Results
 from bench.throughput import label
+from harness.standin.process import run_standin
+from harness.standin.synthetic import synthetic_detail
 from shared.db.item_counts import RECOUNT_STATEMENTS
-from tests.standin.process import run_standin
-from tests.standin.synthetic import synthetic_detail
 
 WARM_SHARE = 5  # a fifth of the items for the cached routes, the rest read cold once each
 SEED_CHUNK = 2000  # rows per INSERT; about 4 MB, under max_allowed_packet

@@ -7,7 +7,7 @@ from pathlib import Path
 from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, items_fingerprint, timed_sync, truncate_tables
 from bench.results import Results
-from tests.standin.process import run_standin
+from harness.standin.process import run_standin
 
 CHANGED_FRACTION = 0.1
 

@@ -19,9 +19,9 @@ from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
 from bench.pipeline import bench_pipeline, job_status, start_sync, truncate_tables
 from bench.results import Results
 from bench.throughput import label
+from harness.processes import Pipeline, ServiceProcess
+from harness.standin.process import run_standin
 from shared.streams import names
-from tests.e2e.processes import Pipeline, ServiceProcess
-from tests.standin.process import run_standin
 
 FILL_TIMEOUT_S = 600.0
 DRAIN_TIMEOUT_S = 600.0

@@ -11,7 +11,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.clock import utc_now
-from shared.db.jobs import fail_job, get_job, open_job
+from shared.db.job_transitions import fail_job
+from shared.db.jobs import get_job, open_job
 from shared.events import EventType, publish_job_event
 from shared.models.commands import Command, CommandMessage, ListCommand, marked_conditional
 from shared.models.envelope import Envelope

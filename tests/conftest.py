@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator, Iterator
 
 import fakeredis
@@ -14,10 +13,10 @@ import stamina
 import structlog
 from redis.asyncio import Redis
 
+from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, service_missing
 from shared.config import RedisSettings
 from shared.log_sink import LineHandler
 from shared.redis import redis_client
-from tests.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB
 
 
 @pytest.fixture(autouse=True)
@@ -40,14 +39,6 @@ def _fresh_structlog() -> Iterator[None]:
     for handler in [h for h in root.handlers if isinstance(h, LineHandler)]:
         root.removeHandler(handler)
     root.setLevel(logging.WARNING)
-
-
-def service_missing(what: str, error: BaseException) -> None:
-    """Skip locally when a real service is unreachable, but fail under ``CI=true``."""
-    message = f"{what} is not reachable: {type(error).__name__}: {error}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from typing import Any
 import aiomysql
 import orjson
 
+from shared.db.job_transitions import add_deleted
+from shared.db.ledger import seen_external_ids
 from shared.db.times import to_db
 
 SCAN_CHUNK = 5000  # live items read per keyset step
@@ -50,7 +52,7 @@ async def mark_unseen_deleted(
     source, operation, params, started_at = job
     if not is_complete_list(operation, params):
         return Marked()
-    seen = await _seen_ids(conn, job_id)
+    seen = await seen_external_ids(conn, job_id)
     if seen is None:  # a page written before the ledger kept ids: we cannot know
         return Marked()
     unseen = await _unseen_live_items(conn, source, seen, started_at)
@@ -66,11 +68,7 @@ async def mark_unseen_deleted(
                 f" WHERE id IN ({marks}) AND deleted_at IS NULL AND synced_at < %s",
                 (to_db(now), to_db(now), str(job_id), *chunk, started_at),
             )
-        if marked.count:
-            await cur.execute(
-                "UPDATE sync_jobs SET items_deleted = items_deleted + %s WHERE id = %s",
-                (marked.count, str(job_id)),
-            )
+    await add_deleted(conn, job_id, marked.count)
     return marked
 
 
@@ -87,22 +85,6 @@ async def _job(
         return None
     params = orjson.loads(row[2])
     return row[0], row[1], params if isinstance(params, dict) else {}, row[3]
-
-
-async def _seen_ids(conn: aiomysql.Connection, job_id: uuid.UUID) -> set[str] | None:
-    """Every external id the job's pages named, or None when a page did not record them."""
-    seen: set[str] = set()
-    async with conn.cursor() as cur:
-        # A locking read sees pages other writers committed after our snapshot began.
-        await cur.execute(
-            "SELECT external_ids FROM sync_job_pages WHERE job_id = %s LOCK IN SHARE MODE",
-            (str(job_id),),
-        )
-        for (ids_json,) in await cur.fetchall():
-            if ids_json is None:
-                return None
-            seen.update(orjson.loads(ids_json))
-    return seen
 
 
 async def _unseen_live_items(

@@ -16,22 +16,12 @@ from datetime import datetime
 import aiomysql
 
 from services.writer.tally import BatchResult
-from shared.db.times import to_db
-from shared.models.pages import NotModifiedItem, PageMessage
+from shared.db.item_errors import record_item_errors
+from shared.db.item_writes import StoredItem, count_live_items, revive_items, touch_synced
+from shared.db.job_transitions import record_change_signal
+from shared.models.pages import FailedItem, NotModifiedItem, PageMessage
 
-_CHUNK = 1000  # ids per UPDATE ... IN (...)
 MISSING_ROW = "answered 304 Not Modified, but its stored row is gone; the next sync fetches it"
-
-
-@dataclass(frozen=True)
-class StoredValidators:
-    """What the locked row holds, as far as a 304 is concerned."""
-
-    item_id: int
-    etag: str | None
-    last_modified: str | None
-    synced_at: datetime
-    deleted: bool
 
 
 @dataclass(frozen=True)
@@ -55,7 +45,7 @@ def not_modified_keys(pages: list[PageMessage]) -> dict[str, set[str]]:
 async def apply_not_modified(
     conn: aiomysql.Connection,
     pages: list[PageMessage],
-    stored: dict[str, dict[str, StoredValidators]],
+    stored: dict[str, dict[str, StoredItem]],
     decided: dict[str, set[str]],
 ) -> NotModifiedOutcome:
     """Touch ``synced_at`` of every confirmed 304; ``decided`` holds keys already counted."""
@@ -81,28 +71,14 @@ async def apply_not_modified(
             else:
                 outcome.unchanged[job_id] += 1
                 touch[message.page.fetched_at].append(row.item_id)
-    async with conn.cursor() as cur:
-        for fetched_at, ids in sorted(touch.items()):
-            for start in range(0, len(ids), _CHUNK):
-                chunk = sorted(ids[start : start + _CHUNK])
-                marks = ", ".join(["%s"] * len(chunk))
-                await cur.execute(
-                    f"UPDATE items SET synced_at = %s WHERE id IN ({marks})"  # noqa: S608 - placeholders
-                    " AND synced_at < %s",
-                    (to_db(fetched_at), *chunk, to_db(fetched_at)),
-                )
-        for start in range(0, len(revive), _CHUNK):
-            chunk = sorted(revive[start : start + _CHUNK])
-            marks = ", ".join(["%s"] * len(chunk))
-            await cur.execute(
-                f"UPDATE items SET deleted_at = NULL WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            )
+    for fetched_at, ids in sorted(touch.items()):
+        await touch_synced(conn, ids, fetched_at)
+    await revive_items(conn, revive)
     outcome.revived_ids.extend(revive)
     return outcome
 
 
-def _confirms(item: NotModifiedItem, row: StoredValidators) -> bool:
+def _confirms(item: NotModifiedItem, row: StoredItem) -> bool:
     """The 304 speaks for the stored payload only if the row holds the validators sent."""
     return item.etag == row.etag and item.last_modified == row.last_modified
 
@@ -113,29 +89,23 @@ async def record_signals(
     """Store each page's change signal on its job; for a job the unchanged signal ended,
     the number of live stored items, which that job counts unchanged."""
     unchanged: dict[uuid.UUID, int] = {}
-    async with conn.cursor() as cur:
-        for message in pages:
-            page, job_id = message.page, str(message.envelope.job_id)
-            if page.change_signal is None:
-                continue
-            await cur.execute(
-                "UPDATE sync_jobs SET change_signal = %s, signal_skipped = %s WHERE id = %s",
-                (page.change_signal, page.unchanged_by_signal, job_id),
-            )
-            if page.unchanged_by_signal:
-                await cur.execute(
-                    "SELECT COUNT(*) FROM items WHERE api_source = %s AND deleted_at IS NULL",
-                    (message.envelope.source,),
-                )
-                (count,) = await cur.fetchone()
-                unchanged[message.envelope.job_id] = int(count)
+    for message in pages:
+        page = message.page
+        if page.change_signal is None:
+            continue
+        await record_change_signal(
+            conn, message.envelope.job_id, page.change_signal, skipped=page.unchanged_by_signal
+        )
+        if page.unchanged_by_signal:
+            live = await count_live_items(conn, message.envelope.source)
+            unchanged[message.envelope.job_id] = live
     return unchanged
 
 
 async def count_not_modified(
     conn: aiomysql.Connection,
     fresh: list[PageMessage],
-    locked: dict[str, dict[str, StoredValidators]],
+    locked: dict[str, dict[str, StoredItem]],
     decided: dict[str, set[str]],
     result: BatchResult,
     now: datetime,
@@ -147,12 +117,7 @@ async def count_not_modified(
     for job_id, count in outcome.revived.items():
         result.tallies[job_id].updated += count
     result.changed_item_ids.extend(outcome.revived_ids)
-    async with conn.cursor() as cur:
-        for job_id, external_ids in outcome.failed.items():
-            result.tallies[job_id].failed += len(external_ids)
-            await cur.executemany(
-                "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
-                " VALUES (%s, %s, %s, 1, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
-                " attempts = attempts + 1, recorded_at = VALUES(recorded_at)",
-                [(str(job_id), key, MISSING_ROW, to_db(now)) for key in external_ids],
-            )
+    for job_id, external_ids in outcome.failed.items():
+        result.tallies[job_id].failed += len(external_ids)
+        missing = [FailedItem(external_id=key, error=MISSING_ROW) for key in external_ids]
+        await record_item_errors(conn, job_id, missing, now)

@@ -1,5 +1,4 @@
-"""What a batch did to each job: counters added to ``sync_jobs``, failures recorded,
-and the job closed when its last page landed."""
+"""What a batch did to each job: its counts, then the job moved on by ``shared/db``."""
 
 from __future__ import annotations
 
@@ -9,7 +8,8 @@ from datetime import datetime
 
 import aiomysql
 
-from shared.db.times import to_db
+from shared.db.job_transitions import JobProgress, add_progress, close_job
+from shared.models.jobs import JobStatus
 from shared.models.pages import PageMessage
 
 
@@ -30,6 +30,17 @@ class JobTally:
         """Every item the pages named, fetched or failed."""
         return self.created + self.updated + self.unchanged + self.failed
 
+    def progress(self) -> JobProgress:
+        """The counts added to the job's row."""
+        return JobProgress(
+            pages=self.pages,
+            pages_total=self.pages_total,
+            created=self.created,
+            updated=self.updated,
+            unchanged=self.unchanged,
+            failed=self.failed,
+        )
+
 
 @dataclass
 class BatchResult:
@@ -40,58 +51,29 @@ class BatchResult:
     orphan_pages: int = 0
     changed_item_ids: list[int] = field(default_factory=list)
     rows_written: int = 0  # created, changed and marked deleted: cached item lists are stale
-    finished_jobs: dict[uuid.UUID, str] = field(default_factory=dict)
+    finished_jobs: dict[uuid.UUID, JobStatus] = field(default_factory=dict)
 
 
-async def record_failures(conn: aiomysql.Connection, message: PageMessage, now: datetime) -> None:
-    if not message.page.failed:
-        return
-    job_id = str(message.envelope.job_id)
-    async with conn.cursor() as cur:
-        await cur.executemany(
-            "INSERT INTO sync_job_errors (job_id, external_id, error, attempts, recorded_at)"
-            " VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE error = VALUES(error),"
-            " attempts = attempts + VALUES(attempts), recorded_at = VALUES(recorded_at)",
-            [
-                (job_id, failure.external_id, failure.error[:1000], failure.attempts, to_db(now))
-                for failure in message.page.failed
-            ],
-        )
+async def fail_jobs(
+    conn: aiomysql.Connection, pages: list[PageMessage], now: datetime
+) -> dict[uuid.UUID, JobStatus]:
+    """Close the open jobs named by pages with ``job_error``; the jobs this closed, by id.
+
+    The first such page wins the message; a job already closed keeps its outcome.
+    """
+    failed: dict[uuid.UUID, JobStatus] = {}
+    for message in pages:
+        error, job_id = message.page.job_error, message.envelope.job_id
+        if error is None or job_id in failed:
+            continue
+        if await close_job(conn, job_id, JobStatus.FAILED, now, error=error):
+            failed[job_id] = JobStatus.FAILED
+    return failed
 
 
 async def update_job(
     conn: aiomysql.Connection, job_id: uuid.UUID, tally: JobTally, now: datetime
-) -> str | None:
-    """Add the tally to the job's counters; close it when its last page landed."""
-    async with conn.cursor() as cur:
-        await cur.execute(
-            "UPDATE sync_jobs SET pages_done = pages_done + %s,"
-            " pages_total = COALESCE(%s, pages_total),"
-            " items_seen = items_seen + %s, items_created = items_created + %s,"
-            " items_updated = items_updated + %s, items_unchanged = items_unchanged + %s,"
-            " items_failed = items_failed + %s,"
-            " status = IF(status = 'pending', 'running', status) WHERE id = %s",
-            (
-                tally.pages,
-                tally.pages_total,
-                tally.seen,
-                tally.created,
-                tally.updated,
-                tally.unchanged,
-                tally.failed,
-                str(job_id),
-            ),
-        )
-        await cur.execute(
-            "SELECT status, pages_total, pages_done, items_failed FROM sync_jobs WHERE id = %s",
-            (str(job_id),),
-        )
-        status, pages_total, pages_done, items_failed = await cur.fetchone()
-        if status != "running" or pages_total is None or pages_done < pages_total:
-            return None
-        final = "partial" if items_failed else "succeeded"
-        await cur.execute(
-            "UPDATE sync_jobs SET status = %s, finished_at = %s, active_key = NULL WHERE id = %s",
-            (final, to_db(now), str(job_id)),
-        )
-    return final
+) -> JobStatus | None:
+    """Add the tally to the job's counters; its final status when its last page closed it."""
+    row = await add_progress(conn, job_id, tally.progress(), now)
+    return row.status if row.closed else None

@@ -9,8 +9,11 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from shared.events.model import EventOut, EventType
+from shared.models.jobs import JobStatus
 
-ALERTING_STATUSES = frozenset({"failed", "partial", "timed_out"})
+ALERTING_STATUSES = frozenset(
+    status.value for status in (JobStatus.FAILED, JobStatus.PARTIAL, JobStatus.TIMED_OUT)
+)
 
 
 class AlertOut(BaseModel, frozen=True):

@@ -1,4 +1,7 @@
-"""Sync jobs: open one (at most one open per identical request), read them."""
+"""Sync jobs: open one (at most one open per identical request), read them.
+
+Every later change of a job row is in ``shared/db/job_transitions.py``.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +15,10 @@ import orjson
 import pymysql
 
 from shared.clock import utc_now
+from shared.db.job_transitions import OPEN_CONDITION, OPEN_STATUSES
 from shared.db.times import from_db, to_db
 from shared.hashing import canonical_json
-from shared.models.jobs import JobErrorRow, JobStatus, JobTrigger, SyncJobRow
-from shared.redaction import redact
+from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
 
 _COLUMNS = (
     "id, source, `trigger`, operation, params, force_sync, status, trace_id, started_at,"
@@ -83,18 +86,6 @@ async def open_job(
     raise RuntimeError("could not open a job: the identical open job kept changing")
 
 
-async def fail_job(pool: aiomysql.Pool, job_id: uuid.UUID, error: str) -> None:
-    """Close an open job as failed with a reason."""
-    async with pool.acquire() as conn:
-        async with conn.cursor() as cur:
-            await cur.execute(
-                "UPDATE sync_jobs SET status = %s, error = %s, finished_at = %s, active_key = NULL"
-                " WHERE id = %s AND status IN ('pending', 'running')",
-                (JobStatus.FAILED.value, redact(error)[:1000], to_db(utc_now()), str(job_id)),
-            )
-        await conn.commit()
-
-
 async def get_job(pool: aiomysql.Pool, job_id: uuid.UUID) -> SyncJobRow | None:
     """One job, or None."""
     async with pool.acquire() as conn, conn.cursor() as cur:
@@ -135,32 +126,6 @@ async def list_jobs(
     return [_row(row) for row in rows], int(total)
 
 
-async def job_errors(
-    pool: aiomysql.Pool, job_id: uuid.UUID, *, limit: int
-) -> tuple[list[JobErrorRow], int]:
-    """The job's first ``limit`` item errors in the order recorded, and how many it has."""
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute("SELECT COUNT(*) FROM sync_job_errors WHERE job_id = %s", (str(job_id),))
-        (total,) = await cur.fetchone()
-        await cur.execute(
-            "SELECT external_id, error, attempts, recorded_at FROM sync_job_errors"
-            " WHERE job_id = %s ORDER BY recorded_at, external_id LIMIT %s",
-            (str(job_id), limit),
-        )
-        rows = await cur.fetchall()
-        await conn.commit()
-    errors = [
-        JobErrorRow(
-            external_id=external_id,
-            error=error,
-            attempts=attempts,
-            recorded_at=from_db(recorded_at) or recorded_at,
-        )
-        for external_id, error, attempts, recorded_at in rows
-    ]
-    return errors, int(total)
-
-
 async def _open_job_by_key(conn: aiomysql.Connection, key: str) -> SyncJobRow | None:
     async with conn.cursor() as cur:
         await cur.execute(f"SELECT {_COLUMNS} FROM sync_jobs WHERE active_key = %s", (key,))  # noqa: S608
@@ -193,35 +158,13 @@ def _row(row: tuple[Any, ...]) -> SyncJobRow:
     )
 
 
-async def time_out_jobs(pool: aiomysql.Pool, older_than: datetime) -> list[uuid.UUID]:
-    """Close open jobs started before ``older_than`` as ``timed_out``; return their ids."""
-    async with pool.acquire() as conn:
-        async with conn.cursor() as cur:
-            await cur.execute(
-                "SELECT id FROM sync_jobs WHERE status IN ('pending', 'running')"
-                " AND started_at < %s FOR UPDATE",
-                (to_db(older_than),),
-            )
-            ids = [uuid.UUID(row[0]) for row in await cur.fetchall()]
-            if ids:
-                marks = ", ".join(["%s"] * len(ids))
-                await cur.execute(
-                    "UPDATE sync_jobs SET status = 'timed_out', finished_at = %s,"  # noqa: S608
-                    f" active_key = NULL, error = 'no progress before WORKER_JOB_TIMEOUT'"
-                    f" WHERE id IN ({marks})",
-                    (to_db(utc_now()), *[str(i) for i in ids]),
-                )
-        await conn.commit()
-    return ids
-
-
 async def open_job_for_source(pool: aiomysql.Pool, source: str) -> SyncJobRow | None:
     """The oldest job of ``source`` still pending or running, if any."""
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
             f"SELECT {_COLUMNS} FROM sync_jobs"  # noqa: S608 - fixed fragments
-            " WHERE source = %s AND status IN ('pending', 'running') ORDER BY started_at LIMIT 1",
-            (source,),
+            f" WHERE source = %s AND {OPEN_CONDITION} ORDER BY started_at LIMIT 1",
+            (source, *OPEN_STATUSES),
         )
         row = await cur.fetchone()
         await conn.commit()
@@ -236,14 +179,14 @@ async def quiet_open_jobs(
     ``job_id`` narrows the question to one job.
     """
     only = " AND j.id = %s" if job_id is not None else ""
-    args: list[Any] = [to_db(quiet_since), to_db(quiet_since)]
+    args: list[Any] = [*OPEN_STATUSES, to_db(quiet_since), to_db(quiet_since)]
     if job_id is not None:
         args.append(str(job_id))
     columns = ", ".join(f"j.{column.strip()}" for column in _COLUMNS.split(","))
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
             f"SELECT {columns} FROM sync_jobs j"  # noqa: S608 - fixed fragments
-            " WHERE j.status IN ('pending', 'running') AND j.started_at < %s"
+            f" WHERE j.{OPEN_CONDITION} AND j.started_at < %s"
             " AND NOT EXISTS (SELECT 1 FROM sync_job_pages p"
             " WHERE p.job_id = j.id AND p.written_at >= %s)"
             f"{only} ORDER BY j.started_at",
@@ -254,10 +197,14 @@ async def quiet_open_jobs(
     return [_row(row) for row in rows]
 
 
-async def written_page_keys(pool: aiomysql.Pool, job_id: uuid.UUID) -> set[str]:
-    """The page keys the ledger holds for a job: pages already applied."""
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute("SELECT page_key FROM sync_job_pages WHERE job_id = %s", (str(job_id),))
-        rows = await cur.fetchall()
-        await conn.commit()
-    return {row[0] for row in rows}
+async def force_flags(conn: aiomysql.Connection, job_ids: set[uuid.UUID]) -> dict[uuid.UUID, bool]:
+    """``force_sync`` of each job that exists, in the caller's transaction."""
+    if not job_ids:
+        return {}
+    marks = ", ".join(["%s"] * len(job_ids))
+    async with conn.cursor() as cur:
+        await cur.execute(
+            f"SELECT id, force_sync FROM sync_jobs WHERE id IN ({marks})",  # noqa: S608 - placeholders
+            [str(job_id) for job_id in job_ids],
+        )
+        return {uuid.UUID(row[0]): bool(row[1]) for row in await cur.fetchall()}

@@ -14,6 +14,7 @@ import aiomysql
 
 from shared.clock import utc_now
 from shared.db.times import from_db, to_db
+from shared.models.jobs import JobStatus
 from shared.sources.validators import Validator
 
 _CHUNK = 500  # keys per SELECT ... IN (...)
@@ -106,9 +107,9 @@ class ValidatorStore:
         async with self.pool.acquire() as conn, conn.cursor() as cur:
             await cur.execute(
                 "SELECT change_signal, started_at FROM sync_jobs WHERE source = %s"
-                " AND status = 'succeeded' AND change_signal IS NOT NULL AND signal_skipped = 0"
+                " AND status = %s AND change_signal IS NOT NULL AND signal_skipped = 0"
                 " ORDER BY started_at DESC LIMIT 1",
-                (source,),
+                (source, JobStatus.SUCCEEDED.value),
             )
             row = await cur.fetchone()
             await conn.commit()

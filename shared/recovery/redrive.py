@@ -28,7 +28,8 @@ import structlog
 from redis.asyncio import Redis
 
 from shared.clock import utc_now
-from shared.db.jobs import quiet_open_jobs, written_page_keys
+from shared.db.jobs import quiet_open_jobs
+from shared.db.ledger import written_page_keys
 from shared.db.locks import fleet_lock
 from shared.errors import InvalidRequest
 from shared.launch import publish_commands

@@ -11,9 +11,9 @@ from typing import Any
 import pymysql
 import redis
 
-from tests.backends import REDIS_HOST, REDIS_PORT
-from tests.e2e.processes import Pipeline
-from tests.standin.process import StandinProcess
+from harness.backends import REDIS_HOST, REDIS_PORT
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 
 API_TOKEN = "e2e-token"
 JOB_TIMEOUT_S = 120.0

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends import database_name
+from harness.backends import database_name
+from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN
-from tests.e2e.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
-from tests.standin.process import StandinProcess, run_standin
 
 E2E_DATABASE = database_name("item_sync_e2e")
 E2E_REDIS_DB = 14

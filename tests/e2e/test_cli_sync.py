@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from harness.processes import Pipeline
 from tests.e2e.client import stored_rows
-from tests.e2e.processes import Pipeline
 
 
 def test_sync_wait_follows_the_job_to_success(pipeline: Pipeline) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pymysql
 
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 from tests.e2e.client import stored_rows, sync, upstream_details
-from tests.e2e.processes import Pipeline
-from tests.standin.process import StandinProcess
 
 ITEMS = 75
 LIST_PAGES = 8  # POKEAPI_PAGE_SIZE=10 in the e2e pipeline

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import redis
 
+from harness.processes import Pipeline
 from shared.clock import utc_now
 from shared.models.commands import CommandMessage, DetailCommand
 from shared.models.envelope import Envelope
@@ -14,7 +15,6 @@ from shared.streams import names
 from shared.streams.codec import encode_command
 from tests.e2e.browser import chromium
 from tests.e2e.client import API_TOKEN
-from tests.e2e.processes import Pipeline
 
 WAIT_MS = 60_000
 # Elements reaching past the viewport's right edge, outside any scrolling box.

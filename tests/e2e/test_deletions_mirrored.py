@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 from tests.e2e.client import http, pending_entries, stored_rows, sync
-from tests.e2e.processes import Pipeline
-from tests.standin.process import StandinProcess
 
 
 def _items(pipeline: Pipeline, *, include_deleted: bool = False) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from typing import Any
 import pymysql
 import pytest
 
+from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.standin.hostile import BIG_INTEGER, LONE_SURROGATE_ID
+from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN, http, pending_entries, stored_rows, sync
 from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
-from tests.e2e.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
-from tests.standin.hostile import BIG_INTEGER, LONE_SURROGATE_ID
-from tests.standin.process import StandinProcess, run_standin
 
 HOSTILE_SQL_MODE = "NO_BACKSLASH_ESCAPES,ANSI_QUOTES,STRICT_TRANS_TABLES"
 # One job of 7 items in pages of 4: the job, its two pages, the one failure, each list

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 import redis
 
+from harness.processes import Pipeline, free_port
+from harness.standin.process import StandinProcess
 from shared.streams import names
 from tests.e2e.client import start_sync
-from tests.e2e.processes import Pipeline, free_port
-from tests.standin.process import StandinProcess
 
 Message = dict[str, Any]  # {"id": entry id or None, "data": the decoded event}
 

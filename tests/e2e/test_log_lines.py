@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from tests.standin.process import REPO_ROOT
+from harness.standin.process import REPO_ROOT
 
 WRITERS = 4
 LINES = 300

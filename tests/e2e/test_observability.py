@@ -10,8 +10,8 @@ from typing import Any
 import pymysql
 from prometheus_client.parser import text_string_to_metric_families
 
+from harness.processes import Pipeline, ServiceProcess, free_port
 from tests.e2e.client import job, start_sync, wait_job
-from tests.e2e.processes import Pipeline, ServiceProcess, free_port
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 

@@ -14,8 +14,8 @@ import subprocess
 import sys
 from urllib.parse import urlsplit
 
+from harness.processes import Pipeline
 from tests.e2e.client import API_TOKEN, http, sync
-from tests.e2e.processes import Pipeline
 
 EXAMPLES = 100  # per operation and phase: about 30 s here
 SEED = "1"  # the same cases on every run: a failure here is reproducible

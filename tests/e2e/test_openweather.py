@@ -11,11 +11,11 @@ import pymysql
 import pytest
 import redis
 
-from tests.backends import REDIS_HOST, REDIS_PORT
+from harness.backends import REDIS_HOST, REDIS_PORT
+from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN, http, sync
 from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
-from tests.e2e.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
-from tests.standin.process import StandinProcess, run_standin
 
 KEY = "e2e-owm-key-7c41d09b"  # what the stand-in accepts
 WRONG_KEY = "e2e-wrong-key-33af51"  # a key the stand-in rejects with 401

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 from tests.e2e.client import (
     http,
     pending_entries,
@@ -12,8 +14,6 @@ from tests.e2e.client import (
     sync,
     upstream_details,
 )
-from tests.e2e.processes import Pipeline
-from tests.standin.process import StandinProcess
 
 
 def _unsynced(row: dict[str, Any]) -> dict[str, Any]:

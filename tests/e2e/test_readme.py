@@ -23,8 +23,8 @@ import pymysql
 import pytest
 import redis
 
-from tests.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT, database_name
-from tests.e2e.processes import free_port, reset_backends, service_env
+from harness.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT, database_name
+from harness.processes import free_port, reset_backends, service_env
 from tests.e2e.readme_commands import ReadmeCommand, answer_mismatches, commands_in
 
 ROOT = Path(__file__).resolve().parents[2]

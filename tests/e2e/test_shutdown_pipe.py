@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.processes import Pipeline
+from harness.processes import Pipeline
 
 EXIT_WITHIN_S = 12.0  # below the runner's 15 s before it kills a child, with room to spare
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import Pipeline, free_port, service_env
+from harness.processes import Pipeline, free_port, service_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
-from tests.e2e.processes import free_port
+from harness.processes import free_port
 
 CHUNK = 65536
 

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 import redis
 
+from harness.processes import Pipeline, ServiceProcess
+from harness.redis_server import redis_server
+from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import assert_mirrors, job, start_sync, upstream_details, wait_job
-from tests.e2e.processes import Pipeline, ServiceProcess
 from tests.fault.conftest import fault_env, report
-from tests.redis_server import redis_server
-from tests.standin.process import StandinProcess, run_standin
 
 ITEMS = 360
 PAGE_SIZE = 5

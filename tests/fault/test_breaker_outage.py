@@ -9,8 +9,10 @@ from collections.abc import Callable
 import pytest
 import redis
 
+from harness.backends import REDIS_HOST, REDIS_PORT
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 from shared.streams.names import breaker_key
-from tests.backends import REDIS_HOST, REDIS_PORT
 from tests.e2e.client import (
     assert_mirrors,
     dead_letters,
@@ -19,10 +21,8 @@ from tests.e2e.client import (
     upstream_details,
     wait_job,
 )
-from tests.e2e.processes import Pipeline
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.standin.process import StandinProcess
 
 CIRCUIT_TIMEOUT_S = 2.0
 PROBES = 3  # half-open probes the outage lasts for: at least two circuit timeouts

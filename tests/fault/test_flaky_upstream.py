@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 from tests.e2e.client import assert_mirrors, pending_entries, sync, upstream_details
-from tests.e2e.processes import Pipeline
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.standin.process import StandinProcess
 
 
 def test_sync_succeeds_through_5xx_429_and_hangs(

@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 from tests.e2e.client import (
     assert_mirrors,
     job,
@@ -17,10 +19,8 @@ from tests.e2e.client import (
     upstream_details,
     wait_job,
 )
-from tests.e2e.processes import Pipeline
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.standin.process import StandinProcess
 
 SEEDS = (1, 2, 3, 4, 5)
 

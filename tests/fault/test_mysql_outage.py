@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from harness.processes import Pipeline, free_port
+from harness.standin.process import StandinProcess
 from tests.e2e.client import (
     assert_mirrors,
     health_status,
@@ -16,11 +18,9 @@ from tests.e2e.client import (
     upstream_details,
     wait_job,
 )
-from tests.e2e.processes import Pipeline, free_port
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.fault.tcp_proxy import TcpProxy, cuttable
-from tests.standin.process import StandinProcess
 
 FAILURES_DURING_CUT = 8  # backoff 0.2, 0.4, ... s, capped at 5 s: well over ten seconds
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess
 from tests.e2e.client import (
     assert_mirrors,
     dead_letters,
@@ -16,10 +18,8 @@ from tests.e2e.client import (
     upstream_details,
     wait_job,
 )
-from tests.e2e.processes import Pipeline
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.standin.process import StandinProcess
 
 POISON_ID = 1000  # on page list:950, not the page that fans out
 

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.backends import REDIS_PORT
+from harness.backends import REDIS_PORT
+from harness.processes import Pipeline, ServiceProcess, free_port
+from harness.standin.process import StandinProcess
 from tests.e2e.client import (
     assert_mirrors,
     dead_letters,
@@ -18,11 +20,9 @@ from tests.e2e.client import (
     upstream_details,
     wait_job,
 )
-from tests.e2e.processes import Pipeline, ServiceProcess, free_port
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 from tests.fault.tcp_proxy import TcpProxy, cuttable
-from tests.standin.process import StandinProcess
 
 FAILURES_DURING_CUT = 6  # backoff 0.2, 0.4, ... s: the cut lasts until it nears its 5 s cap
 

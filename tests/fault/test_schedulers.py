@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pymysql
 import pytest
 
-from tests.e2e.processes import Pipeline
+from harness.processes import Pipeline
+from harness.standin.process import run_standin
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import fault_env, report
-from tests.standin.process import run_standin
 
 JOBS_OF_FLOW = 3  # scheduled jobs to see open and finish once workers run
 

@@ -23,11 +23,11 @@ import pymysql
 import pytest
 import redis
 
-from tests.backends import MYSQL_HOST, database_name
+from harness.backends import MYSQL_HOST, database_name
+from harness.processes import Pipeline, free_port, running_pipeline, service_env
+from harness.redis_server import NO_PERSISTENCE, redis_server
+from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN, http, start_sync, sync
-from tests.e2e.processes import Pipeline, free_port, running_pipeline, service_env
-from tests.redis_server import NO_PERSISTENCE, redis_server
-from tests.standin.process import StandinProcess, run_standin
 
 GOOD_KEY = 'owm-"good"-7c41'  # a quote: JSON escapes it and URLs encode it
 WRONG_KEY = "e2e-wrong-key-33af51"

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import redis
 
-from tests.backends import REDIS_HOST, REDIS_PORT
+from harness.backends import REDIS_HOST, REDIS_PORT
+from harness.processes import Pipeline, ServiceProcess
+from harness.standin.process import StandinProcess
 from tests.e2e.client import (
     assert_mirrors,
     job,
@@ -19,10 +21,8 @@ from tests.e2e.client import (
     upstream_details,
     wait_job,
 )
-from tests.e2e.processes import Pipeline, ServiceProcess
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.standin.process import StandinProcess
 
 EXIT_WITHIN_S = 10.0
 

@@ -13,13 +13,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, database_name, service_missing
 from services.api.app import create_app
 from shared.config import DatabaseSettings, RedisSettings, Settings
 from shared.db.migrate import migrate
 from shared.db.pool import db_pool
 from shared.redis import redis_client
-from tests.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, database_name
-from tests.conftest import service_missing
 
 TEST_DATABASE = database_name("item_sync_test")
 TABLES = (

@@ -6,10 +6,10 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import OutOfMemoryError
 
+from harness.redis_server import redis_server
 from services.api.cache import fill_item
 from shared.config import RedisSettings
 from shared.redis import redis_client
-from tests.redis_server import redis_server
 
 
 async def _fill_past_maxmemory(redis: Redis) -> None:

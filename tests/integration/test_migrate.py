@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pymysql
 import pytest
 
+from harness.backends import database_name
 from services.cli import main
 from shared.config import DatabaseSettings
 from shared.db.migrate import available_migrations, migrate
-from tests.backends import database_name
 
 SCRATCH = database_name("item_sync_migrate_test")
 

@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from services.writer.upsert import apply_batch
-from shared.db.jobs import fail_job
+from shared.db.job_transitions import fail_job
 from shared.models.pages import FailedItem
 from shared.redaction import forget_secrets, register_secrets
 from shared.streams import names

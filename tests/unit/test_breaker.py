@@ -11,13 +11,12 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
 from shared.config import RetrySettings
 from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
 from shared.resilience.breaker import Breaker, read_breaker
 from shared.resilience.upstream import call_upstream
 from shared.streams.names import breaker_key
-from tests.backends import REDIS_HOST, REDIS_PORT
-from tests.conftest import service_missing
 
 REAL_REDIS_DB = 13
 

@@ -1,4 +1,4 @@
-"""Unit tests for the stand-in upstream server in ``tests/standin``."""
+"""Unit tests for the stand-in upstream server in ``harness/standin``."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from harness.standin.app import create_app
+from harness.standin.catalogue import DEFAULT_FIXTURES
+from harness.standin.hostile import BIG_INTEGER, hostile_detail, hostile_entries
+from harness.standin.pokeapi import parse_int
+from harness.standin.process import StandinError, run_standin
+from harness.standin.rewrite import absolutize
+from harness.standin.state import Faults, StandinState
+from harness.standin.synthetic import synthetic_detail
 from shared.config import OpenweatherSettings
-from tests.standin.app import create_app
-from tests.standin.catalogue import DEFAULT_FIXTURES
-from tests.standin.hostile import BIG_INTEGER, hostile_detail, hostile_entries
-from tests.standin.pokeapi import parse_int
-from tests.standin.process import StandinError, run_standin
-from tests.standin.rewrite import absolutize
-from tests.standin.state import Faults, StandinState
-from tests.standin.synthetic import synthetic_detail
 
 Client = TestClient[web.Request, web.Application]
 MakeClient = Callable[[StandinState | None], Awaitable[Client]]

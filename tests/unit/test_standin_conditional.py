@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from tests.standin.app import create_app
-from tests.standin.state import StandinState
+from harness.standin.app import create_app
+from harness.standin.state import StandinState
 
 Client = TestClient[web.Request, web.Application]
 EXPRESS_ETAG = re.compile(r'^W/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$')

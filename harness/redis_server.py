@@ -13,8 +13,8 @@ from pathlib import Path
 
 import redis
 
-from tests.conftest import service_missing
-from tests.e2e.processes import free_port
+from harness.backends import service_missing
+from harness.processes import free_port
 
 READY_TIMEOUT_S = 10.0
 NO_PERSISTENCE = ("--save", "", "--appendonly", "no")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.standin.weather_cities import city_bodies, city_of
+from harness.standin.weather_cities import city_bodies, city_of
 
 OPENWEATHER_DIR = "openweather"
 LONDON_QUERIES = frozenset({"london", "london,gb", "london,uk"})

@@ -136,12 +136,12 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 @contextmanager
 def run_standin(*args: str) -> Iterator[StandinProcess]:
-    """Start ``python -m tests.standin --port 0 *args`` and stop it on exit.
+    """Start ``python -m harness.standin --port 0 *args`` and stop it on exit.
 
     Waits up to 20 s for the READY line. Raises StandinError, with the child's stderr, if the
     server does not come up.
     """
-    command = [sys.executable, "-m", "tests.standin", "--port", "0", *args]
+    command = [sys.executable, "-m", "harness.standin", "--port", "0", *args]
     with tempfile.TemporaryFile(mode="w+") as stderr:
         # A fixed interpreter and module with our own arguments: nothing comes from a shell.
         process = subprocess.Popen(  # noqa: S603

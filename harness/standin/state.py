@@ -12,8 +12,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tests.standin.catalogue import DEFAULT_FIXTURES, Catalogue, CatalogueConfig
-from tests.standin.weather_data import WeatherBodies
+from harness.standin.catalogue import DEFAULT_FIXTURES, Catalogue, CatalogueConfig
+from harness.standin.weather_data import WeatherBodies
 
 MAX_TIMESTAMPS = 100_000
 KINDS = ("list", "detail", "weather")

@@ -8,7 +8,7 @@ import random
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from tests.standin.state import KINDS, STATE_KEY, Faults, StandinState
+from harness.standin.state import KINDS, STATE_KEY, Faults, StandinState
 
 CONTROL_PREFIX = "/_standin/"
 SERVER_ERRORS = (500, 503)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import orjson
 
-from tests.standin.hostile import hostile_detail, hostile_entries
-from tests.standin.rewrite import absolutize
-from tests.standin.synthetic import synthetic_detail, synthetic_name
+from harness.standin.hostile import hostile_detail, hostile_entries
+from harness.standin.rewrite import absolutize
+from harness.standin.synthetic import synthetic_detail, synthetic_name
 
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+DEFAULT_FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 POKEMON_DIR = Path("pokeapi", "api", "v2", "pokemon")
 # Each origin holds ~20 MB of compact details; a few origins cover 127.0.0.1 vs localhost.
 MAX_CACHED_ORIGINS = 4
@@ -31,7 +31,7 @@ class CatalogueConfig:
     # Serve every listed item: one without a recorded detail gets a recorded one (ids 1-75,
     # 50 KB to 780 KB) under its own id and name, so a whole-catalogue sync has real sizes.
     recorded_sizes: bool = False
-    hostile: bool = False  # serve the hostile catalogue of ``tests/standin/hostile.py``
+    hostile: bool = False  # serve the hostile catalogue of ``harness/standin/hostile.py``
     recorded: int | None = None  # serve N items cycling the recorded details of real size
 
 

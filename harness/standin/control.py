@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
-from tests.standin.state import STATE_KEY, FaultUpdateError
+from harness.standin.state import STATE_KEY, FaultUpdateError
 
 PREFIX = "/_standin"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tests.standin import conditional, control, openweather, pokeapi
-from tests.standin.faults import fault_middleware
-from tests.standin.state import STATE_KEY, StandinState
+from harness.standin import conditional, control, openweather, pokeapi
+from harness.standin.faults import fault_middleware
+from harness.standin.state import STATE_KEY, StandinState
 
 
 def create_app(state: StandinState | None = None) -> web.Application:

@@ -7,8 +7,8 @@ import re
 import orjson
 from aiohttp import web
 
-from tests.standin.rewrite import origin_of
-from tests.standin.state import STATE_KEY
+from harness.standin.rewrite import origin_of
+from harness.standin.state import STATE_KEY
 
 DEFAULT_LIMIT = 20
 # What JS parseInt accepts at the start of a string: sign, then hex (0x) or decimal digits.

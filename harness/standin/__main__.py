@@ -1,4 +1,4 @@
-"""Command line: ``python -m tests.standin --host 127.0.0.1 --port 0 [options]``.
+"""Command line: ``python -m harness.standin --host 127.0.0.1 --port 0 [options]``.
 
 Once listening it writes exactly one line, ``STANDIN READY http://HOST:PORT``, to stdout.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tests.standin.app import create_app
-from tests.standin.catalogue import DEFAULT_FIXTURES
-from tests.standin.state import DEFAULT_OPENWEATHER_KEY, Faults, FaultUpdateError, StandinState
+from harness.standin.app import create_app
+from harness.standin.catalogue import DEFAULT_FIXTURES
+from harness.standin.state import DEFAULT_OPENWEATHER_KEY, Faults, FaultUpdateError, StandinState
 
 READY_PREFIX = "STANDIN READY "
 # Hanging requests must not hold up a SIGTERM for the default 60 s.
@@ -32,7 +32,7 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the stand-in command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m tests.standin", description="Stand-in PokeAPI/OpenWeather server."
+        prog="python -m harness.standin", description="Stand-in PokeAPI/OpenWeather server."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")

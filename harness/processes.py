@@ -1,4 +1,4 @@
-"""Running item-sync services as real OS processes for end-to-end tests."""
+"""Running item-sync services as real OS processes, for end-to-end tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from pathlib import Path
 import pymysql
 import redis
 
+from harness.backends import REDIS_HOST, REDIS_PORT
 from shared.config import setting_prefixes
-from tests.backends import REDIS_HOST, REDIS_PORT
 
 STOP_TIMEOUT_S = 15.0
 

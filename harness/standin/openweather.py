@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from tests.standin.state import STATE_KEY
-from tests.standin.weather_data import choose_reply
+from harness.standin.state import STATE_KEY
+from harness.standin.weather_data import choose_reply
 
 
 async def current_weather(request: web.Request) -> web.Response:

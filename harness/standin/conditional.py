@@ -14,7 +14,7 @@ import hashlib
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from tests.standin.state import STATE_KEY, StandinState
+from harness.standin.state import STATE_KEY, StandinState
 
 API_PREFIX = "/api/v2/"
 DEPLOY_DATE = "2026-01-01T00:00:00.000Z"
