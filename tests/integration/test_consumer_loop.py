@@ -11,7 +11,9 @@ from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
 from shared.errors import Delay
+from shared.models.pages import Page, PageMessage
 from shared.streams import names
+from shared.streams.codec import decode_page
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import list_dead, purge_dead, replay_dead
 from shared.streams.groups import ensure_groups
@@ -250,4 +252,30 @@ async def test_an_entry_the_decoder_rejects_is_dead_lettered_at_once(any_redis: 
     assert (dead.entry_id, dead.deliveries) == (bad.decode(), "1")  # type: ignore[union-attr]
     assert "lacks field(s) n" in dead.error
     assert handled == [b"good"]
+    assert await _pending(redis) == 0
+
+
+async def test_outputs_go_out_with_the_ack_and_after_ack_runs_once_acked(
+    any_redis: Redis,
+) -> None:
+    """A handler's outputs land with its ack in one step; ``after_ack`` sees nothing pending."""
+    redis = any_redis
+    await ensure_groups(redis)
+    await redis.xadd(names.COMMANDS, {"n": "cause"})
+    seen_pending: list[int] = []
+
+    async def after_ack() -> None:
+        seen_pending.append(await _pending(redis))
+
+    async def handle(message: Numbered) -> Handled:
+        page = PageMessage(
+            envelope=message.envelope,
+            page=Page(page_key=message.page_key, items=[], fetched_at=ENVELOPE.created_at),
+        )
+        return Handled(outputs=[page], after_ack=after_ack)
+
+    await _run_for(ConsumerLoop(_reader(redis, "c1"), each_numbered(handle), FAST), 0.3)
+    pages: Any = await redis.xrange(names.PAGES)
+    assert [decode_page(fields).page.page_key for _, fields in pages] == ["cause"]
+    assert seen_pending == [0]
     assert await _pending(redis) == 0
