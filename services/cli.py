@@ -24,6 +24,7 @@ from shared.log_sink import stderr_sink
 from shared.logging import configure_logging
 from shared.ports import ensure_port_free
 from shared.service import ServiceMain, run_service
+from shared.sources.registry import registered_names
 
 SERVICES: dict[str, ServiceMain] = {
     "api": run_api,
@@ -137,7 +138,8 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("--all", action="store_true", help="purge: every dead letter")
     dlq.add_argument("--limit", type=int, default=100, help="how many to list (default 100)")
     sync = commands.add_parser("sync", help="start a sync job now, as POST /sync does")
-    sync.add_argument("source", help="a source from API_API_TYPE, e.g. pokemon")
+    known = ", ".join(registered_names())
+    sync.add_argument("source", help=f"a source from API_API_TYPE, one of: {known}")
     sync.add_argument("--force", action="store_true", help="rewrite unchanged items too")
     sync.add_argument("--operation", choices=["list", "detail"], default="list")
     sync.add_argument("--id", help="the item's id upstream (with --operation detail)")

@@ -25,7 +25,6 @@ from shared.durations import PositiveDuration
 from shared.errors import ConfigError
 from shared.rates import Rate, RateLimit
 from shared.redaction import MIN_SECRET_CHARS
-from shared.sources.names import SOURCE_NAMES
 
 
 def _http_base_url(value: str) -> str:
@@ -67,10 +66,18 @@ def parse_networks(value: str) -> tuple[IpNetwork, ...]:
     return tuple(networks)
 
 
+def _registered_sources() -> tuple[str, ...]:
+    # The registry builds sources from these settings: it is read when validating, not imported.
+    from shared.sources.registry import registered_names
+
+    return registered_names()
+
+
 class ApiSettings(BaseModel):
     """``API_*``: which sources are synced, and who may change state over HTTP."""
 
-    api_type: str = "pokemon"
+    # The first registered source unless API_API_TYPE says otherwise.
+    api_type: str = Field(default_factory=lambda: _registered_sources()[0])
     token: MaskableSecret | None = None
     allow_anonymous_writes: bool = False
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
@@ -106,11 +113,12 @@ class ApiSettings(BaseModel):
     @classmethod
     def _known_sources(cls, value: str) -> str:
         names = [name.strip().lower() for name in value.split(",") if name.strip()]
-        unknown = sorted(set(names) - SOURCE_NAMES)
+        known = _registered_sources()
+        unknown = sorted(set(names) - set(known))
         if not names or unknown:
             raise ValueError(
                 f"unknown source {', '.join(unknown) or '(empty)'}; "
-                f"choose from {', '.join(sorted(SOURCE_NAMES))}"
+                f"choose from {', '.join(sorted(known))}"
             )
         return ",".join(dict.fromkeys(names))
 
@@ -390,7 +398,7 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    api: ApiSettings = ApiSettings()
+    api: ApiSettings = Field(default_factory=ApiSettings)  # its default names a registered source
     worker: WorkerSettings = WorkerSettings()
     retry: RetrySettings = RetrySettings()
     database: DatabaseSettings = DatabaseSettings()

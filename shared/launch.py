@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from typing import Any
 
 import aiomysql
 import structlog
@@ -17,7 +17,8 @@ from shared.events import EventType, publish_job_event
 from shared.models.commands import Command, CommandMessage, ListCommand, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
-from shared.sources.base import Source
+from shared.models.spec import SyncSpec
+from shared.sources.base import SourcePlanner
 from shared.streams import names
 from shared.streams.codec import encode_command
 
@@ -25,35 +26,32 @@ log = structlog.get_logger()
 
 
 async def launch_sync(
-    *,
     pool: aiomysql.Pool,
     redis: Redis,
-    source: Source,
-    operation: str,
-    params: dict[str, Any],
-    force_sync: bool,
+    planner: SourcePlanner,
+    spec: SyncSpec,
+    *,
     trigger: JobTrigger,
-    trace_id: str,
 ) -> tuple[SyncJobRow, bool]:
-    """Open a job and emit its first commands; an identical open job is returned instead.
+    """Open a job for ``spec`` and emit its first commands, planned by ``spec.source``'s planner.
 
-    Bad params raise ``InvalidRequest`` before anything is written.
+    An identical open job is returned instead (False); nothing is written for it.
     """
-    commands = marked_conditional(source.plan(operation, params), force_sync=force_sync)
+    if planner.name != spec.source:
+        raise ValueError(f"the {planner.name} planner cannot plan a {spec.source} sync")
+    commands = marked_conditional(planner.plan(spec), force_sync=spec.force_sync)
     fans_out = any(isinstance(c, ListCommand) and c.fan_out for c in commands)
+    trace_id = uuid.uuid4().hex
     job, created = await open_job(
         pool,
-        source=source.name,
+        spec,
         trigger=trigger,
-        operation=operation,
-        params=params,
-        force_sync=force_sync,
         trace_id=trace_id,
         pages_total=None if fans_out else len(commands),
     )
     if not created:
         return job, False
-    envelope = Envelope(job_id=job.id, source=source.name, trace_id=trace_id, created_at=utc_now())
+    envelope = Envelope(job_id=job.id, source=spec.source, trace_id=trace_id, created_at=utc_now())
     try:
         await publish_commands(redis, envelope, commands)
     except RedisError as exc:

@@ -15,7 +15,14 @@ from aiohttp import web
 
 from harness.standin.app import create_app
 from harness.standin.catalogue import DEFAULT_FIXTURES
-from harness.standin.state import DEFAULT_OPENWEATHER_KEY, Faults, FaultUpdateError, StandinState
+from harness.standin.state import (
+    DEFAULT_GITHUB_ISSUES,
+    DEFAULT_GITHUB_TOKEN,
+    DEFAULT_OPENWEATHER_KEY,
+    Faults,
+    FaultUpdateError,
+    StandinState,
+)
 
 READY_PREFIX = "STANDIN READY "
 # Hanging requests must not hold up a SIGTERM for the default 60 s.
@@ -29,10 +36,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for the stand-in command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m harness.standin", description="Stand-in PokeAPI/OpenWeather server."
+        prog="python -m harness.standin", description="Stand-in PokeAPI/OpenWeather/GitHub server."
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -54,6 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
         "and renamed <name>-<id>",
     )
     parser.add_argument("--openweather-key", default=DEFAULT_OPENWEATHER_KEY)
+    parser.add_argument(
+        "--github-token",
+        default=DEFAULT_GITHUB_TOKEN,
+        help="the token the GitHub API expects (Bearer or token scheme)",
+    )
+    parser.add_argument(
+        "--github-issues",
+        type=_count,
+        default=DEFAULT_GITHUB_ISSUES,
+        help="how many issues the GitHub API serves",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for fault decisions")
     faults = parser.add_argument_group("faults (upstream routes only)")
     faults.add_argument("--latency-ms", type=float, default=0.0)
@@ -93,6 +118,8 @@ def state_from_args(args: argparse.Namespace) -> StandinState:
         faults=faults,
         seed=args.seed,
         openweather_key=args.openweather_key,
+        github_token=args.github_token,
+        github_issues=args.github_issues,
     )
 
 

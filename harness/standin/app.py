@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from harness.standin import conditional, control, openweather, pokeapi
+from harness.standin import conditional, control, github, openweather, pokeapi
 from harness.standin.faults import fault_middleware
 from harness.standin.state import STATE_KEY, StandinState
 
@@ -21,5 +21,6 @@ def create_app(state: StandinState | None = None) -> web.Application:
     pokeapi.add_routes(app)
     conditional.add_routes(app)
     openweather.add_routes(app)
+    github.add_routes(app)
     control.add_routes(app)
     return app

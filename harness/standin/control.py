@@ -1,10 +1,11 @@
-"""Control API under ``/_standin/``: counters, fault settings and catalogue changes."""
+"""Control API under ``/_standin/``: counters, fault settings, catalogue and issue changes."""
 
 from __future__ import annotations
 
 import orjson
 from aiohttp import web
 
+from harness.standin.github_data import Issue, stamp
 from harness.standin.state import STATE_KEY, FaultUpdateError
 
 PREFIX = "/_standin"
@@ -115,6 +116,46 @@ async def mutate(request: web.Request) -> web.Response:
     return _json({"mutated": len(changed), "ids": changed})
 
 
+def _issue_json(issue: Issue, count: int) -> dict[str, object]:
+    return {
+        "number": issue.number,
+        "state": issue.state,
+        "updated_at": stamp(issue.updated_at),
+        "revision": issue.revision,
+        "count": count,
+    }
+
+
+async def touch_github_issue(request: web.Request) -> web.Response:
+    """Edit one issue now: new title and body, ``updated_at`` now; body ``{"state": ...}``
+    (optional) closes or reopens it."""
+    issues = request.app[STATE_KEY].github
+    body = await _json_object(request) if await request.read() else {}
+    if body is None:
+        return _bad_request("body must be empty or a JSON object")
+    state = body.get("state")
+    if state is not None and state not in ("open", "closed"):
+        return _bad_request("state must be open or closed")
+    number = int(request.match_info["number"])
+    issue = issues.touch(number, state if isinstance(state, str) else None)
+    if issue is None:
+        return _bad_request(f"issue {number} does not exist", status=404)
+    return _json(_issue_json(issue, len(issues)))
+
+
+async def add_github_issue(request: web.Request) -> web.Response:
+    """Open a new issue numbered after the highest so far."""
+    issues = request.app[STATE_KEY].github
+    return _json(_issue_json(issues.add(), len(issues)), status=201)
+
+
+async def reset_github(request: web.Request) -> web.Response:
+    """Return the GitHub API to its generated issues and a full rate-limit budget."""
+    issues = request.app[STATE_KEY].github
+    issues.reset()
+    return _json({"count": len(issues)})
+
+
 def add_routes(app: web.Application) -> None:
     """Register the control routes."""
     app.router.add_get(f"{PREFIX}/stats", get_stats)
@@ -126,3 +167,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(PREFIX + r"/pokemon/{item_id:\d+}/restore", restore_pokemon)
     app.router.add_post(f"{PREFIX}/reset", reset)
     app.router.add_post(f"{PREFIX}/synthetic/mutate", mutate)
+    app.router.add_post(f"{PREFIX}/github/issues", add_github_issue)
+    app.router.add_post(PREFIX + r"/github/issues/{number:\d+}/touch", touch_github_issue)
+    app.router.add_post(f"{PREFIX}/github/reset", reset_github)

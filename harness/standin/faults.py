@@ -8,10 +8,17 @@ import random
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from harness.standin.state import KINDS, STATE_KEY, Faults, StandinState
+from harness.standin.state import GITHUB_KINDS, KINDS, STATE_KEY, Faults, StandinState
 
 CONTROL_PREFIX = "/_standin/"
 SERVER_ERRORS = (500, 503)
+COUNTED_KINDS = frozenset(KINDS + GITHUB_KINDS)
+# GitHub's secondary rate limit answer.
+GITHUB_429 = (
+    b'{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before '
+    b'you try again.","documentation_url":"https://docs.github.com/rest/overview/'
+    b'rate-limits-for-the-rest-api#about-secondary-rate-limits","status":"429"}'
+)
 
 
 def _plain(status: int, text: str) -> web.Response:
@@ -35,11 +42,11 @@ def _roll(rng: random.Random, rate: float) -> bool:
 
 def _too_many_requests(state: StandinState, kind: str) -> web.Response:
     headers = {hdrs.RETRY_AFTER: str(state.faults.retry_after_s)}
-    if kind == "weather":
-        reply = state.weather.too_many_requests
+    if kind == "weather" or kind in GITHUB_KINDS:
+        body = state.weather.too_many_requests.body if kind == "weather" else GITHUB_429
         return web.Response(
             status=429,
-            body=reply.body,
+            body=body,
             headers=headers,
             content_type="application/json",
             charset="utf-8",
@@ -92,8 +99,8 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     state = request.app[STATE_KEY]
     route_name = request.match_info.route.name
-    kind = route_name if route_name in KINDS else "other"
-    state.stats.record_request(kind)
+    kind = route_name if route_name in COUNTED_KINDS else "other"
+    state.stats.record_request(kind, since="since" in request.query)
     try:
         response = await _answer(request, handler, state, kind)
     except web.HTTPException as exc:

@@ -48,6 +48,11 @@ class StandinProcess:
         """OpenWeather base, e.g. ``http://127.0.0.1:PORT/data/2.5``."""
         return f"{self.base_url}/data/2.5"
 
+    @property
+    def github_url(self) -> str:
+        """GitHub API base, e.g. ``http://127.0.0.1:PORT`` (issues under ``/repos/o/r/issues``)."""
+        return self.base_url
+
     def control(self, method: str, path: str, body: object = None) -> Any:
         """Call ``/_standin/<path>`` and return the decoded JSON answer."""
         data = None if body is None else json.dumps(body).encode()
@@ -94,6 +99,20 @@ class StandinProcess:
     def reset(self) -> None:
         """Return to the initial catalogue and the start-up fault settings."""
         self.control("POST", "reset")
+
+    def touch_github_issue(self, number: int, state: str | None = None) -> dict[str, Any]:
+        """Edit GitHub issue ``number`` now (``state``: close or reopen it); return its summary."""
+        body = {} if state is None else {"state": state}
+        result: dict[str, Any] = self.control("POST", f"github/issues/{number}/touch", body)
+        return result
+
+    def add_github_issue(self) -> int:
+        """Open a new GitHub issue; return its number."""
+        return int(self.control("POST", "github/issues", {})["number"])
+
+    def reset_github(self) -> None:
+        """Return the GitHub API to its generated issues."""
+        self.control("POST", "github/reset")
 
     def mutate(self, fraction: float, seed: int = 0) -> list[int]:
         """Change ``fraction`` of the synthetic items; return the changed ids."""

@@ -13,11 +13,16 @@ from pathlib import Path
 from aiohttp import web
 
 from harness.standin.catalogue import DEFAULT_FIXTURES, Catalogue, CatalogueConfig
+from harness.standin.github_store import GitHubIssues
 from harness.standin.weather_data import WeatherBodies
 
 MAX_TIMESTAMPS = 100_000
 KINDS = ("list", "detail", "weather")
+# Counted under their own names too, but only listed in ``by_kind`` once requested.
+GITHUB_KINDS = ("github", "github_issue")
 DEFAULT_OPENWEATHER_KEY = "test-key"
+DEFAULT_GITHUB_TOKEN = "standin-github-token"  # noqa: S105 - the stand-in's well-known test token
+DEFAULT_GITHUB_ISSUES = 250
 RATE_FIELDS = frozenset({"error_rate", "rate_429", "hang_rate", "broken_json_rate"})
 
 
@@ -87,12 +92,17 @@ class Stats:
     not_modified: int = 0  # answers 304
     body_bytes: int = 0  # bytes of answer bodies sent, 304s (no body) included
     timestamps: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_TIMESTAMPS))
+    github_requests: int = 0  # requests to the GitHub-shaped API, whatever their answer
+    github_since_requests: int = 0  # those of them that carried ``since``
 
-    def record_request(self, kind: str) -> None:
-        """Count one upstream request of ``kind`` arriving now."""
+    def record_request(self, kind: str, *, since: bool = False) -> None:
+        """Count one upstream request of ``kind`` arriving now (``since``: it asked for one)."""
         self.requests += 1
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         self.timestamps.append(time.time())
+        if kind in GITHUB_KINDS:
+            self.github_requests += 1
+            self.github_since_requests += since
 
     def record_status(self, status: int, body_bytes: int = 0) -> None:
         """Count one answer with HTTP ``status`` and a body of ``body_bytes``."""
@@ -109,10 +119,16 @@ class Stats:
         self.not_modified = 0
         self.body_bytes = 0
         self.timestamps.clear()
+        self.github_requests = 0
+        self.github_since_requests = 0
 
     def to_json(self) -> dict[str, object]:
-        """Return the counters as the ``GET /_standin/stats`` object."""
-        return {
+        """Return the counters as the ``GET /_standin/stats`` object.
+
+        The GitHub counters appear once the GitHub API has been asked since the last reset,
+        as its ``by_kind`` entries do, so a PokeAPI-only run sees the same object as before.
+        """
+        counters: dict[str, object] = {
             "requests": self.requests,
             "by_kind": dict(self.by_kind),
             "by_status": dict(self.by_status),
@@ -120,6 +136,10 @@ class Stats:
             "body_bytes": self.body_bytes,
             "timestamps": list(self.timestamps),
         }
+        if self.github_requests:
+            counters["github_requests"] = self.github_requests
+            counters["github_since_requests"] = self.github_since_requests
+        return counters
 
 
 @dataclass
@@ -131,8 +151,11 @@ class StandinState:
     openweather_key: str = DEFAULT_OPENWEATHER_KEY
     initial_faults: Faults = field(default_factory=Faults)
     seed: int = 0
+    github_token: str = DEFAULT_GITHUB_TOKEN
+    github_issues: int = DEFAULT_GITHUB_ISSUES  # how many issues the GitHub API starts with
     faults: Faults = field(init=False)
     rng: random.Random = field(init=False)
+    github: GitHubIssues = field(init=False)
     stats: Stats = field(default_factory=Stats)
 
     def __post_init__(self) -> None:
@@ -140,6 +163,7 @@ class StandinState:
         self.faults = replace(self.initial_faults)
         # One seeded generator decides every fault, so a run with the same seed repeats.
         self.rng = random.Random(self.seed)
+        self.github = GitHubIssues(self.github_issues, self.seed)
 
     @classmethod
     def create(
@@ -154,6 +178,8 @@ class StandinState:
         faults: Faults | None = None,
         seed: int = 0,
         openweather_key: str = DEFAULT_OPENWEATHER_KEY,
+        github_token: str = DEFAULT_GITHUB_TOKEN,
+        github_issues: int = DEFAULT_GITHUB_ISSUES,
     ) -> StandinState:
         """Build a state from the same options the command line takes."""
         config = CatalogueConfig(
@@ -170,11 +196,14 @@ class StandinState:
             openweather_key=openweather_key,
             initial_faults=faults or Faults(),
             seed=seed,
+            github_token=github_token,
+            github_issues=github_issues,
         )
 
     def reset(self) -> None:
-        """Return to the initial catalogue and start-up faults; counters are kept."""
+        """Return to the initial catalogue, issues and start-up faults; counters are kept."""
         self.catalogue.reset()
+        self.github.reset()
         self.faults = replace(self.initial_faults)
         self.rng = random.Random(self.seed)
 

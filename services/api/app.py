@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from importlib import metadata
 
-import aiohttp
 import orjson
 from aiohttp import web
 
@@ -25,10 +24,10 @@ from services.api.keys import (
     ITEM_IDS,
     LOCAL_CACHE,
     OPENAPI,
+    PLANNERS,
     READ_DB,
     REDIS,
     SETTINGS,
-    SOURCES,
 )
 from services.api.live.feeds import feeds_lifespan
 from services.api.local_cache import LocalItemCache, follow_item_changes
@@ -39,7 +38,7 @@ from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.models.http import http_models
 from shared.redis import redis_client
-from shared.sources.registry import build_sources, detail_id_types
+from shared.sources.registry import default_source, detail_id_types, enabled_planners
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -56,12 +55,14 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=settings.api.max_body_bytes)
     app[SETTINGS] = settings
     app[ITEM_IDS] = ItemIdDirectory()
-    app.cleanup_ctx.extend(
-        [_redis_lifespan, _local_cache_lifespan, _db_lifespan, _sources_lifespan]
-    )
+    app.cleanup_ctx.extend([_redis_lifespan, _local_cache_lifespan, _db_lifespan])
     app.cleanup_ctx.extend([feeds_lifespan, alerts_lifespan])
     # Built from the enabled sources now: what /openapi.json says is what the handlers take.
-    app[HTTP_MODELS] = http_models(detail_id_types(settings.api.sources))
+    planners = enabled_planners(settings)  # planning needs no I/O: nothing to open or close
+    app[PLANNERS] = planners
+    app[HTTP_MODELS] = http_models(
+        detail_id_types(planners), default=default_source(settings.api.sources)
+    )
     routes = build_routes(app[HTTP_MODELS])
     add_routes(app, routes)
     add_dashboard_routes(app)
@@ -113,13 +114,4 @@ async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:
     async with db_pool(settings) as pool, db_pool(settings, autocommit=True) as read_pool:
         app[DB] = pool
         app[READ_DB] = read_pool
-        yield
-
-
-async def _sources_lifespan(app: web.Application) -> AsyncIterator[None]:
-    # The API only plans commands; the session exists because sources are built with one.
-    async with aiohttp.ClientSession() as session:
-        settings = app[SETTINGS]
-        sources = build_sources(settings, session, app[REDIS])
-        app[SOURCES] = {name: sources[name] for name in sources if name in settings.api.sources}
         yield

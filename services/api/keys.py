@@ -10,13 +10,13 @@ from services.api.item_ids import ItemIdDirectory
 from services.api.local_cache import LocalItemCache
 from shared.config import Settings
 from shared.models.http import HttpModels
-from shared.sources.base import Source
+from shared.sources.base import SourcePlanner
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 DB = web.AppKey("db", aiomysql.Pool)
 READ_DB = web.AppKey("read_db", aiomysql.Pool)  # autocommit: one-statement item lookups
-SOURCES = web.AppKey("sources", dict[str, Source])
+PLANNERS = web.AppKey("planners", dict[str, SourcePlanner])  # the enabled sources, in order
 OPENAPI = web.AppKey("openapi", bytes)  # the rendered /openapi.json
 LOCAL_CACHE = web.AppKey("local_cache", LocalItemCache)
 HTTP_MODELS = web.AppKey("http_models", HttpModels)  # request models for the enabled sources

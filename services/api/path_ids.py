@@ -11,7 +11,7 @@ import re
 import uuid
 
 from shared.errors import InvalidRequest
-from shared.models.http import MAX_ID
+from shared.models.spec import MAX_ID
 
 _DIGITS = re.compile(r"[0-9]{1,19}")  # 19 digits hold every BIGINT
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")

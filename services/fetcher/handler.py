@@ -23,7 +23,7 @@ from shared.errors import (
 from shared.models.commands import CommandMessage
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, Page, PageMessage
-from shared.sources.base import Source, SourcePage
+from shared.sources.base import SourceFetcher, SourcePage
 from shared.streams.handler import Handled
 
 log = structlog.get_logger()
@@ -33,7 +33,7 @@ log = structlog.get_logger()
 class CommandFetcher:
     """Fetches what one command asks for from its source."""
 
-    sources: Mapping[str, Source]
+    sources: Mapping[str, SourceFetcher]
 
     async def fetch(self, message: CommandMessage) -> Handled:
         """The page of ``message`` and its follow-up commands; raise to leave it pending.

@@ -9,8 +9,8 @@ import aiohttp
 from services.fetcher.handler import CommandFetcher
 from shared.consumer_service import BatchBounds, ConsumerService, Resources
 from shared.models.commands import CommandMessage
-from shared.sources.base import Source
-from shared.sources.registry import build_sources
+from shared.sources.base import SourceFetcher
+from shared.sources.registry import build_fetchers
 from shared.streams import names
 from shared.streams.codec import decode_command
 from shared.streams.from_settings import pages_gate
@@ -24,11 +24,11 @@ async def _fetcher(resources: Resources) -> Consumer[CommandMessage]:
     # The pool holds stored validators for conditional requests; while MySQL is down,
     # requests simply go out unconditionally.
     return command_consumer(
-        build_sources(resources.settings, session, resources.redis, resources.pool)
+        build_fetchers(resources.settings, session, resources.redis, resources.pool)
     )
 
 
-def command_consumer(sources: Mapping[str, Source]) -> Consumer[CommandMessage]:
+def command_consumer(sources: Mapping[str, SourceFetcher]) -> Consumer[CommandMessage]:
     """The fetcher's side of the loop: each command concurrently, acked with its outputs."""
     fetcher = CommandFetcher(sources=sources)
     return Consumer(kind="command", decode=decode_command, handler=EachMessage(fetcher.fetch))

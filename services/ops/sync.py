@@ -6,11 +6,10 @@ import asyncio
 import sys
 import time
 import uuid
-from typing import TextIO
+from typing import Any, TextIO
 
-import aiohttp
 import aiomysql
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from tqdm import tqdm
 
 from shared.config import Settings
@@ -18,11 +17,17 @@ from shared.db.jobs import get_job
 from shared.db.pool import db_pool
 from shared.errors import InvalidRequest
 from shared.launch import launch_sync
-from shared.models.http import TAG_MARK, SyncRequest, http_models
+from shared.models.http import TAG_MARK, http_models
 from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
+from shared.models.spec import SyncSpec
 from shared.redis import redis_client
-from shared.sources.names import POKEMON, not_enabled_message
-from shared.sources.registry import build_sources, detail_id_types
+from shared.sources.base import SourcePlanner
+from shared.sources.registry import (
+    default_source,
+    detail_id_types,
+    enabled_planners,
+    not_enabled_message,
+)
 
 POLL_S = 0.5
 PLAIN_EVERY_S = 5.0  # without a terminal, one progress line this often
@@ -38,46 +43,51 @@ def run_sync(
     wait: bool,
 ) -> int:
     """Open the job, print its id, and with ``wait`` follow it; 0 only if it succeeded."""
+    planner, spec = sync_spec(settings, source, force=force, operation=operation, item_id=item_id)
+    return asyncio.run(_run(settings, planner, spec, wait=wait, out=sys.stdout))
+
+
+def sync_spec(
+    settings: Settings, source: str, *, force: bool, operation: str, item_id: str | None
+) -> tuple[SourcePlanner, SyncSpec]:
+    """The sync the command line asks for, validated as ``POST /sync`` validates its body."""
     if source not in settings.api.sources:
         raise InvalidRequest(not_enabled_message(source, settings.api.sources))
-    models = http_models(detail_id_types(settings.api.sources))
+    planners = enabled_planners(settings)
+    models = http_models(detail_id_types(planners), default=default_source(settings.api.sources))
     item: str | int | None = item_id
-    if source == POKEMON and item_id is not None and item_id.isascii() and item_id.isdigit():
-        item = int(item_id)  # the command line has only text; a Pokémon id is a number
+    if item_id is not None and item_id.isascii() and item_id.isdigit():
+        # The command line has only text: digits go as a number where the id may be one.
+        item = int(item_id) if _takes_numbers(planners[source].detail_id) else item_id
     try:
-        request = models.sync_request.model_validate(
+        spec = models.sync_request.model_validate(
             {
                 "api_source": source,
                 "force_sync": force,
                 "operation": operation,
                 **({} if item is None else {"params": {"id": item}}),
             }
-        ).root
+        ).root.spec()
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"] if not str(p).startswith(TAG_MARK))
         field = field or "operation"
         raise InvalidRequest(f"{field}: {error['msg']}", field=field) from None
-    return asyncio.run(_run(settings, request, wait=wait, out=sys.stdout))
+    return planners[source], spec
 
 
-async def _run(settings: Settings, request: SyncRequest, *, wait: bool, out: TextIO) -> int:
-    async with (
-        redis_client(settings.redis) as redis,
-        db_pool(settings.database) as pool,
-        aiohttp.ClientSession() as session,
-    ):
-        source = build_sources(settings, session, redis)[request.api_source]
-        job, created = await launch_sync(
-            pool=pool,
-            redis=redis,
-            source=source,
-            operation=request.operation,
-            params=request.plan_params(),
-            force_sync=request.force_sync,
-            trigger=JobTrigger.MANUAL,
-            trace_id=uuid.uuid4().hex,
-        )
+def _takes_numbers(id_type: Any) -> bool:
+    """True when the id's JSON Schema (as ``/openapi.json`` shows it) allows an integer."""
+    schema = TypeAdapter(id_type).json_schema()
+    kinds = schema.get("oneOf") or schema.get("anyOf") or [schema]
+    return any(kind.get("type") == "integer" for kind in kinds)
+
+
+async def _run(
+    settings: Settings, planner: SourcePlanner, spec: SyncSpec, *, wait: bool, out: TextIO
+) -> int:
+    async with redis_client(settings.redis) as redis, db_pool(settings.database) as pool:
+        job, created = await launch_sync(pool, redis, planner, spec, trigger=JobTrigger.MANUAL)
         print(f"job {job.id} {'opened' if created else 'already open'}", file=out, flush=True)
         if not wait:
             return 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,8 +17,9 @@ from shared.db.jobs import open_job_for_source
 from shared.events.announce import announce_jobs
 from shared.launch import launch_sync
 from shared.models.jobs import JobTrigger
+from shared.models.spec import SyncSpec
 from shared.resilience.backoff import wait_unless_stopped
-from shared.sources.base import Source
+from shared.sources.base import SourcePlanner
 from shared.streams import names
 
 log = structlog.get_logger()
@@ -31,7 +31,7 @@ class Scheduler:
 
     redis: Redis
     pool: aiomysql.Pool
-    sources: list[Source]
+    planners: list[SourcePlanner]  # one per enabled source
     interval_s: float
     job_timeout_s: float = 600.0
 
@@ -52,30 +52,25 @@ class Scheduler:
             log.warning("job.timed_out", job_id=str(job_id))
         await announce_jobs(self.redis, self.pool, (), finished=set(overdue))
         slot = int(time.time() // self.interval_s)
-        for source in self.sources:
+        for planner in self.planners:
+            source = planner.name
             # One scheduler per source per interval wins this key, however many run.
             claimed = await self.redis.set(
-                names.schedule_key(source.name, slot), "1", nx=True, ex=int(self.interval_s) + 60
+                names.schedule_key(source, slot), "1", nx=True, ex=int(self.interval_s) + 60
             )
             if not claimed:
                 continue
-            running = await open_job_for_source(self.pool, source.name)
+            running = await open_job_for_source(self.pool, source)
             if running is not None:
-                log.info("job.skipped", source=source.name, open_job_id=str(running.id))
+                log.info("job.skipped", source=source, open_job_id=str(running.id))
                 continue
+            spec = SyncSpec.full_list(source)
             job, created = await launch_sync(
-                pool=self.pool,
-                redis=self.redis,
-                source=source,
-                operation="list",
-                params={},
-                force_sync=False,
-                trigger=JobTrigger.SCHEDULED,
-                trace_id=uuid.uuid4().hex,
+                self.pool, self.redis, planner, spec, trigger=JobTrigger.SCHEDULED
             )
             log.info(
                 "job.scheduled" if created else "job.still_open",
                 job_id=str(job.id),
-                source=source.name,
+                source=source,
                 trace_id=job.trace_id,
             )

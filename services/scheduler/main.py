@@ -6,7 +6,6 @@ import asyncio
 from contextlib import AsyncExitStack
 from functools import partial
 
-import aiohttp
 import structlog
 
 from services.scheduler.loop import Scheduler
@@ -15,7 +14,7 @@ from shared.db.pool import db_pool
 from shared.health import mysql_check, redis_check
 from shared.redis import redis_client
 from shared.redis_durability import redis_warnings
-from shared.sources.registry import build_sources
+from shared.sources.registry import enabled_planners
 from shared.streams.groups import wait_for_groups
 from shared.worker_endpoint import worker_endpoint
 
@@ -36,14 +35,12 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         await stack.enter_async_context(
             worker_endpoint(settings.metrics, checks, warnings=partial(redis_warnings, redis))
         )
-        session = await stack.enter_async_context(aiohttp.ClientSession())
         if not await wait_for_groups(redis, stop):
             return
-        sources = build_sources(settings, session, redis)
         scheduler = Scheduler(
             redis=redis,
             pool=pool,
-            sources=[sources[name] for name in settings.api.sources if name in sources],
+            planners=list(enabled_planners(settings).values()),
             interval_s=settings.worker.sync_interval.total_seconds(),
             job_timeout_s=settings.worker.job_timeout.total_seconds(),
         )

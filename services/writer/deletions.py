@@ -12,14 +12,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import aiomysql
-import orjson
+from pydantic import ValidationError
 
 from shared.db.job_transitions import add_deleted
 from shared.db.ledger import seen_external_ids
 from shared.db.times import to_db
+from shared.models.spec import SyncSpec
 
 SCAN_CHUNK = 5000  # live items read per keyset step
 MARK_CHUNK = 1000  # ids per UPDATE ... IN (...)
@@ -33,12 +33,6 @@ class Marked:
     item_ids: list[int] = field(default_factory=list)
 
 
-def is_complete_list(operation: str, params: dict[str, Any]) -> bool:
-    """True for a sync that covers the whole source: a ``list`` from offset 0."""
-    offset = params.get("offset") or 0
-    return operation == "list" and isinstance(offset, int) and offset == 0
-
-
 async def mark_unseen_deleted(
     conn: aiomysql.Connection, job_id: uuid.UUID, now: datetime
 ) -> Marked:
@@ -49,13 +43,13 @@ async def mark_unseen_deleted(
     job = await _job(conn, job_id)
     if job is None:
         return Marked()
-    source, operation, params, started_at = job
-    if not is_complete_list(operation, params):
+    spec, started_at = job
+    if spec is None or not spec.is_complete_list:
         return Marked()
     seen = await seen_external_ids(conn, job_id)
     if seen is None:  # a page written before the ledger kept ids: we cannot know
         return Marked()
-    unseen = await _unseen_live_items(conn, source, seen, started_at)
+    unseen = await _unseen_live_items(conn, spec.source, seen, started_at)
     marked = Marked(item_ids=unseen)
     async with conn.cursor() as cur:
         for start in range(0, len(unseen), MARK_CHUNK):
@@ -74,17 +68,24 @@ async def mark_unseen_deleted(
 
 async def _job(
     conn: aiomysql.Connection, job_id: uuid.UUID
-) -> tuple[str, str, dict[str, Any], datetime] | None:
+) -> tuple[SyncSpec | None, datetime] | None:
+    """The job's spec (None when it no longer parses: never mark then) and its start."""
     async with conn.cursor() as cur:
         await cur.execute(
-            "SELECT source, operation, params, started_at FROM sync_jobs WHERE id = %s",
+            "SELECT source, operation, params, force_sync, started_at FROM sync_jobs WHERE id = %s",
             (str(job_id),),
         )
         row = await cur.fetchone()
     if row is None:
         return None
-    params = orjson.loads(row[2])
-    return row[0], row[1], params if isinstance(params, dict) else {}, row[3]
+    source, operation, params_json, force_sync, started_at = row
+    try:
+        spec = SyncSpec.from_stored(
+            source=source, operation=operation, params_json=params_json, force_sync=bool(force_sync)
+        )
+    except ValidationError:
+        spec = None
+    return spec, started_at
 
 
 async def _unseen_live_items(

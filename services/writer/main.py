@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import aiohttp
-
 from services.writer.handler import PageWriter
 from shared.consumer_service import BatchBounds, ConsumerService, Resources
 from shared.models.pages import PageMessage
 from shared.recovery import Redriver
-from shared.sources.registry import build_sources
+from shared.sources.registry import build_planners
 from shared.streams import names
 from shared.streams.codec import decode_page
 from shared.streams.handler import Consumer, WholeBatch
@@ -27,12 +25,10 @@ async def _writer(resources: Resources) -> Consumer[PageMessage]:
 
 async def _redrive(resources: Resources) -> None:
     """Re-drive jobs whose work Redis lost: writers always run, the scheduler may not."""
-    # Sources only plan a re-driven job's commands here: the session is never used.
-    session = await resources.stack.enter_async_context(aiohttp.ClientSession())
     redriver = Redriver(
         redis=resources.redis,
         pool=resources.pool,
-        sources=build_sources(resources.settings, session, resources.redis),
+        planners=build_planners(resources.settings),  # re-drives a job of any source
         quiet=resources.settings.worker.redrive_after,
     )
     await redriver.run_until(resources.stop)

@@ -5,7 +5,6 @@ Every later change of a job row is in ``shared/db/job_transitions.py``.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,8 @@ import pymysql
 from shared.clock import utc_now
 from shared.db.job_transitions import OPEN_CONDITION, OPEN_STATUSES
 from shared.db.times import from_db, to_db
-from shared.hashing import canonical_json
 from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
+from shared.models.spec import SyncSpec
 
 _COLUMNS = (
     "id, source, `trigger`, operation, params, force_sync, status, trace_id, started_at,"
@@ -29,25 +28,16 @@ _DUPLICATE_KEY = 1062
 _OPEN_ATTEMPTS = 3  # the open job may end between our insert and our select
 
 
-def active_key(source: str, operation: str, params: dict[str, Any], force_sync: bool) -> str:
-    """What makes two sync requests identical: same source, operation, params and force."""
-    spec = {"source": source, "operation": operation, "params": params, "force_sync": force_sync}
-    return hashlib.sha256(canonical_json(spec)).hexdigest()
-
-
 async def open_job(
     pool: aiomysql.Pool,
+    spec: SyncSpec,
     *,
-    source: str,
     trigger: JobTrigger,
-    operation: str,
-    params: dict[str, Any],
-    force_sync: bool,
     trace_id: str,
     pages_total: int | None = None,
 ) -> tuple[SyncJobRow, bool]:
-    """Open a pending job, or return the identical one still open; True when new."""
-    key = active_key(source, operation, params, force_sync)
+    """Open a pending job for ``spec``, or return the identical one still open; True when new."""
+    key = spec.active_key
     for _ in range(_OPEN_ATTEMPTS):
         job_id = uuid.uuid4()
         async with pool.acquire() as conn:
@@ -59,11 +49,11 @@ async def open_job(
                         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         (
                             str(job_id),
-                            source,
+                            spec.source,
                             trigger.value,
-                            operation,
-                            orjson.dumps(params).decode(),
-                            force_sync,
+                            spec.operation,
+                            spec.stored_params(),
+                            spec.force_sync,
                             JobStatus.PENDING.value,
                             trace_id,
                             key,

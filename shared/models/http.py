@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import functools
 import operator
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -21,128 +18,28 @@ from pydantic import (
     StrictBool,
     Tag,
     create_model,
-    field_validator,
 )
 
 from shared.models.item_cursor import CURSOR_PATTERN, ItemSort
 from shared.models.items import ItemOut
 from shared.models.jobs import JobOut, JobStatus
-from shared.sources.names import POKEMON, SOURCE_NAMES
+from shared.models.query_values import (
+    QueryBool,
+    QueryLimit,
+    QueryOffset,
+    QueryText,
+    QueryTime,
+    QueryUuid,
+)
+from shared.models.spec import DetailParams, ListParams, Operation, SyncSpec
 
-MAX_OFFSET = 1_000_000_000  # far past any source; keeps SQL and JSON integers in range
-MAX_ID = 2**63 - 1  # a BIGINT, and an integer every JSON encoder can write
 TAG_MARK = "@"  # starts every union tag, so error locations can leave tags out
 UNKNOWN_KIND = "unknown_sync_kind"  # the error when no kind of sync matches operation/api_source
-_QUERY_DIGITS = re.compile(r"[0-9]{1,10}")  # MAX_OFFSET has 10 digits
-# RFC 3339's date-time; fractions past microseconds are cut, not rounded.
-_QUERY_TIME = re.compile(
-    r"([0-9]{4})-([0-9]{2}-[0-9]{2})[Tt ]([0-9]{2}:[0-9]{2}:[0-9]{2})(\.[0-9]+)?"
-    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
-)
-# MySQL's DATETIME range: a time outside it is taken as its nearest end.
-_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
-_LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
-_QUERY_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
-
-
-def _known_source(value: str) -> str:
-    if value not in SOURCE_NAMES:
-        raise ValueError(f"unknown source; choose from {', '.join(sorted(SOURCE_NAMES))}")
-    return value
-
-
-def _json_integer(value: object) -> object:
-    # JSON has one integer type: lax pydantic would also take "5" and true, which the
-    # description calls invalid. 1.0 is an integer in JSON Schema and passes.
-    if isinstance(value, str | bool):
-        raise ValueError("must be a JSON integer")
-    return value
-
-
-def _query_integer(value: object) -> object:
-    # int() takes " 5", "+5", "1_0" and other scripts' digits; a query takes ASCII digits.
-    if isinstance(value, str) and _QUERY_DIGITS.fullmatch(value) is None:
-        raise ValueError("must be a whole number in ASCII digits")
-    return value
-
-
-def _query_boolean(value: object) -> object:
-    if isinstance(value, str) and value not in ("true", "false"):
-        raise ValueError("must be true or false")
-    return value
-
-
-QueryBool = Annotated[bool, BeforeValidator(_query_boolean)]
-
-
-def _query_time(value: object) -> object:
-    # pydantic also takes Unix seconds and dates; a query takes an RFC 3339 date-time.
-    if not isinstance(value, str):
-        return value
-    match = _QUERY_TIME.fullmatch(value)
-    if match is None:
-        raise ValueError("must be an RFC 3339 time with an offset, e.g. 2026-01-01T00:00:00Z")
-    year, month_day, clock, fraction, offset = match.groups()
-    if year == "0000":
-        return _EARLIEST
-    seconds = "59" if clock.endswith(":60") else clock[-2:]  # a leap second: its second's start
-    text = f"{year}-{month_day}T{clock[:-2]}{seconds}{(fraction or '')[:7]}{offset.upper()}"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:  # 02-30 and the like
-        raise ValueError("not a valid time") from exc
-    try:
-        moment = moment.astimezone(UTC)
-    except OverflowError:  # past year 1 or 9999 once in UTC
-        return _EARLIEST if moment.year < 5000 else _LATEST
-    return min(max(moment, _EARLIEST), _LATEST)
-
-
-def _query_uuid(value: object) -> object:
-    if isinstance(value, str) and _QUERY_UUID.fullmatch(value) is None:
-        raise ValueError("must be a job id (a hyphenated UUID)")
-    return value
-
-
-def _query_text(value: object) -> object:
-    # A percent-escape of bad UTF-8 decodes to lone surrogates, which MySQL cannot take.
-    if isinstance(value, str):
-        try:
-            value.encode()
-        except UnicodeEncodeError as exc:
-            raise ValueError("must be valid UTF-8") from exc
-    return value
-
-
-QueryText = Annotated[str, BeforeValidator(_query_text)]
-QueryTime = Annotated[datetime, BeforeValidator(_query_time)]
-QueryUuid = Annotated[UUID, BeforeValidator(_query_uuid)]
-
-
-def json_int(*, ge: int, le: int) -> Any:
-    """An integer from JSON within ``ge..le``, for types built at run time."""
-    return Annotated[int, Field(ge=ge, le=le), BeforeValidator(_json_integer)]
-
-
-# Bounds come before the validator, so the description shows them as minimum and maximum.
-JsonOffset = Annotated[int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(_json_integer)]
-JsonLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_json_integer)]
-QueryOffset = Annotated[int, Field(ge=0, le=MAX_OFFSET), BeforeValidator(_query_integer)]
-QueryLimit = Annotated[int, Field(ge=1, le=100), BeforeValidator(_query_integer)]
 
 
 def one_of(values: Sequence[str]) -> Any:
     """``Literal[values...]``, built at run time from the configured sources."""
     return Literal.__getitem__(tuple(values))
-
-
-class ListParams(BaseModel):
-    """``params`` of a ``list`` sync: the page window."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    offset: JsonOffset | None = None
-    limit: JsonLimit | None = None
 
 
 class SyncRequest(BaseModel):
@@ -155,15 +52,21 @@ class SyncRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     force_sync: StrictBool = False
-    api_source: str = "pokemon"
-    operation: str = "list"
-    params: BaseModel = Field(default_factory=ListParams)
+    api_source: str
+    operation: Operation = "list"
+    params: ListParams | DetailParams = Field(default_factory=ListParams)
 
-    _source = field_validator("api_source")(classmethod(lambda cls, v: _known_source(v)))
-
-    def plan_params(self) -> dict[str, Any]:
-        """The params that define the job (what makes two requests identical)."""
-        return self.params.model_dump(exclude_none=True)
+    def spec(self) -> SyncSpec:
+        """The sync this request asks for, as it travels to the job and is read back."""
+        params = self.params
+        if isinstance(params, DetailParams):  # the source's narrowed id type did its work
+            params = DetailParams(id=params.id)
+        return SyncSpec(
+            source=self.api_source,
+            operation=self.operation,
+            params=params,
+            force_sync=self.force_sync,
+        )
 
 
 class SyncAccepted(BaseModel):
@@ -196,7 +99,7 @@ class ItemsQuery(BaseModel):
         ItemSort,
         Field(description="id, external_id (numeric ids as numbers, then the rest) or updated_at"),
     ] = "id"
-    api_source: str | None = None
+    api_source: str | None = None  # narrowed to the enabled sources by ``http_models``
     include_deleted: QueryBool = False
     external_id: Annotated[QueryText | None, Field(min_length=1, max_length=191)] = None
     name: Annotated[
@@ -217,11 +120,6 @@ class ItemsQuery(BaseModel):
         Field(description="Items whose last change (created, updated, deleted) was this job's"),
     ] = None
 
-    @field_validator("api_source")
-    @classmethod
-    def _source(cls, value: str | None) -> str | None:
-        return None if value is None else _known_source(value)
-
 
 class ItemsPage(BaseModel):
     """Answer of ``GET /items``: ``total`` counts every match, ``next_after`` the next page."""
@@ -240,13 +138,8 @@ class JobsQuery(BaseModel):
 
     limit: QueryLimit = 20
     offset: QueryOffset = 0
-    source: str | None = None
+    source: str | None = None  # narrowed to the enabled sources by ``http_models``
     status: JobStatus | None = None
-
-    @field_validator("source")
-    @classmethod
-    def _source(cls, value: str | None) -> str | None:
-        return None if value is None else _known_source(value)
 
 
 class JobsPage(BaseModel):
@@ -293,24 +186,28 @@ class HttpModels:
     sources: tuple[str, ...] = ()  # the enabled sources, in order
 
 
-def http_models(detail_ids: Mapping[str, Any]) -> HttpModels:
-    """Models for the enabled sources, in order, each with the type of its detail id."""
+def http_models(detail_ids: Mapping[str, Any], *, default: str) -> HttpModels:
+    """Models for the enabled sources, in order, each with the type of its detail id.
+
+    ``default`` is the ``api_source`` of a sync request that names none.
+    """
     sources = tuple(detail_ids)
     if not sources:
         raise ValueError("no source is enabled")
+    if default not in sources:
+        raise ValueError(f"the default source {default!r} is not enabled")
     optional_source: Any = (one_of(sources) | None, None)
     return HttpModels(
-        sync_request=_sync_request(detail_ids),
+        sync_request=_sync_request(detail_ids, default),
         items_query=create_model("ItemsQuery", __base__=ItemsQuery, api_source=optional_source),
         jobs_query=create_model("JobsQuery", __base__=JobsQuery, source=optional_source),
         sources=sources,
     )
 
 
-def _sync_request(detail_ids: Mapping[str, Any]) -> type[RootModel[SyncRequest]]:
+def _sync_request(detail_ids: Mapping[str, Any], default: str) -> type[RootModel[SyncRequest]]:
     """One kind per (operation, source): ``list`` of any enabled source, ``detail`` of each."""
     sources = tuple(detail_ids)
-    default = POKEMON if POKEMON in sources else sources[0]
     kinds: list[tuple[str, type[SyncRequest]]] = [
         (
             f"{TAG_MARK}list",
@@ -324,8 +221,8 @@ def _sync_request(detail_ids: Mapping[str, Any]) -> type[RootModel[SyncRequest]]
     ]
     for source, id_type in detail_ids.items():
         id_field: Any = (id_type, ...)
-        params: type[BaseModel] = create_model(
-            f"{source.capitalize()}DetailParams", __config__=ConfigDict(extra="forbid"), id=id_field
+        params: type[DetailParams] = create_model(
+            f"{source.capitalize()}DetailParams", __base__=DetailParams, id=id_field
         )
         kinds.append(
             (

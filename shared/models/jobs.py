@@ -9,6 +9,8 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
+from shared.models.spec import SyncSpec
+
 
 class JobStatus(StrEnum):
     """Where a job is in its life; the last four are final."""
@@ -55,6 +57,17 @@ class SyncJobRow(BaseModel, frozen=True):
     items_failed: int
     items_deleted: int
     error: str | None
+
+    def spec(self) -> SyncSpec:
+        """What the job was asked to do, parsed back; ``ValidationError`` if it no longer parses."""
+        return SyncSpec.model_validate(
+            {
+                "source": self.source,
+                "operation": self.operation,
+                "params": self.params,
+                "force_sync": self.force_sync,
+            }
+        )
 
 
 class JobErrorRow(BaseModel, frozen=True):

@@ -25,20 +25,20 @@ from datetime import timedelta
 
 import aiomysql
 import structlog
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from shared.clock import utc_now
 from shared.db.jobs import quiet_open_jobs
 from shared.db.ledger import written_page_keys
 from shared.db.locks import fleet_lock
-from shared.errors import InvalidRequest
 from shared.launch import publish_commands
 from shared.models.commands import Command, ListCommand, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
 from shared.recovery.inflight import jobs_in_flight
 from shared.resilience.backoff import wait_unless_stopped
-from shared.sources.base import Source
+from shared.sources.base import SourcePlanner
 from shared.sources.fanout import fanned_out_offsets
 from shared.streams.groups import ensure_groups
 
@@ -50,7 +50,9 @@ LOCK_NAME = "itemsync:redrive"
 ON_DEMAND_QUIET = timedelta(seconds=2)
 
 
-def commands_still_needed(source: Source, job: SyncJobRow, written: set[str]) -> list[Command]:
+def commands_still_needed(
+    planner: SourcePlanner, job: SyncJobRow, written: set[str]
+) -> list[Command]:
     """The commands that re-drive ``job``: its plan minus the pages in the ledger.
 
     A first list page that was written fixed ``pages_total``, so the pages it fanned
@@ -58,7 +60,7 @@ def commands_still_needed(source: Source, job: SyncJobRow, written: set[str]) ->
     written is needed itself, and fans out again when it runs.
     """
     needed: list[Command] = []
-    for command in source.plan(job.operation, job.params):
+    for command in planner.plan(job.spec()):
         if command.page_key not in written:
             needed.append(command)
             continue
@@ -81,7 +83,7 @@ class Redriver:
 
     redis: Redis
     pool: aiomysql.Pool
-    sources: Mapping[str, Source]
+    planners: Mapping[str, SourcePlanner]
     quiet: timedelta
     lock_wait_s: float = 0.0  # 0: when another process is sweeping, leave it to that one
 
@@ -115,16 +117,17 @@ class Redriver:
             await wait_unless_stopped(stop, every_s)
 
     async def _redrive(self, job: SyncJobRow, quiet: timedelta) -> bool:
-        source = self.sources.get(job.source)
+        planner = self.planners.get(job.source)
         context = {"job_id": str(job.id), "trace_id": job.trace_id, "source": job.source}
-        if source is None:
+        if planner is None:
             log.warning("job.redrive_skipped", reason="source not enabled here", **context)
             return False
         written = await written_page_keys(self.pool, job.id)
         try:
-            commands = commands_still_needed(source, job, written)
-        except InvalidRequest as exc:  # the settings changed under the job
-            log.warning("job.redrive_skipped", reason=str(exc), **context)
+            commands = commands_still_needed(planner, job, written)
+        except ValidationError as exc:  # stored by a version that wrote other params
+            reason = f"the job's params no longer parse: {exc.errors()[0]['msg']}"
+            log.warning("job.redrive_skipped", reason=reason, **context)
             return False
         if not commands:
             log.warning("job.redrive_skipped", reason="every planned page is written", **context)

@@ -1,1 +1,1 @@
-"""Upstream sources, one module each, found by name in ``registry``."""
+"""Upstream sources, one package each (a planner and a fetcher), found by name in ``registry``."""

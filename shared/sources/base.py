@@ -1,4 +1,4 @@
-"""What a source is: it plans a job's first commands and turns one command into a page."""
+"""What a source is: a planner (spec in, first commands out), a fetcher (command in, page out)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from shared.models.commands import Command
 from shared.models.pages import FailedItem, FetchedItem, NotModifiedItem
+from shared.models.spec import SyncSpec
 
 
 @dataclass(frozen=True)
@@ -27,18 +28,39 @@ class SourcePage:
     unchanged_by_signal: bool = False  # the signal ended the job: nothing else was fetched
 
 
-class Source(Protocol):
-    """A plug-in upstream. ``plan`` is pure; ``fetch`` does the HTTP with retries.
+class SourcePlanner(Protocol):
+    """How a source starts a job: pure, built from ``Settings`` alone, no I/O.
+
+    The API, the scheduler, the CLI and the re-driver hold planners only.
+    """
+
+    @property
+    def name(self) -> str:
+        """The source's name: ``api_source`` of its items, its key on the streams."""
+        ...
+
+    @property
+    def detail_id(self) -> Any:
+        """The type ``params.id`` of a detail sync must have; requests are validated with it."""
+        ...
+
+    def plan(self, spec: SyncSpec) -> list[Command]:
+        """The commands that start a job for ``spec`` (already validated where it entered)."""
+        ...
+
+
+class SourceFetcher(Protocol):
+    """How a source fetches: one command in, one page out, with retries, breaker and budget.
 
     ``fetch`` raises ``JobFailedError`` when the whole job cannot succeed (a
     rejected key), ``PermanentUpstreamError`` when this one command cannot, and
     lets transient errors past the retries and ``CircuitOpenError`` propagate.
+    A page that learns more of the job returns the commands for it as ``follow_ups``.
     """
 
-    name: str
-
-    def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
-        """The commands that start a job; raises ``InvalidRequest`` for bad params."""
+    @property
+    def name(self) -> str:
+        """The source's name, as its planner's."""
         ...
 
     async def fetch(self, command: Command) -> SourcePage:

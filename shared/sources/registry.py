@@ -1,8 +1,14 @@
-"""Sources by name: adding a source means adding a module and one line in ``_FACTORIES``."""
+"""Sources by name: adding a source means adding a package and one row in ``_SOURCES``.
+
+Each row says how to build the source's planner (from ``Settings`` alone) and its
+fetcher (which also needs the HTTP session, Redis for the breaker and budget, and
+the pool for stored validators). Every other module learns source names here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -15,75 +21,110 @@ from shared.db.validators import ValidatorStore
 from shared.rates import Rate
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
-from shared.sources.base import Source
+from shared.sources import openweather, pokeapi
+from shared.sources.base import SourceFetcher, SourcePlanner
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional
-from shared.sources.names import OPENWEATHER, POKEMON
-from shared.sources.openweather import CITY_NAME, OpenWeatherSource
-from shared.sources.pokeapi import POKEMON_ID, PokeApiSource
 
 
-def _pokeapi(
-    settings: Settings, session: aiohttp.ClientSession, redis: Redis, pool: aiomysql.Pool | None
-) -> Source:
+@dataclass(frozen=True)
+class _Reach:
+    """What a fetcher reaches its upstream with; none of it is used to plan."""
+
+    session: aiohttp.ClientSession
+    redis: Redis
+    pool: aiomysql.Pool | None  # the fetcher's: stored validators for conditional requests
+
+
+def _pokeapi_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
     section = settings.pokeapi
-    client = build_client(settings, session, redis, POKEMON, section)
+    client = build_client(settings, reach.session, reach.redis, pokeapi.NAME, section)
     conditional = None
-    if pool is not None:
+    if reach.pool is not None:
         conditional = Conditional(
-            source=POKEMON,
+            source=pokeapi.NAME,
             client=client,
-            store=ValidatorStore(pool),
+            store=ValidatorStore(reach.pool),
             full_sweep_interval=settings.source.full_sweep_interval,
         )
-    return PokeApiSource(section, client, conditional)
+    return pokeapi.PokeApiFetcher(section, client, conditional)
 
 
-def _openweather(
-    settings: Settings, session: aiohttp.ClientSession, redis: Redis, pool: aiomysql.Pool | None
-) -> Source:
+def _openweather_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
     # OpenWeather sends no validators: every request is a full one.
     section = settings.openweather
-    return OpenWeatherSource(section, build_client(settings, session, redis, OPENWEATHER, section))
+    client = build_client(settings, reach.session, reach.redis, openweather.NAME, section)
+    return openweather.OpenWeatherFetcher(section, client)
 
 
-SourceFactory = Callable[[Settings, aiohttp.ClientSession, Redis, aiomysql.Pool | None], Source]
+@dataclass(frozen=True)
+class _Entry:
+    """One registered source: how its planner and its fetcher are built."""
 
-# The one place a source is registered; the key is its name in API_API_TYPE and on streams.
-_FACTORIES: dict[str, SourceFactory] = {
-    POKEMON: _pokeapi,
-    OPENWEATHER: _openweather,
+    planner: Callable[[Settings], SourcePlanner]
+    fetcher: Callable[[Settings, _Reach], SourceFetcher]
+
+
+# The one place a source is registered; the key is its name in API_API_TYPE and on the
+# streams. The first one enabled is the source a sync request names by default.
+_SOURCES: dict[str, _Entry] = {
+    pokeapi.NAME: _Entry(lambda s: pokeapi.PokeApiPlanner(s.pokeapi), _pokeapi_fetcher),
+    openweather.NAME: _Entry(
+        lambda s: openweather.OpenWeatherPlanner(s.openweather), _openweather_fetcher
+    ),
 }
 
-# What ``params.id`` of a detail sync is for each source: validated and described by the API.
-_DETAIL_IDS: dict[str, Any] = {
-    POKEMON: POKEMON_ID,
-    OPENWEATHER: CITY_NAME,
-}
+
+def registered_names() -> tuple[str, ...]:
+    """The names of every registered source, in registry order."""
+    return tuple(_SOURCES)
 
 
-def detail_id_types(names: Iterable[str]) -> dict[str, Any]:
-    """The detail id type of each named source, in the order given."""
-    return {name: _DETAIL_IDS[name] for name in names}
+def default_source(enabled: list[str]) -> str:
+    """The source a sync request without ``api_source`` names: the first registered one enabled."""
+    return next(name for name in _SOURCES if name in enabled)
 
 
-def registered_names() -> frozenset[str]:
-    """The names of every registered source."""
-    return frozenset(_FACTORIES)
+def not_enabled_message(source: str, enabled: list[str]) -> str:
+    """What to do when a sync names a source outside ``API_API_TYPE``: one line."""
+    if source not in _SOURCES:
+        return f"unknown source {source!r}; choose from {', '.join(sorted(_SOURCES))}"
+    wanted = ",".join([*enabled, source])
+    return (
+        f"source {source!r} is not enabled: set API_API_TYPE={wanted} "
+        "(in the environment or .env) and restart"
+    )
 
 
-def build_sources(
+def build_planners(settings: Settings) -> dict[str, SourcePlanner]:
+    """Every source's planner, keyed by name, in registry order; builds from settings alone."""
+    return {name: entry.planner(settings) for name, entry in _SOURCES.items()}
+
+
+def enabled_planners(settings: Settings) -> dict[str, SourcePlanner]:
+    """The planners of the sources in ``API_API_TYPE``, in its order."""
+    planners = build_planners(settings)
+    return {name: planners[name] for name in settings.api.sources}
+
+
+def detail_id_types(planners: dict[str, SourcePlanner]) -> dict[str, Any]:
+    """The type of a detail sync's ``params.id`` for each planner, in the order given."""
+    return {name: planner.detail_id for name, planner in planners.items()}
+
+
+def build_fetchers(
     settings: Settings,
     session: aiohttp.ClientSession,
     redis: Redis,
     pool: aiomysql.Pool | None = None,
-) -> dict[str, Source]:
-    """Every source, keyed by the name used in ``API_API_TYPE`` and on the streams.
+) -> dict[str, SourceFetcher]:
+    """Every source's fetcher, keyed by the name used in ``API_API_TYPE`` and on the streams.
 
     Building one opens nothing: a source without its key fails its jobs, not start-up.
     ``pool`` (the fetcher's) lets sources send stored validators: conditional requests.
     """
-    return {name: factory(settings, session, redis, pool) for name, factory in _FACTORIES.items()}
+    reach = _Reach(session=session, redis=redis, pool=pool)
+    return {name: entry.fetcher(settings, reach) for name, entry in _SOURCES.items()}
 
 
 BREAKER_RECHECK_S = 0.25  # a fetcher whose calls succeed re-reads a closed breaker this often

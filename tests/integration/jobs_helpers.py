@@ -15,6 +15,7 @@ from shared.hashing import content_hash
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
+from shared.models.spec import SyncSpec
 
 
 async def new_job(
@@ -24,17 +25,24 @@ async def new_job(
     params: dict[str, Any] | None = None,
     operation: str = "list",
 ) -> SyncJobRow:
-    """Open a manual pokemon job, a complete list sync unless told otherwise."""
-    job, created = await open_job(
-        pool,
-        source="pokemon",
-        trigger=JobTrigger.MANUAL,
-        operation=operation,
-        params=params if params is not None else {"n": uuid.uuid4().hex},
-        force_sync=force_sync,
-        trace_id=uuid.uuid4().hex,
+    """Open a manual pokemon job, a complete list sync unless told otherwise.
+
+    Tests open identical jobs side by side, so each new job gives up its active key:
+    the next identical one is a job of its own, not this one returned again.
+    """
+    spec = SyncSpec.model_validate(
+        {
+            "source": "pokemon",
+            "operation": operation,
+            "params": params or {},
+            "force_sync": force_sync,
+        }
     )
+    job, created = await open_job(pool, spec, trigger=JobTrigger.MANUAL, trace_id=uuid.uuid4().hex)
     assert created
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute("UPDATE sync_jobs SET active_key = NULL WHERE id = %s", (str(job.id),))
+        await conn.commit()
     return job
 
 

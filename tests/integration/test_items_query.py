@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +36,7 @@ def named(external_id: str, name: str) -> FetchedItem:
 
 async def _write(pool: aiomysql.Pool, items: list[FetchedItem], **job: Any) -> SyncJobRow:
     """One single-page partial sync (a detail sync: nothing is marked deleted) of ``items``."""
-    written = await new_job(pool, operation="detail", params=job or {"n": utc_now().isoformat()})
+    written = await new_job(pool, operation="detail", params=job or {"id": uuid.uuid4().hex})
     async with pool.acquire() as conn:
         await apply_batch(
             conn,

@@ -14,6 +14,7 @@ from services.writer.upsert import apply_batch
 from shared.db.jobs import open_job
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.models.pages import FailedItem, PageMessage
+from shared.models.spec import SyncSpec
 from tests.integration.jobs_helpers import item, new_job, page
 
 Client = TestClient[Any, Any]
@@ -25,15 +26,8 @@ async def _apply(pool: aiomysql.Pool, *pages: PageMessage) -> None:
 
 
 async def _weather_job(pool: aiomysql.Pool) -> SyncJobRow:
-    job, _ = await open_job(
-        pool,
-        source="openweather",
-        trigger=JobTrigger.SCHEDULED,
-        operation="list",
-        params={},
-        force_sync=False,
-        trace_id=uuid.uuid4().hex,
-    )
+    spec = SyncSpec.full_list("openweather")
+    job, _ = await open_job(pool, spec, trigger=JobTrigger.SCHEDULED, trace_id=uuid.uuid4().hex)
     return job
 
 

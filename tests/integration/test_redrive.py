@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 import aiomysql
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -25,8 +23,8 @@ from shared.models.commands import Command, ListCommand
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
 from shared.recovery import Redriver, commands_still_needed
-from shared.sources.base import Source
-from shared.sources.registry import build_sources
+from shared.sources.base import SourcePlanner
+from shared.sources.registry import build_planners
 from shared.streams import names
 from shared.streams.codec import decode_command
 from shared.streams.groups import ensure_groups
@@ -38,16 +36,15 @@ AUTH = {"Authorization": "Bearer test-token"}
 
 
 @pytest.fixture
-async def sources(settings: Settings, redis: Redis) -> AsyncIterator[dict[str, Source]]:
-    """The configured sources; they only plan here, so their HTTP session stays unused."""
-    async with aiohttp.ClientSession() as session:
-        yield build_sources(settings, session, redis)
+def planners(settings: Settings) -> dict[str, SourcePlanner]:
+    """Every source's planner: a re-drive only plans, so no HTTP session is built."""
+    return build_planners(settings)
 
 
 @pytest.fixture
-def redriver(redis: Redis, pool: aiomysql.Pool, sources: dict[str, Source]) -> Redriver:
+def redriver(redis: Redis, pool: aiomysql.Pool, planners: dict[str, SourcePlanner]) -> Redriver:
     """A redriver with a 30 s quiet bound, as a writer runs it."""
-    return Redriver(redis=redis, pool=pool, sources=sources, quiet=QUIET)
+    return Redriver(redis=redis, pool=pool, planners=planners, quiet=QUIET)
 
 
 async def _list_job(pool: aiomysql.Pool) -> SyncJobRow:
@@ -144,12 +141,12 @@ async def test_a_job_that_wrote_a_page_recently_is_not_stalled(
 
 
 async def test_concurrent_sweeps_redrive_a_job_once_and_later_sweeps_see_it_in_flight(
-    redis: Redis, pool: aiomysql.Pool, sources: dict[str, Source]
+    redis: Redis, pool: aiomysql.Pool, planners: dict[str, SourcePlanner]
 ) -> None:
     """Many writers sweeping at once, then again, emit the job's commands exactly once."""
     await _list_job(pool)
     fleet = [
-        Redriver(redis=redis, pool=pool, sources=sources, quiet=QUIET, lock_wait_s=2.0)
+        Redriver(redis=redis, pool=pool, planners=planners, quiet=QUIET, lock_wait_s=2.0)
         for _ in range(4)
     ]
     results = await asyncio.gather(*(member.sweep() for member in fleet))
@@ -179,20 +176,20 @@ async def test_redriven_pages_land_once_and_close_the_job_with_exact_counters(
 
 
 async def test_commands_still_needed_follow_the_plan_of_every_kind_of_job(
-    sources: dict[str, Source], pool: aiomysql.Pool
+    planners: dict[str, SourcePlanner], pool: aiomysql.Pool
 ) -> None:
     """Detail and weather jobs re-emit their unwritten commands; a complete list job nothing."""
     detail = await new_job(pool, operation="detail", params={"id": "25"})
-    assert [c.page_key for c in commands_still_needed(sources["pokemon"], detail, set())] == [
+    assert [c.page_key for c in commands_still_needed(planners["pokemon"], detail, set())] == [
         "detail:25"
     ]
-    assert commands_still_needed(sources["pokemon"], detail, {"detail:25"}) == []
+    assert commands_still_needed(planners["pokemon"], detail, {"detail:25"}) == []
     weather = (await new_job(pool)).model_copy(update={"source": "openweather"})
-    planned = commands_still_needed(sources["openweather"], weather, {"weather:London"})
+    planned = commands_still_needed(planners["openweather"], weather, {"weather:London"})
     assert "weather:London" not in [c.page_key for c in planned]
     assert len(planned) == 4
     listing = (await new_job(pool)).model_copy(update={"pages_total": 2})
-    assert commands_still_needed(sources["pokemon"], listing, {"list:0", "list:20"}) == []
+    assert commands_still_needed(planners["pokemon"], listing, {"list:0", "list:20"}) == []
 
 
 async def test_an_identical_sync_onto_a_stalled_job_redrives_it(

@@ -3,43 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import aiomysql
-import pytest
 from redis.asyncio import Redis
 
 from services.scheduler.loop import Scheduler
 from shared.config import Settings
 from shared.db.jobs import list_jobs
 from shared.models.jobs import JobStatus, JobTrigger
-from shared.sources.registry import build_sources
+from shared.sources.registry import build_planners
 from shared.streams import names
 from shared.streams.codec import decode_command
 from tests.integration.jobs_helpers import new_job, reload
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP session the sources are built with (the scheduler makes no requests)."""
-    async with aiohttp.ClientSession() as client:
-        yield client
-
-
-def _scheduler(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
-) -> Scheduler:
-    sources = build_sources(settings, session, redis)
-    return Scheduler(redis=redis, pool=pool, sources=[sources["pokemon"]], interval_s=3600)
+def _scheduler(settings: Settings, pool: aiomysql.Pool, redis: Redis) -> Scheduler:
+    """A scheduler of pokemon: it plans, so it needs no HTTP session."""
+    planners = build_planners(settings)
+    return Scheduler(redis=redis, pool=pool, planners=[planners["pokemon"]], interval_s=3600)
 
 
 async def test_tick_opens_one_scheduled_job_with_its_first_command(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """A tick opens a scheduled list job and emits one fan-out list command for it."""
-    await _scheduler(settings, pool, redis, session).tick()
+    await _scheduler(settings, pool, redis).tick()
     jobs, total = await list_jobs(pool, source="pokemon", status=None, limit=10, offset=0)
     assert total == 1
     assert jobs[0].trigger is JobTrigger.SCHEDULED
@@ -52,11 +41,11 @@ async def test_tick_opens_one_scheduled_job_with_its_first_command(
 
 
 async def test_two_schedulers_open_one_job_per_interval(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """Concurrent ticks of two schedulers, repeated, open a single job in one interval."""
-    first = _scheduler(settings, pool, redis, session)
-    second = _scheduler(settings, pool, redis, session)
+    first = _scheduler(settings, pool, redis)
+    second = _scheduler(settings, pool, redis)
     await asyncio.gather(first.tick(), second.tick(), first.tick(), second.tick())
     _, total = await list_jobs(pool, source="pokemon", status=None, limit=10, offset=0)
     assert total == 1
@@ -64,11 +53,11 @@ async def test_two_schedulers_open_one_job_per_interval(
 
 
 async def test_run_until_stops_promptly(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """run_until ticks at once and returns as soon as the stop event is set."""
     stop = asyncio.Event()
-    task = asyncio.create_task(_scheduler(settings, pool, redis, session).run_until(stop))
+    task = asyncio.create_task(_scheduler(settings, pool, redis).run_until(stop))
     for _ in range(100):
         if await redis.xlen(names.COMMANDS):
             break
@@ -79,7 +68,7 @@ async def test_run_until_stops_promptly(
 
 
 async def test_tick_times_out_jobs_past_the_deadline(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """An open job older than WORKER_JOB_TIMEOUT is closed as timed_out, freeing its slot."""
     stuck = await new_job(pool)
@@ -90,7 +79,7 @@ async def test_tick_times_out_jobs_past_the_deadline(
         )
         await conn.commit()
     fresh = await new_job(pool)
-    scheduler = _scheduler(settings, pool, redis, session)
+    scheduler = _scheduler(settings, pool, redis)
     await scheduler.tick()
     assert (await reload(pool, stuck)).status is JobStatus.TIMED_OUT
     assert (await reload(pool, stuck)).finished_at is not None
@@ -98,11 +87,11 @@ async def test_tick_times_out_jobs_past_the_deadline(
 
 
 async def test_no_scheduled_job_while_one_for_the_source_is_open(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis, session: aiohttp.ClientSession
+    settings: Settings, pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """A tick in a new interval opens nothing while the source still has an open job."""
     manual = await new_job(pool, force_sync=True)
-    await _scheduler(settings, pool, redis, session).tick()
+    await _scheduler(settings, pool, redis).tick()
     jobs, total = await list_jobs(pool, source="pokemon", status=None, limit=10, offset=0)
     assert total == 1
     assert jobs[0].id == manual.id

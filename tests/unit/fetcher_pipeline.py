@@ -20,8 +20,8 @@ from shared.models.commands import Command, CommandMessage
 from shared.models.envelope import Envelope
 from shared.models.pages import PageMessage
 from shared.sources.client import UpstreamClient
-from shared.sources.names import POKEMON
-from shared.sources.pokeapi import PokeApiSource
+from shared.sources.pokeapi import NAME as POKEMON
+from shared.sources.pokeapi import PokeApiFetcher
 from shared.sources.registry import build_breaker
 from shared.streams import names
 from shared.streams.codec import StreamEntry, decode_command, decode_page, encode_command
@@ -66,7 +66,7 @@ async def open_pipeline() -> AsyncIterator[Pipeline]:
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, POKEMON, retry, settings.request_timeout)
         timeout_s = settings.request_timeout.total_seconds()
-        source = PokeApiSource(
+        source = PokeApiFetcher(
             settings, UpstreamClient(POKEMON, session, breaker, retry, timeout_s)
         )
         dispatcher = Dispatcher(reader, command_consumer({POKEMON: source}))

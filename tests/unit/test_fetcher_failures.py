@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shared.models.commands import DetailCommand
-from shared.sources.names import POKEMON
+from shared.sources.pokeapi import NAME as POKEMON
 from shared.streams import names
 from shared.streams.attempts import delivery_counts
 from shared.streams.backpressure import BackpressureGate, StreamBudget

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shared.models.commands import Command, DetailCommand, ListCommand, WeatherCommand
-from shared.sources.names import POKEMON
+from shared.sources.pokeapi import NAME as POKEMON
 from shared.streams.codec import decode_command
 from tests.unit.fake_upstream import (
     FakeUpstream,

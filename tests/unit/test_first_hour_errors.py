@@ -18,7 +18,7 @@ from shared.config import LOG_LEVELS, MetricsSettings, load_settings, setting_pr
 from shared.errors import ConfigError
 from shared.metrics import ITEMS, render_metrics
 from shared.ports import PortInUse, ensure_port_free, next_free_port
-from shared.sources.names import not_enabled_message
+from shared.sources.registry import not_enabled_message
 
 SETTING_PREFIXES = setting_prefixes()
 

@@ -11,17 +11,24 @@ import aiohttp
 import orjson
 import pytest
 from aioresponses.core import normalize_url
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 from yarl import URL
 
 from shared.config import OpenweatherSettings, RetrySettings
-from shared.errors import InvalidRequest, JobFailedError, TransientUpstreamError
+from shared.errors import JobFailedError, TransientUpstreamError
 from shared.models.commands import DetailCommand, WeatherCommand
+from shared.models.http import http_models
+from shared.models.spec import SyncSpec
 from shared.resilience.breaker import Breaker, read_breaker
 from shared.sources.client import UpstreamClient
-from shared.sources.names import OPENWEATHER
-from shared.sources.openweather import KEY_REJECTED, NO_KEY, OpenWeatherSource
+from shared.sources.openweather import (
+    KEY_REJECTED,
+    NO_KEY,
+    OpenWeatherFetcher,
+    OpenWeatherPlanner,
+)
+from shared.sources.openweather import NAME as OPENWEATHER
 from shared.sources.registry import build_breaker
 from shared.streams.names import breaker_key
 from tests.unit.fake_upstream import FakeUpstream
@@ -63,12 +70,12 @@ def _client(
 
 
 @pytest.fixture
-async def source(redis: Redis) -> AsyncIterator[OpenWeatherSource]:
+async def source(redis: Redis) -> AsyncIterator[OpenWeatherFetcher]:
     """The real source over a real client session, pointed at ``http://openweather.test``."""
     async with aiohttp.ClientSession() as session:
         section = settings()
         breaker = build_breaker(redis, OPENWEATHER, RETRY, section.request_timeout)
-        yield OpenWeatherSource(section, _client(session, breaker, section))
+        yield OpenWeatherFetcher(section, _client(session, breaker, section))
 
 
 def times_requested(upstream: FakeUpstream, url: URL) -> int:
@@ -76,37 +83,38 @@ def times_requested(upstream: FakeUpstream, url: URL) -> int:
     return len(upstream.requests.get(("GET", normalize_url(url)), []))
 
 
-def test_plan_list_is_one_command_per_configured_city(source: OpenWeatherSource) -> None:
+def test_plan_list_is_one_command_per_configured_city() -> None:
     """A list job has one weather command per city in OPENWEATHER_CITIES, trimmed, in order."""
-    assert source.plan("list", {}) == [
+    assert OpenWeatherPlanner(settings()).plan(SyncSpec(source=OPENWEATHER)) == [
         WeatherCommand(city="London"),
         WeatherCommand(city="Zocca"),
         WeatherCommand(city="Atlantis"),
     ]
 
 
-def test_plan_detail_is_the_one_city_named(source: OpenWeatherSource) -> None:
+def detail_spec(params: dict[str, Any]) -> SyncSpec:
+    """An openweather detail sync, validated as a request to the API validates it."""
+    models = http_models({OPENWEATHER: OpenWeatherPlanner.detail_id}, default=OPENWEATHER)
+    body = {"api_source": OPENWEATHER, "operation": "detail", "params": params}
+    return models.sync_request.model_validate(body).root.spec()
+
+
+def test_plan_detail_is_the_one_city_named() -> None:
     """A detail job with ``params.id`` fetches that one city."""
-    assert source.plan("detail", {"id": " Paris "}) == [WeatherCommand(city="Paris")]
+    spec = detail_spec({"id": " Paris "})
+    assert OpenWeatherPlanner(settings()).plan(spec) == [WeatherCommand(city="Paris")]
 
 
 @pytest.mark.parametrize("params", [{}, {"id": ""}, {"id": "a,b"}, {"id": "x" * 101}])
-def test_plan_detail_rejects_a_bad_city(source: OpenWeatherSource, params: dict[str, Any]) -> None:
-    """A detail job without exactly one sensible city name is an InvalidRequest on params.id."""
-    with pytest.raises(InvalidRequest) as caught:
-        source.plan("detail", params)
-    assert caught.value.field == "params.id"
-
-
-def test_plan_rejects_unknown_operation(source: OpenWeatherSource) -> None:
-    """An operation the source does not know raises InvalidRequest on ``operation``."""
-    with pytest.raises(InvalidRequest) as caught:
-        source.plan("search", {})
-    assert caught.value.field == "operation"
+def test_detail_id_rejects_a_bad_city(params: dict[str, Any]) -> None:
+    """A detail sync without exactly one sensible city name is refused on params.id."""
+    with pytest.raises(ValidationError) as caught:
+        detail_spec(params)
+    assert [error["loc"][-2:] for error in caught.value.errors()] == [("params", "id")]
 
 
 async def test_city_found_is_an_item_with_city_id_name_and_payload(
-    source: OpenWeatherSource, upstream: FakeUpstream
+    source: OpenWeatherFetcher, upstream: FakeUpstream
 ) -> None:
     """A 200 becomes one item: external id = the city's id, name = its name, payload = the body."""
     recorded = body("weather_200_london_recorded.json")
@@ -121,7 +129,7 @@ async def test_city_found_is_an_item_with_city_id_name_and_payload(
 
 
 async def test_unknown_city_is_a_failed_item_and_not_retried(
-    source: OpenWeatherSource, upstream: FakeUpstream, redis: Redis
+    source: OpenWeatherFetcher, upstream: FakeUpstream, redis: Redis
 ) -> None:
     """A 404 fails that city's item only, is asked once, and leaves the breaker closed."""
     upstream.get(weather_url("Atlantis"), status=404, body=body("weather_404_city_not_found.json"))
@@ -137,7 +145,7 @@ async def test_unknown_city_is_a_failed_item_and_not_retried(
 
 
 async def test_rejected_key_fails_the_job_once_and_spares_the_breaker(
-    source: OpenWeatherSource, upstream: FakeUpstream, redis: Redis
+    source: OpenWeatherFetcher, upstream: FakeUpstream, redis: Redis
 ) -> None:
     """A 401 raises JobFailedError with a clear message, is not retried, and records no failure."""
     upstream.get(weather_url("London"), status=401, body=body("weather_401_invalid_api_key.json"))
@@ -158,7 +166,7 @@ async def test_missing_key_fails_the_job_without_a_request(
     section = settings(api_key=None)
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, OPENWEATHER, RETRY, section.request_timeout)
-        source = OpenWeatherSource(section, _client(session, breaker, section))
+        source = OpenWeatherFetcher(section, _client(session, breaker, section))
         with pytest.raises(JobFailedError, match="OPENWEATHER_API_KEY_FILE") as caught:
             await source.fetch(WeatherCommand(city="London"))
     assert str(caught.value) == NO_KEY
@@ -166,7 +174,7 @@ async def test_missing_key_fails_the_job_without_a_request(
 
 
 async def test_rate_limited_request_is_retried_until_it_lands(
-    source: OpenWeatherSource, upstream: FakeUpstream
+    source: OpenWeatherFetcher, upstream: FakeUpstream
 ) -> None:
     """A 429 (with Retry-After) is retried, and the next 200 gives the item."""
     url = weather_url("Zocca")
@@ -185,7 +193,7 @@ async def test_rate_limited_request_is_retried_until_it_lands(
 
 
 async def test_rate_limit_that_persists_raises_transient_without_the_key(
-    source: OpenWeatherSource, upstream: FakeUpstream
+    source: OpenWeatherFetcher, upstream: FakeUpstream
 ) -> None:
     """A 429 on every attempt ends in TransientUpstreamError whose text names no key or URL."""
     url = weather_url("Zocca")
@@ -199,7 +207,7 @@ async def test_rate_limit_that_persists_raises_transient_without_the_key(
     assert times_requested(upstream, url) == 3
 
 
-async def test_source_runs_only_weather_commands(source: OpenWeatherSource) -> None:
+async def test_source_runs_only_weather_commands(source: OpenWeatherFetcher) -> None:
     """A command of another source's kind is a permanent error, not a crash."""
     with pytest.raises(Exception, match="cannot run a 'detail' command"):
         await source.fetch(DetailCommand(external_id="25"))

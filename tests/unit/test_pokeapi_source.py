@@ -9,16 +9,19 @@ from typing import Any
 
 import aiohttp
 import pytest
+from pydantic import ValidationError
 from redis.asyncio import Redis
 from yarl import URL
 
 from shared.config import PokeapiSettings, RetrySettings
-from shared.errors import InvalidRequest, PermanentUpstreamError, TransientUpstreamError
+from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.models.commands import DetailCommand, ListCommand, WeatherCommand
+from shared.models.http import TAG_MARK, http_models
+from shared.models.spec import DetailParams, ListParams, SyncSpec
 from shared.resilience.breaker import Breaker
 from shared.sources.client import UpstreamClient
-from shared.sources.names import POKEMON
-from shared.sources.pokeapi import PokeApiSource
+from shared.sources.pokeapi import NAME as POKEMON
+from shared.sources.pokeapi import PokeApiFetcher, PokeApiPlanner
 from shared.sources.registry import build_breaker
 from tests.unit.fake_upstream import (
     BASE_URL,
@@ -43,11 +46,11 @@ def _client(
 
 
 @pytest.fixture
-async def source(redis: Redis) -> AsyncIterator[PokeApiSource]:
+async def source(redis: Redis) -> AsyncIterator[PokeApiFetcher]:
     """The real source over a real client session, pointed at ``http://pokeapi.test``."""
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, POKEMON, RETRY, SETTINGS.request_timeout)
-        yield PokeApiSource(SETTINGS, _client(session, breaker, SETTINGS))
+        yield PokeApiFetcher(SETTINGS, _client(session, breaker, SETTINGS))
 
 
 def requested(upstream: FakeUpstream) -> list[str]:
@@ -62,10 +65,26 @@ def times_requested(upstream: FakeUpstream, url: str) -> int:
 
 # --- plan ---------------------------------------------------------------------------------
 
+PLANNER = PokeApiPlanner(SETTINGS)
 
-def test_plan_list_defaults_to_one_fan_out_page(source: PokeApiSource) -> None:
+
+def list_spec(**params: Any) -> SyncSpec:
+    """A pokemon list sync with these params."""
+    return SyncSpec(source=POKEMON, operation="list", params=ListParams(**params))
+
+
+def detail_params(params: dict[str, Any]) -> DetailParams:
+    """``params`` of a pokemon detail sync, validated as a request to the API validates them."""
+    models = http_models({POKEMON: PLANNER.detail_id}, default=POKEMON)
+    body = {"api_source": POKEMON, "operation": "detail", "params": params}
+    validated = models.sync_request.model_validate(body).root.params
+    assert isinstance(validated, DetailParams)
+    return validated
+
+
+def test_plan_list_defaults_to_one_fan_out_page() -> None:
     """A list job starts with one fan-out command at offset 0 of the configured page size."""
-    assert source.plan("list", {}) == [ListCommand(offset=0, limit=20, fan_out=True)]
+    assert PLANNER.plan(list_spec()) == [ListCommand(offset=0, limit=20, fan_out=True)]
 
 
 @pytest.mark.parametrize(
@@ -77,61 +96,62 @@ def test_plan_list_defaults_to_one_fan_out_page(source: PokeApiSource) -> None:
         ({"offset": None, "limit": None}, ListCommand(offset=0, limit=20, fan_out=True)),
     ],
 )
-def test_plan_list_with_window(
-    source: PokeApiSource, params: dict[str, Any], command: ListCommand
-) -> None:
+def test_plan_list_with_window(params: dict[str, Any], command: ListCommand) -> None:
     """``offset`` and ``limit`` pick the window; missing ones fall back to 0 and the page size."""
-    assert source.plan("list", params) == [command]
+    assert PLANNER.plan(list_spec(**params)) == [command]
 
 
-async def test_plan_list_uses_configured_page_size(redis: Redis) -> None:
-    """POKEAPI_PAGE_SIZE is the default limit of a list job."""
-    settings = PokeapiSettings(base_url=BASE_URL, page_size=50)
-    async with aiohttp.ClientSession() as session:
-        breaker = build_breaker(redis, POKEMON, RETRY, settings.request_timeout)
-        source = PokeApiSource(settings, _client(session, breaker, settings))
-        assert source.plan("list", {}) == [ListCommand(offset=0, limit=50, fan_out=True)]
+def test_plan_list_uses_configured_page_size() -> None:
+    """POKEAPI_PAGE_SIZE is the default limit of a list job; planning needs settings alone."""
+    planner = PokeApiPlanner(PokeapiSettings(base_url=BASE_URL, page_size=50))
+    assert planner.plan(list_spec()) == [ListCommand(offset=0, limit=50, fan_out=True)]
 
 
 @pytest.mark.parametrize(
     ("item_id", "external_id"),
     [(25, "25"), ("25", "25"), ("025", "25"), (10001, "10001"), (0, "0")],
 )
-def test_plan_detail(source: PokeApiSource, item_id: int | str, external_id: str) -> None:
+def test_plan_detail(item_id: int | str, external_id: str) -> None:
     """A detail job is one detail command with the normalised id."""
-    assert source.plan("detail", {"id": item_id}) == [DetailCommand(external_id=external_id)]
+    spec = SyncSpec(source=POKEMON, operation="detail", params=DetailParams(id=item_id))
+    assert PLANNER.plan(spec) == [DetailCommand(external_id=external_id)]
+
+
+@pytest.mark.parametrize("item_id", [25, "25", "025"])
+def test_plan_detail_of_a_validated_request(item_id: int | str) -> None:
+    """A detail sync validated with the planner's id type plans the same command."""
+    spec = SyncSpec(source=POKEMON, operation="detail", params=detail_params({"id": item_id}))
+    assert PLANNER.plan(spec) == [DetailCommand(external_id="25")]
 
 
 @pytest.mark.parametrize(
     "params",
     [{"id": "pikachu"}, {"id": ""}, {}, {"id": None}, {"id": -1}, {"id": "2.5"}, {"id": " 25"}],
 )
-def test_plan_detail_rejects_non_numeric_id(source: PokeApiSource, params: dict[str, Any]) -> None:
-    """A detail job whose id is not a whole number raises InvalidRequest on params.id."""
-    with pytest.raises(InvalidRequest) as caught:
-        source.plan("detail", params)
-    assert caught.value.field == "params.id"
+def test_detail_id_rejects_non_numeric_id(params: dict[str, Any]) -> None:
+    """A detail sync whose id is not a whole number is refused on params.id."""
+    with pytest.raises(ValidationError) as caught:
+        detail_params(params)
+    assert [_field(error["loc"]) for error in caught.value.errors()] == ["params.id"]
 
 
-def test_plan_detail_rejects_non_ascii_digits(source: PokeApiSource) -> None:
-    """An id made of non-ASCII digits is an InvalidRequest, not an unhandled ValueError."""
-    with pytest.raises(InvalidRequest):
-        source.plan("detail", {"id": "²"})
+def test_detail_id_rejects_non_ascii_digits() -> None:
+    """An id made of non-ASCII digits is refused on params.id, not an unhandled ValueError."""
+    with pytest.raises(ValidationError) as caught:
+        detail_params({"id": "²"})
+    assert [_field(error["loc"]) for error in caught.value.errors()] == ["params.id"]
 
 
-@pytest.mark.parametrize("operation", ["search", "", "LIST", "weather"])
-def test_plan_rejects_unknown_operation(source: PokeApiSource, operation: str) -> None:
-    """An operation the source does not know raises InvalidRequest on ``operation``."""
-    with pytest.raises(InvalidRequest, match="is not supported") as caught:
-        source.plan(operation, {})
-    assert caught.value.field == "operation"
+def _field(loc: tuple[int | str, ...]) -> str:
+    """An error location as the API names it: without the union tags."""
+    return ".".join(str(part) for part in loc if not str(part).startswith(TAG_MARK))
 
 
 # --- fetch: list pages --------------------------------------------------------------------
 
 
 async def test_list_page_fetches_every_detail(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A list page yields one item per entry, named and shaped as the detail documents."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
@@ -146,7 +166,7 @@ async def test_list_page_fetches_every_detail(
     assert page.total == 1351
 
 
-async def test_list_page_in_the_middle(source: PokeApiSource, upstream: FakeUpstream) -> None:
+async def test_list_page_in_the_middle(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
     """The list is asked for the command's window, and the count is the upstream's."""
     upstream.get(list_url(20, 5), payload=list_page(20, 5, count=45))
     serve_details(upstream, range(21, 26))
@@ -159,7 +179,7 @@ async def test_list_page_in_the_middle(source: PokeApiSource, upstream: FakeUpst
 
 
 async def test_missing_detail_lands_in_failed(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A detail answering 404 is recorded in ``failed`` once; the other entries are items."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
@@ -174,7 +194,7 @@ async def test_missing_detail_lands_in_failed(
     assert times_requested(upstream, detail_url(2)) == 1
 
 
-async def test_transient_detail_is_retried(source: PokeApiSource, upstream: FakeUpstream) -> None:
+async def test_transient_detail_is_retried(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
     """A detail answering 503 and then 200 is retried and becomes an item."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
     serve_details(upstream, [1, 3])
@@ -189,7 +209,7 @@ async def test_transient_detail_is_retried(source: PokeApiSource, upstream: Fake
     assert times_requested(upstream, detail_url(2)) == 2
 
 
-async def test_rate_limited_list_is_retried(source: PokeApiSource, upstream: FakeUpstream) -> None:
+async def test_rate_limited_list_is_retried(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
     """A list answering 429 with Retry-After is retried (no real wait under stamina testing)."""
     upstream.get(list_url(0, 1), status=429, headers={"Retry-After": "3"})
     upstream.get(list_url(0, 1), payload=list_page(0, 1))
@@ -202,7 +222,7 @@ async def test_rate_limited_list_is_retried(source: PokeApiSource, upstream: Fak
 
 
 async def test_detail_down_every_time_raises_transient(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A detail answering 503 to every attempt raises TransientUpstreamError after 3 tries."""
     upstream.get(list_url(0, 2), payload=list_page(0, 2))
@@ -215,7 +235,7 @@ async def test_detail_down_every_time_raises_transient(
 
 
 async def test_list_down_every_time_raises_transient(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A list that never answers raises TransientUpstreamError and fetches no detail."""
     upstream.get(list_url(0, 3), exception=aiohttp.ServerDisconnectedError(), repeat=True)
@@ -228,7 +248,7 @@ async def test_list_down_every_time_raises_transient(
 
 @pytest.mark.parametrize("status", [400, 404])
 async def test_list_client_error_is_permanent(
-    source: PokeApiSource, upstream: FakeUpstream, status: int
+    source: PokeApiFetcher, upstream: FakeUpstream, status: int
 ) -> None:
     """A list answering 4xx raises PermanentUpstreamError at once, without retrying."""
     upstream.get(list_url(0, 3), status=status, repeat=True)
@@ -245,7 +265,7 @@ async def test_list_client_error_is_permanent(
     ids=["no-results", "results-not-list", "array", "string"],
 )
 async def test_list_of_unexpected_shape_is_permanent(
-    source: PokeApiSource, upstream: FakeUpstream, listing: Any
+    source: PokeApiFetcher, upstream: FakeUpstream, listing: Any
 ) -> None:
     """A list answer that is not ``{"results": [...]}`` raises PermanentUpstreamError."""
     upstream.get(list_url(0, 3), payload=listing)
@@ -255,7 +275,7 @@ async def test_list_of_unexpected_shape_is_permanent(
 
 
 async def test_detail_urls_are_built_from_base_url(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """Details are fetched from our base URL and the id, never from the URL the list gave."""
     listing = list_page(0, 2)
@@ -274,7 +294,7 @@ async def test_detail_urls_are_built_from_base_url(
 
 
 async def test_list_answering_more_than_the_limit_is_cut(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A list answering more entries than asked keeps only the first ``limit``."""
     listing = list_page(0, 5)
@@ -289,7 +309,7 @@ async def test_list_answering_more_than_the_limit_is_cut(
 
 
 async def test_bad_list_entries_are_failed_not_fatal(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """List entries without a numeric id URL go to ``failed``; the good ones are still fetched."""
     listing = list_page(0, 4)
@@ -309,7 +329,7 @@ async def test_bad_list_entries_are_failed_not_fatal(
     assert all(failed.error.startswith("bad entry") for failed in page.failed)
 
 
-async def test_empty_list_page(source: PokeApiSource, upstream: FakeUpstream) -> None:
+async def test_empty_list_page(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
     """A window past the end yields no items and keeps the upstream's count."""
     upstream.get(list_url(100, 20), payload=list_page(100, 20, count=45))
 
@@ -321,7 +341,7 @@ async def test_empty_list_page(source: PokeApiSource, upstream: FakeUpstream) ->
 
 
 async def test_detail_without_name_uses_the_listed_name(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """When a detail document has no name, the name from the list is used."""
     upstream.get(list_url(0, 1), payload=list_page(0, 1))
@@ -334,7 +354,7 @@ async def test_detail_without_name_uses_the_listed_name(
 
 
 async def test_detail_that_is_not_an_object_is_failed(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A detail answering a JSON array is recorded in ``failed``."""
     upstream.get(list_url(0, 1), payload=list_page(0, 1))
@@ -347,7 +367,7 @@ async def test_detail_that_is_not_an_object_is_failed(
 
 
 async def test_a_name_too_long_for_its_column_is_cut_and_the_payload_kept(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A 300-character name is stored cut to 255; the payload keeps it whole."""
     upstream.get(list_url(0, 2), payload=list_page(0, 2))
@@ -365,7 +385,7 @@ async def test_a_name_too_long_for_its_column_is_cut_and_the_payload_kept(
 # --- fetch: detail commands ---------------------------------------------------------------
 
 
-async def test_detail_command(source: PokeApiSource, upstream: FakeUpstream) -> None:
+async def test_detail_command(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
     """A detail command yields that one item and no total."""
     serve_details(upstream, [25])
 
@@ -377,7 +397,7 @@ async def test_detail_command(source: PokeApiSource, upstream: FakeUpstream) -> 
     assert requested(upstream) == [detail_url(25)]
 
 
-async def test_detail_command_not_found(source: PokeApiSource, upstream: FakeUpstream) -> None:
+async def test_detail_command_not_found(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
     """A detail command for a missing id yields no item and one failure."""
     upstream.get(detail_url(99999), status=404)
 
@@ -387,7 +407,7 @@ async def test_detail_command_not_found(source: PokeApiSource, upstream: FakeUps
     assert [failed.external_id for failed in page.failed] == ["99999"]
 
 
-async def test_weather_command_is_permanent(source: PokeApiSource, upstream: FakeUpstream) -> None:
+async def test_weather_command_is_permanent(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
     """A command of another source's kind raises PermanentUpstreamError without any request."""
     with pytest.raises(PermanentUpstreamError, match="cannot run a 'weather' command"):
         await source.fetch(WeatherCommand(city="London"))
@@ -395,7 +415,7 @@ async def test_weather_command_is_permanent(source: PokeApiSource, upstream: Fak
 
 
 async def test_nothing_unregistered_is_requested(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """An unregistered URL fails like a refused connection, so a stray request cannot pass."""
     upstream.get(re.compile(r"^http://unused\.test/.*$"), status=200)

@@ -15,8 +15,8 @@ from shared.hashing import content_hash
 from shared.models.commands import ListCommand
 from shared.sources.client import UpstreamClient
 from shared.sources.documents import parse_document
-from shared.sources.names import POKEMON
-from shared.sources.pokeapi import PokeApiSource
+from shared.sources.pokeapi import NAME as POKEMON
+from shared.sources.pokeapi import PokeApiFetcher
 from shared.sources.registry import build_breaker
 from tests.unit.fake_upstream import (
     BASE_URL,
@@ -33,12 +33,12 @@ BIG = "123456789012345678901234567890"
 
 
 @pytest.fixture
-async def source(redis: Redis) -> AsyncIterator[PokeApiSource]:
+async def source(redis: Redis) -> AsyncIterator[PokeApiFetcher]:
     """The real source over a real client session, pointed at ``http://pokeapi.test``."""
     async with aiohttp.ClientSession() as session:
         breaker = build_breaker(redis, POKEMON, RETRY, SETTINGS.request_timeout)
         client = UpstreamClient(POKEMON, session, breaker, RETRY, 30.0)
-        yield PokeApiSource(SETTINGS, client)
+        yield PokeApiFetcher(SETTINGS, client)
 
 
 def test_an_ordinary_document_hashes_as_before() -> None:
@@ -84,7 +84,7 @@ def test_a_broken_body_is_transient(body: bytes) -> None:
 
 
 async def test_a_detail_with_a_lone_surrogate_fails_alone(
-    source: PokeApiSource, upstream: FakeUpstream, redis: Redis
+    source: PokeApiFetcher, upstream: FakeUpstream, redis: Redis
 ) -> None:
     """The unreadable detail is a failed item, the rest of its page lands, the breaker rests."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
@@ -100,7 +100,7 @@ async def test_a_detail_with_a_lone_surrogate_fails_alone(
 
 
 async def test_a_detail_keeps_its_text_and_big_integers(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """The payload is the body's text as received, a 30-digit integer included."""
     body = f'{{"id": 1, "name": "big", "n": {BIG}, "s": "\\u0000\'\\\\"}}'
@@ -114,7 +114,7 @@ async def test_a_detail_keeps_its_text_and_big_integers(
 
 
 async def test_a_list_count_above_the_limit_fails_the_job(
-    source: PokeApiSource, upstream: FakeUpstream
+    source: PokeApiFetcher, upstream: FakeUpstream
 ) -> None:
     """A count above POKEAPI_MAX_ITEMS fails the job before any detail or command."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3, count=50_000_000))

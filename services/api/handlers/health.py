@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.api.keys import DB, REDIS, SOURCES
+from services.api.keys import DB, PLANNERS, REDIS
 from shared.errors import CorruptState
 from shared.health import migrations_check, mysql_check, redis_check, run_checks
 from shared.redis_durability import redis_warnings
@@ -42,7 +42,7 @@ async def health(request: web.Request) -> web.Response:
 async def _breakers(request: web.Request) -> tuple[dict[str, str], list[str]]:
     states: dict[str, str] = {}
     problems: list[str] = []
-    for name in request.app[SOURCES]:
+    for name in request.app[PLANNERS]:
         try:
             states[name] = (await read_breaker(request.app[REDIS], name)).state
         except CorruptState as exc:

@@ -12,9 +12,10 @@ from services.api.query import parse_query
 from services.api.responses import raw_json_response
 from shared.db.items import ItemFilters, get_item, list_items
 from shared.errors import InvalidField, NotFound
-from shared.models.http import MAX_ID, ItemsPage
+from shared.models.http import ItemsPage
 from shared.models.item_cursor import ItemCursor, decode_cursor
 from shared.models.items import ItemOut, ItemRow
+from shared.models.spec import MAX_ID
 
 MAX_ITEM_ID = MAX_ID
 

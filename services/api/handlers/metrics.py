@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.api.keys import REDIS, SOURCES
+from services.api.keys import PLANNERS, REDIS
 from shared.metrics import refresh_shared_gauges, render_metrics
-from shared.sources.base import Source
 
 
 async def metrics(request: web.Request) -> web.Response:
     """The Prometheus text format; streams and breakers are read at scrape time."""
-    sources: dict[str, Source] = request.app[SOURCES]
-    await refresh_shared_gauges(request.app[REDIS], list(sources))
+    planners = request.app[PLANNERS]
+    await refresh_shared_gauges(request.app[REDIS], list(planners))
     body, content_type = render_metrics()
     return web.Response(body=body, headers={"Content-Type": content_type})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 
 import structlog
 from aiohttp import web
@@ -12,7 +11,7 @@ from redis.exceptions import RedisError
 
 from services.api.audit import audit
 from services.api.auth import admit_writer
-from services.api.keys import DB, HTTP_MODELS, REDIS, SETTINGS, SOURCES
+from services.api.keys import DB, HTTP_MODELS, PLANNERS, REDIS, SETTINGS
 from services.api.responses import json_response
 from shared.errors import InvalidField, InvalidRequest
 from shared.launch import launch_sync
@@ -20,7 +19,8 @@ from shared.models.http import UNKNOWN_KIND, SyncAccepted
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.recovery import Redriver
 from shared.recovery.redrive import ON_DEMAND_QUIET
-from shared.sources.names import not_enabled_message
+from shared.sources.base import SourcePlanner
+from shared.sources.registry import not_enabled_message
 
 log = structlog.get_logger()
 
@@ -43,22 +43,15 @@ async def post_sync(request: web.Request) -> web.Response:
         if errors and errors[0]["type"] == UNKNOWN_KIND and isinstance(errors[0]["input"], dict):
             raise InvalidRequest(errors[0]["msg"], field="operation") from None
         raise
-    source = request.app[SOURCES].get(body.api_source)
-    if source is None:  # validated against the enabled sources: only a mismatch lands here
+    spec = body.spec()
+    planner = request.app[PLANNERS].get(spec.source)
+    if planner is None:  # validated against the enabled sources: only a mismatch lands here
         raise InvalidRequest(
-            not_enabled_message(body.api_source, request.app[SETTINGS].api.sources),
+            not_enabled_message(spec.source, request.app[SETTINGS].api.sources),
             field="api_source",
         )
-    trace_id = uuid.uuid4().hex
     job, created = await launch_sync(
-        pool=request.app[DB],
-        redis=request.app[REDIS],
-        source=source,
-        operation=body.operation,
-        params=body.plan_params(),
-        force_sync=body.force_sync,
-        trigger=JobTrigger.MANUAL,
-        trace_id=trace_id,
+        request.app[DB], request.app[REDIS], planner, spec, trigger=JobTrigger.MANUAL
     )
     redriven = not created and await _redrive_if_abandoned(request, job)
     log.info(
@@ -69,7 +62,7 @@ async def post_sync(request: web.Request) -> web.Response:
         created=created,
         redriven=redriven,
     )
-    await audit(request, "sync", f"{job.source} {body.operation} job {job.id}")
+    await audit(request, "sync", f"{job.source} {spec.operation} job {job.id}")
     answer = SyncAccepted(
         job_id=job.id,
         status=job.status,
@@ -96,11 +89,11 @@ async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> bool:
     Stalled here means nothing of it is queued or pending and no page landed in the
     last moments; the writers' periodic sweep waits ``WORKER_REDRIVE_AFTER`` instead.
     """
-    sources = request.app[SOURCES]
+    planners: dict[str, SourcePlanner] = request.app[PLANNERS]
     redriver = Redriver(
         redis=request.app[REDIS],
         pool=request.app[DB],
-        sources=sources,
+        planners=planners,
         quiet=request.app[SETTINGS].worker.redrive_after,
         lock_wait_s=REDRIVE_LOCK_WAIT_S,
     )

@@ -1,41 +1,28 @@
-"""PokeAPI: a paginated list of Pokémon and one detail document per id."""
+"""PokeAPI's fetching: a list page with every entry's detail, or one detail."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Annotated, Any
-
-from pydantic import Discriminator, StringConstraints, Tag
+from typing import ClassVar
 
 from shared.config import PokeapiSettings
-from shared.errors import InvalidRequest, JobFailedError, PermanentUpstreamError
+from shared.errors import JobFailedError, PermanentUpstreamError
 from shared.models.commands import Command, DetailCommand, ListCommand
-from shared.models.http import MAX_ID, TAG_MARK, json_int
 from shared.models.pages import FailedItem, FetchedItem, NotModifiedItem
 from shared.sources.base import SourcePage
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional, SignalReading
 from shared.sources.fanout import remaining_offsets
 from shared.sources.ids import id_from_url
-from shared.sources.names import POKEMON
+from shared.sources.pokeapi.planner import NAME
 from shared.sources.validators import NotModified, Validator
 
-# ``params.id`` of a detail sync: a JSON integer, or its ASCII digits, within a BIGINT.
-# Tagged by JSON type, so an error names ``params.id`` and not a union member.
-POKEMON_ID: Any = Annotated[
-    Annotated[json_int(ge=1, le=MAX_ID), Tag(f"{TAG_MARK}number")]
-    | Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$"), Tag(f"{TAG_MARK}digits")],
-    Discriminator(
-        lambda value: f"{TAG_MARK}digits" if isinstance(value, str) else f"{TAG_MARK}number"
-    ),
-]
 
-
-class PokeApiSource:
+class PokeApiFetcher:
     """Lists ``/pokemon?offset&limit`` and fetches ``/pokemon/{id}/`` for every entry."""
 
-    name = POKEMON
+    name: ClassVar[str] = NAME
 
     def __init__(
         self,
@@ -49,18 +36,6 @@ class PokeApiSource:
         # Only fetchers hold one (it reads MySQL); without it every request is unconditional.
         self._conditional = conditional if settings.conditional_requests else None
         self._signal_reader = conditional
-
-    def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
-        """``list`` fans out from ``offset`` in pages of ``limit``; ``detail`` fetches ``id``."""
-        if operation == "list":
-            limit = params.get("limit") or self._settings.page_size
-            return [ListCommand(offset=params.get("offset") or 0, limit=limit, fan_out=True)]
-        if operation == "detail":
-            item_id = str(params.get("id", ""))
-            if not (item_id.isascii() and item_id.isdigit()):
-                raise InvalidRequest("params.id must be a whole number", field="params.id")
-            return [DetailCommand(external_id=str(int(item_id)))]
-        raise InvalidRequest(f"operation {operation!r} is not supported", field="operation")
 
     async def fetch(self, command: Command) -> SourcePage:
         """A list page with every item's detail, or one item's detail."""

@@ -1,57 +1,30 @@
-"""OpenWeather: the current weather of each configured city, one command per city."""
+"""OpenWeather's fetching: one city's current weather per command."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import ClassVar
 
-from pydantic import StringConstraints
-
-from shared.config import MAX_CITY_CHARS, OpenweatherSettings
-from shared.errors import InvalidRequest, JobFailedError, PermanentUpstreamError
+from shared.config import OpenweatherSettings
+from shared.errors import JobFailedError, PermanentUpstreamError
 from shared.models.commands import Command, WeatherCommand
 from shared.models.pages import FailedItem, FetchedItem
 from shared.sources.base import SourcePage
 from shared.sources.client import UpstreamClient
 from shared.sources.documents import JsonDocument
-from shared.sources.names import OPENWEATHER
+from shared.sources.openweather.planner import NAME
 
 KEY_REJECTED = "openweather rejected the API key (HTTP 401)"
 NO_KEY = "openweather has no API key: set OPENWEATHER_API_KEY or OPENWEATHER_API_KEY_FILE"
-# Every character str.strip() removes, spelled out: regex engines disagree on what \s is.
-_BLANKS = (
-    "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-# ``params.id`` of a detail sync: one city, not blank, without the list's comma.
-CITY_NAME: Any = Annotated[
-    str,
-    StringConstraints(
-        min_length=1, max_length=MAX_CITY_CHARS, pattern=f"^[^,]*[^,{_BLANKS}][^,]*$"
-    ),
-]
 
 
-class OpenWeatherSource:
+class OpenWeatherFetcher:
     """``GET /weather?q=<city>&appid=<key>``; the city's id and name identify the item."""
 
-    name = OPENWEATHER
+    name: ClassVar[str] = NAME
 
     def __init__(self, settings: OpenweatherSettings, client: UpstreamClient) -> None:
         self._settings = settings
         self._client = client
-
-    def plan(self, operation: str, params: dict[str, Any]) -> list[Command]:
-        """``list``: one command per configured city; ``detail``: the one city in ``params.id``."""
-        if operation == "list":
-            return [WeatherCommand(city=city) for city in self._settings.city_list]
-        if operation == "detail":
-            city = str(params.get("id") or "").strip()
-            if not city or len(city) > MAX_CITY_CHARS or "," in city:
-                raise InvalidRequest(
-                    "params.id must be one city name (1 to 100 characters, no comma)",
-                    field="params.id",
-                )
-            return [WeatherCommand(city=city)]
-        raise InvalidRequest(f"operation {operation!r} is not supported", field="operation")
 
     async def fetch(self, command: Command) -> SourcePage:
         """One city's current weather; a city upstream does not know is a failed item."""
