@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 
 from services.api.app import create_app
 from shared.config import Settings
-from shared.resilience.breaker import breaker_key
+from shared.streams.names import breaker_key
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures the unit tests of sources share: in-memory Redis and a fake upstream."""
+"""Fixtures the unit tests share: in-memory Redis, a fake upstream, a fetcher to drive."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.unit.fake_upstream import FakeUpstream
+from tests.unit.fetcher_pipeline import Pipeline, open_pipeline
 
 
 @pytest.fixture
@@ -24,3 +25,10 @@ def upstream() -> Iterator[FakeUpstream]:
     """Fake upstream answers; a request nobody registered fails as a connection error."""
     with FakeUpstream() as fake:
         yield fake
+
+
+@pytest.fixture
+async def pipeline() -> AsyncIterator[Pipeline]:
+    """A real fetcher in the loop's hands over fakeredis, with the real PokeAPI source."""
+    async with open_pipeline() as opened:
+        yield opened
