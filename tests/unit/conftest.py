@@ -1,19 +1,22 @@
-"""Fixtures the unit tests of sources share: in-memory Redis and a fake upstream."""
+"""Fixtures the unit tests share: an in-memory Redis, a fake upstream, a clean environment."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import fakeredis
 import pytest
 from redis.asyncio import Redis
 
+from shared.config import setting_prefixes
 from tests.unit.fake_upstream import FakeUpstream
 
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    """In-memory Redis holding a source's breaker."""
+    """A fresh in-memory Redis that returns bytes, like the services' clients."""
     client = fakeredis.FakeAsyncRedis(decode_responses=False)
     yield client
     await client.aclose()
@@ -24,3 +27,14 @@ def upstream() -> Iterator[FakeUpstream]:
     """Fake upstream answers; a request nobody registered fails as a connection error."""
     with FakeUpstream() as fake:
         yield fake
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the developer's shell or a ``.env`` in the working directory."""
+    prefixes = setting_prefixes()
+    sections = {prefix.rstrip("_") for prefix in prefixes}
+    for name in list(os.environ):
+        if name.startswith(prefixes) or name.rstrip("_") in sections:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)

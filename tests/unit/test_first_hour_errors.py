@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pymysql
 import pytest
 
 from services.cli import EXIT_CONFIG, _parser, main
 from services.ops.unreachable import unreachable_message
-from shared.config import LOG_LEVELS, MetricsSettings, load_settings, setting_prefixes
+from shared.config import LOG_LEVELS, MetricsSettings, load_settings
 from shared.errors import ConfigError
 from shared.metrics import ITEMS, render_metrics
 from shared.ports import PortInUse, ensure_port_free, next_free_port
 from shared.sources.registry import not_enabled_message
 
-SETTING_PREFIXES = setting_prefixes()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No setting leaks in from the developer's shell or a ``.env`` in the working directory."""
-    for name in list(os.environ):
-        if name.startswith(SETTING_PREFIXES):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 @pytest.fixture

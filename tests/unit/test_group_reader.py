@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -18,14 +16,6 @@ from shared.streams.publisher import publish, publish_and_ack
 
 STREAM = "itemsync:test"
 GROUP = "testers"
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fresh in-memory Redis that returns bytes, like the services' clients."""
-    client = fakeredis.FakeAsyncRedis(decode_responses=False)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

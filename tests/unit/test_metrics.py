@@ -34,14 +34,6 @@ def value(name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fake Redis with fresh streams."""
-    client: Redis = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     """A real client session; only the transport is faked."""
     async with aiohttp.ClientSession() as client:
