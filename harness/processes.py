@@ -91,6 +91,18 @@ class Pipeline:
         self.services.append(service)
         return service
 
+    def start_and_wait(self, *roles: str) -> list[ServiceProcess]:
+        """Start one process per role, in order, then wait until the API answers."""
+        started = [self.start(role) for role in roles]
+        self.wait_for_api()
+        return started
+
+    def migrate(self) -> None:
+        """Run ``item-sync migrate`` to completion; fail with its stderr if it does not."""
+        migrated = self.run_cli("migrate")
+        if migrated.returncode != 0:
+            raise RuntimeError(f"migrate failed: {migrated.stderr}")
+
     def run_cli(self, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run a one-shot ``item-sync`` command to completion."""
         return subprocess.run(  # noqa: S603 - our own CLI
@@ -175,3 +187,12 @@ def running_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
         yield pipeline
     finally:
         pipeline.stop_all()
+
+
+@contextmanager
+def migrated_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
+    """A pipeline on an emptied, migrated database and Redis DB; its services stopped on exit."""
+    reset_backends(env)
+    with running_pipeline(env, workdir) as pipeline:
+        pipeline.migrate()
+        yield pipeline

@@ -14,6 +14,7 @@ import redis
 from harness.backends import REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline
 from harness.standin.process import StandinProcess
+from tests.e2e.waiting import wait_until
 
 API_TOKEN = "e2e-token"
 JOB_TIMEOUT_S = 120.0
@@ -61,6 +62,19 @@ def wait_job(pipeline: Pipeline, job_id: str, timeout_s: float = JOB_TIMEOUT_S) 
             return current
         time.sleep(0.2)
     raise AssertionError(f"job did not finish in {timeout_s}s:\n{pipeline.logs()}")
+
+
+def wait_pages_written(
+    pipeline: Pipeline, job_id: str, pages: int, *, api: Pipeline | None = None
+) -> None:
+    """Wait until the job has ``pages`` pages written, asking ``api`` (the pipeline's own API)."""
+    asked = api or pipeline
+    wait_until(
+        lambda: job(asked, job_id)["pages_done"] >= pages,
+        timeout_s=30,
+        what=f"{pages} pages written",
+        details=pipeline.logs,
+    )
 
 
 def sync(pipeline: Pipeline, **body: object) -> dict[str, Any]:
@@ -121,3 +135,13 @@ def dead_letters(pipeline: Pipeline) -> int:
     """Entries in itemsync:dead."""
     with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
         return int(client.xlen("itemsync:dead"))
+
+
+def wait_nothing_pending(pipeline: Pipeline, timeout_s: float = 15.0) -> None:
+    """Wait until no entry is delivered but unacknowledged, in either group."""
+    wait_until(
+        lambda: pending_entries(pipeline) == 0,
+        timeout_s=timeout_s,
+        what="nothing pending",
+        details=pipeline.logs,
+    )

@@ -12,10 +12,10 @@ import pytest
 import redis
 
 from harness.backends import REDIS_HOST, REDIS_PORT
-from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.processes import Pipeline, migrated_pipeline
 from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN, http, sync
-from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
+from tests.e2e.client import http, sync
+from tests.e2e.conftest import e2e_env
 
 KEY = "e2e-owm-key-7c41d09b"  # what the stand-in accepts
 WRONG_KEY = "e2e-wrong-key-33af51"  # a key the stand-in rejects with 401
@@ -40,23 +40,15 @@ def weather_pipeline(
     """A migrated, empty pipeline with OpenWeather enabled and the key read from a file."""
     key_file = tmp_path / "openweather.key"
     key_file.write_text(KEY + "\n", encoding="utf-8")
-    env = service_env(
-        DATABASE_DATABASE=E2E_DATABASE,
-        REDIS_DB=str(E2E_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
+    env = e2e_env(
+        weather_standin,
         API_API_TYPE="pokemon,openweather",
-        POKEAPI_BASE_URL=weather_standin.pokeapi_url,
         OPENWEATHER_BASE_URL=weather_standin.openweather_url,
         OPENWEATHER_API_KEY_FILE=str(key_file),
         OPENWEATHER_CITIES="London,Zocca,Atlantis",
-        WORKER_ENABLED="false",
         LOG_LEVEL="debug",  # the most a service ever prints: none of it may hold the key
     )
-    reset_backends(env)
-    with running_pipeline(env, tmp_path) as running:
-        migrated = running.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+    with migrated_pipeline(env, tmp_path) as running:
         yield running
 
 
@@ -93,10 +85,7 @@ def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
 ) -> None:
     """Two cities land, one fails; a wrong key fails the job clearly; the key is nowhere."""
     pipeline = weather_pipeline
-    pipeline.start("api")
-    fetcher = pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    _, fetcher, _ = pipeline.start_and_wait("api", "fetcher", "writer")
     answers: list[Any] = []
 
     done = sync(pipeline, api_source="openweather", operation="list")

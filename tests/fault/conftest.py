@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.backends import database_name
 from harness.processes import Pipeline, free_port, reset_backends, service_env
 from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN
+from tests.e2e.client import API_TOKEN, assert_mirrors, upstream_details
 
 FAULT_DATABASE = database_name("item_sync_fault")
 FAULT_REDIS_DB = 12
@@ -70,8 +71,7 @@ def fresh_pipeline(
         workdir.mkdir()
         pipeline = Pipeline(env=env, workdir=workdir)
         pipelines.append(pipeline)
-        migrated = pipeline.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+        pipeline.migrate()
         return pipeline
 
     try:
@@ -79,6 +79,17 @@ def fresh_pipeline(
     finally:
         for pipeline in pipelines:
             pipeline.stop_all()
+
+
+def assert_every_item_synced(
+    pipeline: Pipeline, done: dict[str, Any], standin: StandinProcess
+) -> None:
+    """The job succeeded, every synthetic item created and seen on every page; MySQL mirrors."""
+    assert done["status"] == "succeeded", pipeline.logs()
+    assert (done["items_created"], done["items_seen"]) == (SYNTHETIC_ITEMS, SYNTHETIC_ITEMS)
+    assert done["pages_done"] == done["pages_total"]
+    standin.set_faults(latency_ms=0)
+    assert_mirrors(pipeline, upstream_details(standin))
 
 
 def report(capsys: pytest.CaptureFixture[str], title: str, **figures: object) -> None:

@@ -100,8 +100,7 @@ def secret_pipeline(
         RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about failures, not an outage
     )
     with running_pipeline(env, tmp_path) as pipeline:
-        migrated = pipeline.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+        pipeline.migrate()
         yield pipeline
 
 
@@ -187,10 +186,7 @@ def test_no_secret_survives_a_run_with_faults(
 ) -> None:
     """Logs, streams, stored errors, dead letters, jobs and API answers hold no secret."""
     pipeline = secret_pipeline
-    pipeline.start("api")
-    fetcher = pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    _, fetcher, _ = pipeline.start_and_wait("api", "fetcher", "writer")
     answers: list[Any] = []
 
     partial = sync(pipeline, api_source="openweather", operation="list")
