@@ -18,6 +18,7 @@ import pymysql
 import redis
 
 from harness.backends import REDIS_HOST, REDIS_PORT
+from harness.standin.process import StandinProcess
 from shared.config import setting_prefixes
 
 STOP_TIMEOUT_S = 15.0
@@ -174,6 +175,23 @@ def service_env(**overrides: str) -> dict[str, str]:
         POKEAPI_RATE_LIMIT="0",
         OPENWEATHER_RATE_LIMIT="0",
         PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+def pipeline_env(
+    standin: StandinProcess, *, database: str, redis_db: int, api_token: str, **overrides: str
+) -> dict[str, str]:
+    """The services' environment on ``database`` and Redis DB ``redis_db``, reading PokeAPI
+    from ``standin``, on a free API port, with no scheduler; ``overrides`` win."""
+    env = service_env(
+        DATABASE_DATABASE=database,
+        REDIS_DB=str(redis_db),
+        SERVER_PORT=str(free_port()),
+        API_TOKEN=api_token,
+        POKEAPI_BASE_URL=standin.pokeapi_url,
+        WORKER_ENABLED="false",
     )
     env.update(overrides)
     return env

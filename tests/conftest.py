@@ -1,8 +1,9 @@
-"""Fixtures every test shares: no retry sleeps, clean structlog, real-service gates."""
+"""Fixtures every test shares: no retry sleeps, clean structlog, service gates, a taken port."""
 
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 
 import pymysql
@@ -48,3 +49,12 @@ def backends() -> None:
         redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
         service_missing("Redis", exc)
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port something listens on for the length of the test."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])

@@ -82,17 +82,22 @@ def sync(pipeline: Pipeline, **body: object) -> dict[str, Any]:
     return wait_job(pipeline, start_sync(pipeline, **body))
 
 
-def upstream_details(standin: StandinProcess) -> dict[str, dict[str, Any]]:
-    """Every listed item's detail, exactly as the upstream serves it."""
+def served_details(standin: StandinProcess) -> dict[str, bytes]:
+    """external_id → the exact detail bytes the upstream serves, for every listed item."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(f"{standin.pokeapi_url}/pokemon?limit=100000", timeout=10) as r:
         listing = json.loads(r.read())
-    details = {}
+    served = {}
     for entry in listing["results"]:
         external_id = entry["url"].rstrip("/").rsplit("/", 1)[-1]
         with opener.open(entry["url"], timeout=10) as r:
-            details[external_id] = json.loads(r.read())
-    return details
+            served[external_id] = r.read()
+    return served
+
+
+def upstream_details(standin: StandinProcess) -> dict[str, dict[str, Any]]:
+    """Every listed item's detail, decoded, exactly as the upstream serves it."""
+    return {external_id: json.loads(body) for external_id, body in served_details(standin).items()}
 
 
 def stored_rows(pipeline: Pipeline) -> dict[str, dict[str, Any]]:

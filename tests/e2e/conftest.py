@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.backends import database_name
-from harness.processes import Pipeline, free_port, migrated_pipeline, service_env
+from harness.processes import Pipeline, migrated_pipeline, pipeline_env
 from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN
 
@@ -32,14 +32,8 @@ def standin() -> Iterator[StandinProcess]:
 
 def e2e_env(standin: StandinProcess, **overrides: str) -> dict[str, str]:
     """Service settings on the end-to-end database and Redis DB, reading from ``standin``."""
-    return service_env(
-        DATABASE_DATABASE=E2E_DATABASE,
-        REDIS_DB=str(E2E_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        POKEAPI_BASE_URL=standin.pokeapi_url,
-        WORKER_ENABLED="false",
-        **overrides,
+    return pipeline_env(
+        standin, database=E2E_DATABASE, redis_db=E2E_REDIS_DB, api_token=API_TOKEN, **overrides
     )
 
 

@@ -9,7 +9,6 @@ nothing else in the database may change.
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ import pytest
 from harness.processes import Pipeline, migrated_pipeline
 from harness.standin.hostile import BIG_INTEGER, LONE_SURROGATE_ID
 from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import http, pending_entries, stored_rows, sync
+from tests.e2e.client import http, pending_entries, served_details, stored_rows, sync
 from tests.e2e.conftest import E2E_DATABASE, e2e_env
 
 HOSTILE_SQL_MODE = "NO_BACKSLASH_ESCAPES,ANSI_QUOTES,STRICT_TRANS_TABLES"
@@ -52,19 +51,6 @@ def pipeline(backends: None, standin: StandinProcess, tmp_path: Path) -> Iterato
         yield running
 
 
-def _served(standin: StandinProcess) -> dict[str, bytes]:
-    """external_id → the exact detail bytes the stand-in serves."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(f"{standin.pokeapi_url}/pokemon?limit=100", timeout=10) as answer:
-        listing = json.loads(answer.read())
-    served = {}
-    for entry in listing["results"]:
-        external_id = entry["url"].rstrip("/").rsplit("/", 1)[-1]
-        with opener.open(entry["url"], timeout=10) as answer:
-            served[external_id] = answer.read()
-    return served
-
-
 def _database_state() -> tuple[list[str], dict[str, int], dict[str, str]]:
     """Table names, rows per table, and item errors by external id."""
     conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=E2E_DATABASE)
@@ -92,7 +78,7 @@ def test_hostile_items_are_stored_exactly_and_run_nothing(
 
     assert finished["status"] == "partial", pipeline.logs()
     assert (finished["items_created"], finished["items_failed"]) == (6, 1)
-    served = _served(standin)
+    served = served_details(standin)
     rows = stored_rows(pipeline)
     good = {key: body for key, body in served.items() if key != str(LONE_SURROGATE_ID)}
     assert sorted(rows) == sorted(good)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from harness.backends import database_name
-from harness.processes import Pipeline, free_port, reset_backends, service_env
+from harness.processes import Pipeline, pipeline_env, reset_backends
 from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN, assert_mirrors, upstream_details
 
@@ -35,27 +35,26 @@ def synthetic_standin() -> Iterator[StandinProcess]:
 
 def fault_env(standin: StandinProcess, **overrides: str) -> dict[str, str]:
     """Service settings with short timeouts, so faults play out in seconds."""
-    env = service_env(
-        DATABASE_DATABASE=FAULT_DATABASE,
-        REDIS_DB=str(FAULT_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        POKEAPI_BASE_URL=standin.pokeapi_url,
-        POKEAPI_PAGE_SIZE="50",
-        POKEAPI_REQUEST_TIMEOUT="1s",
-        POKEAPI_DETAIL_CONCURRENCY="16",
-        WORKER_ENABLED="false",
-        STREAM_BLOCK="200ms",
-        STREAM_CLAIM_IDLE="2s",
-        STREAM_SHUTDOWN_GRACE="5s",
-        STREAM_MAX_DELIVERIES="5",
-        RETRY_MAX_RETRIES="4",
-        RETRY_CIRCUIT_THRESHOLD="5",
-        RETRY_CIRCUIT_TIMEOUT="2s",
-        WRITER_BATCH_SIZE="4",
+    short = {
+        "POKEAPI_PAGE_SIZE": "50",
+        "POKEAPI_REQUEST_TIMEOUT": "1s",
+        "POKEAPI_DETAIL_CONCURRENCY": "16",
+        "STREAM_BLOCK": "200ms",
+        "STREAM_CLAIM_IDLE": "2s",
+        "STREAM_SHUTDOWN_GRACE": "5s",
+        "STREAM_MAX_DELIVERIES": "5",
+        "RETRY_MAX_RETRIES": "4",
+        "RETRY_CIRCUIT_THRESHOLD": "5",
+        "RETRY_CIRCUIT_TIMEOUT": "2s",
+        "WRITER_BATCH_SIZE": "4",
+    }
+    return pipeline_env(
+        standin,
+        database=FAULT_DATABASE,
+        redis_db=FAULT_REDIS_DB,
+        api_token=API_TOKEN,
+        **{**short, **overrides},
     )
-    env.update(overrides)
-    return env
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiomysql
@@ -88,16 +89,23 @@ async def pool(_schema: None, database_settings: DatabaseSettings) -> AsyncItera
         yield pool
 
 
-@pytest.fixture
-async def redis(redis_settings: RedisSettings) -> AsyncIterator[Redis]:
-    """A client on the flushed test DB."""
-    async with redis_client(redis_settings) as client:
+@asynccontextmanager
+async def _flushed_redis(settings: RedisSettings) -> AsyncIterator[Redis]:
+    """A client on the test DB, flushed before and after."""
+    async with redis_client(settings) as client:
         try:
             await client.flushdb()
         except RedisError as exc:
             service_missing("Redis", exc)
         yield client
         await client.flushdb()
+
+
+@pytest.fixture
+async def redis(redis_settings: RedisSettings) -> AsyncIterator[Redis]:
+    """A client on the flushed test DB."""
+    async with _flushed_redis(redis_settings) as client:
+        yield client
 
 
 @pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
@@ -108,13 +116,8 @@ async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
         yield client
         await client.aclose()
         return
-    async with redis_client(request.getfixturevalue("redis_settings")) as client:
-        try:
-            await client.flushdb()
-        except RedisError as exc:
-            service_missing("Redis", exc)
+    async with _flushed_redis(request.getfixturevalue("redis_settings")) as client:
         yield client
-        await client.flushdb()
 
 
 @pytest.fixture

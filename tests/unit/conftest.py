@@ -1,4 +1,4 @@
-"""Fixtures the unit tests share: an in-memory Redis, a fake upstream, a clean environment."""
+"""Fixtures the unit tests share: fake Redis, a client session, a fake upstream, a clean env."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import fakeredis
 import pytest
 from redis.asyncio import Redis
@@ -20,6 +21,13 @@ async def redis() -> AsyncIterator[Redis]:
     client = fakeredis.FakeAsyncRedis(decode_responses=False)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A real client session; only the transport is faked."""
+    async with aiohttp.ClientSession() as client:
+        yield client
 
 
 @pytest.fixture

@@ -21,15 +21,6 @@ from shared.sources.registry import not_enabled_message
 pytestmark = pytest.mark.usefixtures("clean_env")
 
 
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    """A port something listens on for the length of the test."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        yield int(listener.getsockname()[1])
-
-
 def test_every_invalid_variable_is_reported_on_its_own_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
