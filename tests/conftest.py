@@ -1,4 +1,4 @@
-"""Fixtures every test shares: no retry sleeps, clean structlog, service gates, a taken port."""
+"""Fixtures for every suite: no retry sleeps, clean structlog, service gates, shared set-ups."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import stamina
 import structlog
 
 from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
+from harness.standin.process import StandinProcess, run_standin
 from shared.log_sink import LineHandler
 
 
@@ -58,3 +59,10 @@ def taken_port() -> Iterator[int]:
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         yield int(listener.getsockname()[1])
+
+
+@pytest.fixture
+def weather_standin(weather_key: str) -> Iterator[StandinProcess]:
+    """The stand-in with five Pokémon, answering OpenWeather only for ``weather_key``."""
+    with run_standin("--list-limit", "5", "--openweather-key", weather_key) as server:
+        yield server

@@ -150,3 +150,20 @@ def wait_nothing_pending(pipeline: Pipeline, timeout_s: float = 15.0) -> None:
         what="nothing pending",
         details=pipeline.logs,
     )
+
+
+def redis_dump(client: redis.Redis) -> str:
+    """Every key of ``client``'s DB with its value, as text: where a leaked secret would show."""
+    parts: list[str] = []
+    for key in client.scan_iter():
+        kind = client.type(key)
+        if kind == b"stream":
+            parts.append(repr(client.xrange(key)))
+        elif kind == b"hash":
+            parts.append(repr(client.hgetall(key)))
+        elif kind == b"string":
+            parts.append(repr(client.get(key)))
+        elif kind == b"zset":
+            parts.append(repr(client.zrange(key, 0, -1, withscores=True)))
+        parts.append(repr(key))
+    return "\n".join(parts)

@@ -37,6 +37,16 @@ def e2e_env(standin: StandinProcess, **overrides: str) -> dict[str, str]:
     )
 
 
+def weather_env(standin: StandinProcess) -> dict[str, str]:
+    """OpenWeather enabled beside PokeAPI against ``standin``, for three cities, one unknown."""
+    return {
+        "API_API_TYPE": "pokemon,openweather",
+        "OPENWEATHER_BASE_URL": standin.openweather_url,
+        "OPENWEATHER_CITIES": "London,Zocca,Atlantis",
+        "LOG_LEVEL": "debug",  # the most a service ever prints: none of it may hold a secret
+    }
+
+
 @pytest.fixture
 def pipeline(backends: None, standin: StandinProcess, tmp_path: Path) -> Iterator[Pipeline]:
     """An empty, migrated database and Redis DB; services are started by the test."""

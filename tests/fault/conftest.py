@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from harness.backends import database_name
+from harness.backends import REDIS_PORT, database_name
 from harness.processes import Pipeline, pipeline_env, reset_backends
 from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN, assert_mirrors, upstream_details
+from tests.fault.tcp_proxy import TcpProxy, cuttable
 
 FAULT_DATABASE = database_name("item_sync_fault")
 FAULT_REDIS_DB = 12
@@ -31,6 +32,20 @@ def synthetic_standin() -> Iterator[StandinProcess]:
     """A stand-in PokeAPI with 1,200 generated ~2 KB items."""
     with run_standin("--synthetic", str(SYNTHETIC_ITEMS), "--seed", "7") as server:
         yield server
+
+
+@pytest.fixture
+def mysql_proxy() -> Iterator[TcpProxy]:
+    """A cuttable path to MariaDB."""
+    with cuttable(3306) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def redis_proxy() -> Iterator[TcpProxy]:
+    """A cuttable path to the test Redis."""
+    with cuttable(REDIS_PORT) as proxy:
+        yield proxy
 
 
 def fault_env(standin: StandinProcess, **overrides: str) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -19,16 +19,9 @@ from tests.e2e.client import (
 )
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import assert_every_item_synced, fault_env, report
-from tests.fault.tcp_proxy import TcpProxy, cuttable
+from tests.fault.tcp_proxy import TcpProxy
 
 FAILURES_DURING_CUT = 8  # backoff 0.2, 0.4, ... s, capped at 5 s: well over ten seconds
-
-
-@pytest.fixture
-def mysql_proxy() -> Iterator[TcpProxy]:
-    """A cuttable path to MariaDB."""
-    with cuttable(3306) as proxy:
-        yield proxy
 
 
 def test_mysql_cut_mid_sync_loses_nothing(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -21,16 +21,9 @@ from tests.e2e.client import (
 )
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import assert_every_item_synced, fault_env, report
-from tests.fault.tcp_proxy import TcpProxy, cuttable
+from tests.fault.tcp_proxy import TcpProxy
 
 FAILURES_DURING_CUT = 6  # backoff 0.2, 0.4, ... s: the cut lasts until it nears its 5 s cap
-
-
-@pytest.fixture
-def redis_proxy() -> Iterator[TcpProxy]:
-    """A cuttable path to Redis."""
-    with cuttable(REDIS_PORT) as proxy:
-        yield proxy
 
 
 def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
