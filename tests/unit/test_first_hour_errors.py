@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pymysql
 import pytest
 
+from harness.processes import free_port
 from services.cli import EXIT_CONFIG, _parser, main
 from services.ops.unreachable import unreachable_message
 from shared.config import LOG_LEVELS, MetricsSettings, load_settings
@@ -182,17 +183,11 @@ def test_worker_metrics_stay_off_node_exporters_port() -> None:
     assert MetricsSettings().port == 8091
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_an_operator_command_without_redis_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`item-sync dlq list` with nothing on REDIS_PORT names the address and `make services`."""
-    port = _closed_port()
+    port = free_port()
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("REDIS_PORT", str(port))
     assert main(["dlq", "list"]) == 1
@@ -207,7 +202,7 @@ def test_migrate_without_mysql_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`item-sync migrate` with nothing on DATABASE_PORT names the address, no traceback."""
-    port = _closed_port()
+    port = free_port()
     monkeypatch.setenv("DATABASE_HOST", "127.0.0.1")
     monkeypatch.setenv("DATABASE_PORT", str(port))
     assert main(["migrate"]) == 1
