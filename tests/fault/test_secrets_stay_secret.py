@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ import pymysql
 import pytest
 import redis
 
-from harness.backends import MYSQL_HOST, database_name
+from harness.backends import MYSQL_HOST, database_name, user_name
 from harness.processes import Pipeline, free_port, running_pipeline, service_env
 from harness.redis_server import NO_PERSISTENCE, redis_server
 from harness.standin.process import StandinProcess
@@ -36,7 +37,7 @@ DB_PASSWORD = "db-pw-e2e-9d3f"
 REDIS_PASSWORD = "~Zq!"  # the shortest secret settings accept
 SECRETS = (GOOD_KEY, WRONG_KEY, DB_PASSWORD, REDIS_PASSWORD, API_TOKEN)
 DATABASE = database_name("item_sync_secrets")
-DB_USER = "itemsync_secrets"
+DB_USER = user_name("itemsync_secrets")
 
 
 @pytest.fixture
@@ -199,6 +200,8 @@ def test_no_secret_survives_a_run_with_faults(
     with pytest.raises(Exception) as missing:  # noqa: PT011 - any error answer will do
         http("GET", f"{pipeline.api_url}/jobs/{uuid.uuid4()}")
     answers.append(repr(missing.value))
+    if isinstance(missing.value, urllib.error.HTTPError):
+        missing.value.close()  # its socket now, not when the error is collected in a later test
     listed = pipeline.run_cli("dlq", "list")
     assert listed.returncode == 0, listed.stderr
     pipeline.stop_all()

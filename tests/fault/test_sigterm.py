@@ -38,10 +38,6 @@ def _terminate(service: ServiceProcess) -> float:
     return time.monotonic() - started
 
 
-# A socket some earlier test of this process leaves unclosed is collected during this test,
-# and pytest turns its ResourceWarning into a failure here; which test leaves it is not yet
-# found. The warning says nothing about this test, so it is ignored here alone.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_sigterm_mid_batch_exits_quickly_and_leaves_nothing_behind(
     synthetic_standin: StandinProcess,
     fresh_pipeline: Callable[[dict[str, str]], Pipeline],
