@@ -1,4 +1,4 @@
-"""Fixtures the unit tests share: fake Redis, a client session, a fake upstream, a clean env."""
+"""Unit fixtures: fake Redis, a client session, a fake upstream, stand-in apps, a clean env."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from pathlib import Path
 import aiohttp
 import fakeredis
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
+from harness.standin.app import create_app
+from harness.standin.state import StandinState
 from shared.config import setting_prefixes
 from tests.unit.fake_upstream import FakeUpstream
+from tests.unit.standin_clients import Client, MakeClient
 
 
 @pytest.fixture
@@ -35,6 +39,22 @@ def upstream() -> Iterator[FakeUpstream]:
     """Fake upstream answers; a request nobody registered fails as a connection error."""
     with FakeUpstream() as fake:
         yield fake
+
+
+@pytest.fixture
+async def make_client() -> AsyncIterator[MakeClient]:
+    """Start stand-in test servers on demand and close them after the test."""
+    clients: list[Client] = []
+
+    async def make(state: StandinState | None = None) -> Client:
+        client: Client = TestClient(TestServer(create_app(state)))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
 
 
 @pytest.fixture
