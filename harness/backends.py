@@ -13,6 +13,7 @@ import pytest
 
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = int(os.environ.get("ITEMSYNC_TEST_REDIS_PORT", "6379"))
+REDIS_TEST_DB = 15  # flushed before and after each test that uses it
 MYSQL_HOST = "127.0.0.1"
 _DB_SUFFIX = os.environ.get("ITEMSYNC_TEST_DB_SUFFIX", "")
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import fakeredis
 import pymysql
 import pytest
 import redis
 import stamina
 import structlog
+from redis.asyncio import Redis
 
-from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
+from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, service_missing
 from harness.standin.process import StandinProcess, run_standin
+from shared.config import RedisSettings
 from shared.log_sink import LineHandler
+from shared.redis import redis_client
 
 
 @pytest.fixture(autouse=True)
@@ -66,3 +70,21 @@ def weather_standin(weather_key: str) -> Iterator[StandinProcess]:
     """The stand-in with five Pokémon, answering OpenWeather only for ``weather_key``."""
     with run_standin("--list-limit", "5", "--openweather-key", weather_key) as server:
         yield server
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
+async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
+    """The same contract against fakeredis and a real, flushed Redis DB."""
+    if request.param == "fake":
+        client = fakeredis.FakeAsyncRedis(decode_responses=False)
+        yield client
+        await client.aclose()
+        return
+    settings = RedisSettings(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_TEST_DB)
+    async with redis_client(settings) as client:
+        try:
+            await client.flushdb()
+        except (redis.RedisError, OSError) as exc:
+            service_missing("Redis", exc)
+        yield client
+        await client.flushdb()

@@ -84,3 +84,8 @@ class PageMessage(BaseModel, frozen=True):
 
     envelope: Envelope
     page: Page
+
+    @property
+    def page_key(self) -> str:
+        """The page's identity within its job."""
+        return self.page.page_key

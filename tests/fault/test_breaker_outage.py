@@ -12,7 +12,7 @@ import redis
 from harness.backends import REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline
 from harness.standin.process import StandinProcess
-from shared.resilience.breaker import breaker_key
+from shared.streams.names import breaker_key
 from tests.e2e.client import (
     assert_mirrors,
     dead_letters,

@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from shared.resilience.breaker import breaker_key
+from shared.streams.names import breaker_key
 
 
 @pytest.mark.parametrize(

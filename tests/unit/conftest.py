@@ -1,4 +1,4 @@
-"""Unit fixtures: fake Redis, a client session, a fake upstream, stand-in apps, a clean env."""
+"""Unit fixtures: fake Redis, a client session, a fake upstream, a fetcher, stand-in apps, env."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from harness.standin.app import create_app
 from harness.standin.state import StandinState
 from shared.config import setting_prefixes
 from tests.unit.fake_upstream import FakeUpstream
+from tests.unit.fetcher_pipeline import Pipeline, open_pipeline
 from tests.unit.standin_clients import Client, MakeClient
 
 
@@ -39,6 +40,13 @@ def upstream() -> Iterator[FakeUpstream]:
     """Fake upstream answers; a request nobody registered fails as a connection error."""
     with FakeUpstream() as fake:
         yield fake
+
+
+@pytest.fixture
+async def pipeline() -> AsyncIterator[Pipeline]:
+    """A real fetcher in the loop's hands over fakeredis, with the real PokeAPI source."""
+    async with open_pipeline() as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from redis.exceptions import RedisError
 from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
 from shared.config import RetrySettings
 from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
-from shared.resilience.breaker import Breaker, breaker_key, read_breaker
+from shared.resilience.breaker import Breaker, read_breaker
 from shared.resilience.upstream import call_upstream
+from shared.streams.names import breaker_key
 
 REAL_REDIS_DB = 13
 

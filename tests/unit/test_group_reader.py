@@ -1,4 +1,5 @@
-"""Reading a stream as one consumer of a group, and publishing with the ack of the cause."""
+"""Reading a stream as one consumer of a group, and publishing with the ack of the cause,
+on fakeredis and on real Redis."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from shared.streams.publisher import publish, publish_and_ack
 
 STREAM = "itemsync:test"
 GROUP = "testers"
+
+
+@pytest.fixture
+def redis(any_redis: Redis) -> Redis:
+    """Every contract here holds on fakeredis and on a real Redis alike."""
+    return any_redis
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from shared.errors import JobFailedError, TransientUpstreamError
 from shared.models.commands import DetailCommand, WeatherCommand
 from shared.models.http import http_models
 from shared.models.spec import SyncSpec
-from shared.resilience.breaker import Breaker, breaker_key, read_breaker
+from shared.resilience.breaker import Breaker, read_breaker
 from shared.sources.client import UpstreamClient
 from shared.sources.openweather import (
     KEY_REJECTED,
@@ -30,6 +30,7 @@ from shared.sources.openweather import (
 )
 from shared.sources.openweather import NAME as OPENWEATHER
 from shared.sources.registry import build_breaker
+from shared.streams.names import breaker_key
 from tests.unit.fake_upstream import FakeUpstream
 
 BASE_URL = "http://openweather.test/data/2.5"

@@ -16,7 +16,8 @@ from harness.processes import free_port
 from services.ops.health import probe_health
 from services.runner import child_metrics_ports
 from shared.config import MetricsSettings
-from shared.health import HealthCheck, Heartbeat, loop_check, redis_check, run_checks
+from shared.health import HealthCheck, loop_check, redis_check, run_checks
+from shared.streams.heartbeat import Heartbeat
 from shared.worker_endpoint import worker_endpoint
 
 
