@@ -23,6 +23,11 @@ def database_name(base: str) -> str:
     return f"{base}{_DB_SUFFIX}"
 
 
+def user_name(base: str) -> str:
+    """The MySQL user called ``base``, renamed for this run: users are server-wide too."""
+    return f"{base}{_DB_SUFFIX}"
+
+
 def service_missing(what: str, error: BaseException) -> None:
     """Skip locally when a real service is unreachable, but fail under ``CI=true``."""
     message = f"{what} is not reachable: {type(error).__name__}: {error}"

@@ -1,8 +1,9 @@
-"""Fixtures every test shares: no retry sleeps, clean structlog, real-service gates."""
+"""Fixtures for every suite: no retry sleeps, clean structlog, service gates, shared set-ups."""
 
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import fakeredis
@@ -14,6 +15,7 @@ import structlog
 from redis.asyncio import Redis
 
 from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, service_missing
+from harness.standin.process import StandinProcess, run_standin
 from shared.config import RedisSettings
 from shared.log_sink import LineHandler
 from shared.redis import redis_client
@@ -52,6 +54,22 @@ def backends() -> None:
         redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
         service_missing("Redis", exc)
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port something listens on for the length of the test."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+@pytest.fixture
+def weather_standin(weather_key: str) -> Iterator[StandinProcess]:
+    """The stand-in with five Pokémon, answering OpenWeather only for ``weather_key``."""
+    with run_standin("--list-limit", "5", "--openweather-key", weather_key) as server:
+        yield server
 
 
 @pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])

@@ -54,10 +54,7 @@ def _dead_letter(pipeline: Pipeline) -> str:
 
 def test_dashboard_syncs_watches_searches_and_replays(pipeline: Pipeline, tmp_path: Path) -> None:
     """With the token the sync button runs a job to 100%; search and replay work too."""
-    pipeline.start("api")
-    pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "writer")
     dead_id = _dead_letter(pipeline)
 
     with chromium() as browser:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 
@@ -79,14 +77,6 @@ def command_fields(**overrides: str) -> StreamFields:
     }
     fields.update(overrides)
     return {key.encode(): value.encode() for key, value in fields.items()}
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fresh in-memory Redis that returns bytes, like the services' clients."""
-    client = fakeredis.FakeAsyncRedis(decode_responses=False)
-    yield client
-    await client.aclose()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.type}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import fakeredis
@@ -17,14 +16,6 @@ from shared.resilience.breaker import Breaker
 from shared.streams import names
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fresh fakeredis."""
-    client: Redis = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
 
 
 async def _types(redis: Redis) -> list[str]:

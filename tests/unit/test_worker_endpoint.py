@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 import urllib.request
-from collections.abc import AsyncIterator
 
 import fakeredis
 import pytest
@@ -20,14 +19,6 @@ from shared.config import MetricsSettings
 from shared.health import HealthCheck, loop_check, redis_check, run_checks
 from shared.streams.heartbeat import Heartbeat
 from shared.worker_endpoint import worker_endpoint
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fake Redis that answers PING."""
-    client: Redis = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
 
 
 def fetch(port: int, path: str) -> tuple[int, str]:
