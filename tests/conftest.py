@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, service_missing
 from harness.standin.process import StandinProcess, run_standin
 from shared.config import RedisSettings
-from shared.log_sink import LineHandler
-from shared.redis import redis_client
+from shared.observability.log_sink import LineHandler
+from shared.redis.client import redis_client
 
 
 @pytest.fixture(autouse=True)

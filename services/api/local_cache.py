@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.item_changes import parse_item_ids
+from shared.cache.item_changes import parse_item_ids
 from shared.resilience.backoff import Backoff
 from shared.streams import names
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import structlog
 
-from shared.clock import utc_now
 from shared.errors import (
     CircuitOpenError,
     Delay,
@@ -25,6 +24,7 @@ from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, Page, PageMessage
 from shared.sources.base import SourceFetcher, SourcePage
 from shared.streams.handler import Handled
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 

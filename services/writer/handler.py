@@ -13,12 +13,12 @@ import structlog
 from redis.asyncio import Redis
 
 from services.writer.upsert import BatchResult, apply_batch
+from shared.cache.item_changes import announce_changed
 from shared.config import WriterSettings
 from shared.db.jobs import get_job
 from shared.events.announce import announce_jobs
-from shared.item_changes import announce_changed
-from shared.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
+from shared.observability.metrics import JOB_DURATION, count_items
 from shared.resilience.backoff import retry_until_stopped
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts
 from shared.streams.handler import Handled

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.writer.handler import PageWriter
-from shared.consumer_service import BatchBounds, ConsumerService, Resources
 from shared.models.pages import PageMessage
 from shared.recovery import Redriver
+from shared.runtime.consumer_service import BatchBounds, ConsumerService, Resources
 from shared.sources.registry import build_planners
 from shared.streams import names
 from shared.streams.codec import decode_page

@@ -19,7 +19,6 @@ from services.writer.deletions import mark_unseen_deleted
 from services.writer.diff import plan_writes
 from services.writer.not_modified import count_not_modified, record_signals
 from services.writer.tally import BatchResult, JobTally, fail_jobs, update_job
-from shared.clock import utc_now
 from shared.db.item_counts import CountDeltas, add_item_counts
 from shared.db.item_errors import record_item_errors
 from shared.db.item_writes import refresh_validators, upsert_items
@@ -27,6 +26,7 @@ from shared.db.jobs import force_flags
 from shared.db.ledger import record_pages
 from shared.models.jobs import JobStatus
 from shared.models.pages import PageMessage
+from shared.values.clock import utc_now
 
 __all__ = ["BatchResult", "JobTally", "apply_batch"]  # the tally types, where callers look
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from shared.config.values import IpNetwork, MaskableSecret, parse_networks
-from shared.rates import Rate, RateLimit
+from shared.values.rates import Rate, RateLimit
 
 
 def _registered_sources() -> tuple[str, ...]:

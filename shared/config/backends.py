@@ -7,7 +7,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from shared.config.values import MaskableSecret
-from shared.durations import PositiveDuration
+from shared.values.durations import PositiveDuration
 
 
 class DatabaseSettings(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, SecretStr
 
 from shared.config.values import one_of
-from shared.durations import PositiveDuration
+from shared.values.durations import PositiveDuration
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("auto", "json", "console")

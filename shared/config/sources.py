@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from shared.config.values import TOO_SHORT, HttpBaseUrl, MaskableSecret
-from shared.durations import PositiveDuration
-from shared.rates import Rate, RateLimit
-from shared.redaction import MIN_SECRET_CHARS
+from shared.observability.redaction import MIN_SECRET_CHARS
+from shared.values.durations import PositiveDuration
+from shared.values.rates import Rate, RateLimit
 
 
 class PokeapiSettings(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, SecretStr
 
-from shared.redaction import MIN_SECRET_CHARS
+from shared.observability.redaction import MIN_SECRET_CHARS
 
 
 def _http_base_url(value: str) -> str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field
 
-from shared.durations import PositiveDuration
+from shared.values.durations import PositiveDuration
 
 
 class WorkerSettings(BaseModel):

@@ -28,11 +28,10 @@ import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from shared.clock import utc_now
 from shared.db.jobs import quiet_open_jobs
 from shared.db.ledger import written_page_keys
 from shared.db.locks import fleet_lock
-from shared.launch import publish_commands
+from shared.jobs.launch import publish_commands
 from shared.models.commands import Command, ListCommand, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
@@ -41,6 +40,7 @@ from shared.resilience.backoff import wait_unless_stopped
 from shared.sources.base import SourcePlanner
 from shared.sources.fanout import fanned_out_offsets
 from shared.streams.groups import ensure_groups
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 

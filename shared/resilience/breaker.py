@@ -22,11 +22,11 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.clock import utc_now
 from shared.errors import CircuitOpenError, CorruptState
 from shared.events.model import EventOut, EventType
 from shared.events.publish import publish_event
 from shared.streams.names import breaker_key
+from shared.values.clock import utc_now
 
 _SCRIPT = """
 local key = KEYS[1]

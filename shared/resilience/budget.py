@@ -17,8 +17,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.rates import Rate
 from shared.streams.names import budget_key
+from shared.values.rates import Rate
 
 _SCRIPT = """
 local key = KEYS[1]

@@ -18,13 +18,13 @@ from redis.asyncio import Redis
 
 from shared.config import RetrySettings, Settings
 from shared.db.validators import ValidatorStore
-from shared.rates import Rate
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.sources import openweather, pokeapi
 from shared.sources.base import SourceFetcher, SourcePlanner
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional
+from shared.values.rates import Rate
 
 
 @dataclass(frozen=True)

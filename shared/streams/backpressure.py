@@ -28,7 +28,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.metrics import BACKPRESSURE, BACKPRESSURE_ENGAGED
+from shared.observability.metrics import BACKPRESSURE, BACKPRESSURE_ENGAGED
 from shared.resilience.backoff import wait_unless_stopped
 
 log = structlog.get_logger()

@@ -8,11 +8,11 @@ from pathlib import Path
 import redis
 
 from harness.processes import Pipeline
-from shared.clock import utc_now
 from shared.models.commands import CommandMessage, DetailCommand
 from shared.models.envelope import Envelope
 from shared.streams import names
 from shared.streams.codec import encode_command
+from shared.values.clock import utc_now
 from tests.e2e.browser import chromium
 from tests.e2e.client import API_TOKEN
 

@@ -11,7 +11,6 @@ import pytest
 from redis.asyncio import Redis
 
 from shared.errors import InvalidMessage
-from shared.hashing import content_hash
 from shared.models.commands import (
     Command,
     CommandMessage,
@@ -21,7 +20,7 @@ from shared.models.commands import (
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
-from shared.redaction import forget_secrets, register_secrets
+from shared.observability.redaction import forget_secrets, register_secrets
 from shared.streams.codec import (
     OutFields,
     StreamFields,
@@ -31,6 +30,7 @@ from shared.streams.codec import (
     encode_page,
     text_fields,
 )
+from shared.values.hashing import content_hash
 
 JOB_ID = UUID("0b7e3c5e-5d0c-4c43-9b1e-3c8f6a1d2e4f")
 CREATED_AT = datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)

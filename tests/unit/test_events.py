@@ -9,13 +9,13 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from shared.clock import utc_now
 from shared.events import EventOut, EventType, publish_event, read_events
 from shared.events.codec import decode_event, encode_event
 from shared.resilience.breaker import Breaker
 from shared.streams import names
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
+from shared.values.clock import utc_now
 
 
 async def _types(redis: Redis) -> list[str]:

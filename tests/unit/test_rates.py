@@ -8,7 +8,7 @@ import pytest
 
 from shared.config import Settings, load_settings
 from shared.errors import ConfigError
-from shared.rates import Rate, parse_rate
+from shared.values.rates import Rate, parse_rate
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from services.api.ratelimit import RateLimited, hit
-from shared.rates import Rate
+from shared.values.rates import Rate
 
 
 async def test_the_request_past_the_rate_is_refused_with_the_time_left(

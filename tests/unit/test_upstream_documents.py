@@ -11,13 +11,13 @@ from redis.asyncio import Redis
 
 from shared.config import PokeapiSettings, RetrySettings
 from shared.errors import JobFailedError, PermanentUpstreamError, TransientUpstreamError
-from shared.hashing import content_hash
 from shared.models.commands import ListCommand
 from shared.sources.client import UpstreamClient
 from shared.sources.documents import parse_document
 from shared.sources.pokeapi import NAME as POKEMON
 from shared.sources.pokeapi import PokeApiFetcher
 from shared.sources.registry import build_breaker
+from shared.values.hashing import content_hash
 from tests.unit.fake_upstream import (
     BASE_URL,
     FakeUpstream,

@@ -12,7 +12,6 @@ from aiohttp import web
 from services.api.keys import DB, REDIS, SETTINGS
 from services.api.query import parse_query
 from services.api.responses import json_response
-from shared.clock import utc_now
 from shared.config import Settings
 from shared.db.items import search_items
 from shared.db.jobs import list_jobs
@@ -30,6 +29,7 @@ from shared.models.jobs import JobOut
 from shared.resilience.breaker import read_breaker
 from shared.streams import names
 from shared.streams.inspect import describe_streams
+from shared.values.clock import utc_now
 
 
 async def get_streams(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ import aiomysql
 from redis.asyncio import Redis
 
 from shared.db.migrate import pending_migrations
-from shared.redaction import redact
+from shared.observability.redaction import redact
 from shared.streams.heartbeat import Heartbeat
 
 HealthCheck = Callable[[], Awaitable[None]]  # returns when healthy, raises otherwise

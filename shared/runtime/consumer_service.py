@@ -22,16 +22,16 @@ from redis.asyncio import Redis
 
 from shared.config import Settings
 from shared.db.pool import db_pool
-from shared.health import HealthCheck, loop_check, mysql_check, redis_check
-from shared.redis import redis_client
-from shared.redis_durability import redis_warnings
+from shared.redis.client import redis_client
+from shared.redis.durability import redis_warnings
+from shared.runtime.health import HealthCheck, loop_check, mysql_check, redis_check
+from shared.runtime.worker_endpoint import worker_endpoint
 from shared.streams.backpressure import BackpressureGate
 from shared.streams.from_settings import group_reader, loop_max_age_s, loop_settings
 from shared.streams.groups import wait_for_groups
 from shared.streams.handler import Consumer, M
 from shared.streams.heartbeat import Heartbeat
 from shared.streams.loop import ConsumerLoop
-from shared.worker_endpoint import worker_endpoint
 
 
 @dataclass(frozen=True)
