@@ -7,6 +7,7 @@ from pathlib import Path
 from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, items_fingerprint, timed_sync, truncate_tables
 from bench.results import Results
+from bench.stats import ratio
 from harness.standin.process import run_standin
 
 CHANGED_FRACTION = 0.1
@@ -70,6 +71,15 @@ def run_topology(
     results.facts[f"max stream length through {name}"] = watch.max_len
 
 
+LATENCY_FETCHERS = (1, 4)  # one fetcher, then four: the ratio is how intake scales
+LATENCY_ENV = {"POKEAPI_RATE_LIMIT": "0"}  # the request budget lifted: latency alone bounds
+
+
+def latency_figure(size: int, fetchers: int, latency_ms: float) -> str:
+    """The name of a latency run's items/s figure."""
+    return f"sync {label(size)} {fetchers}x1 latency {latency_ms:.0f}ms first items/s"
+
+
 def run_latency(
     results: Results,
     workdir: Path,
@@ -79,21 +89,29 @@ def run_latency(
     repeats: int,
     extra_env: dict[str, str],
 ) -> None:
-    """A first sync against a slow upstream with 1 fetcher, then with 4 (2 writers each)."""
-    for fetchers in (1, 4):
-        name = f"sync {label(size)} {fetchers}x2 latency {latency_ms:.0f}ms first"
+    """A first sync against a slow upstream with 1 fetcher, then with 4 (1 writer each);
+    prints each one's items/s and the ratio."""
+    for fetchers in LATENCY_FETCHERS:
+        name = latency_figure(size, fetchers, latency_ms).removesuffix(" items/s")
         print(f"  {name}", flush=True)
         with (
             run_standin("--synthetic", str(size), "--latency-ms", str(latency_ms)) as standin,
             bench_pipeline(
-                standin, workdir / name.replace(" ", "_"), fetchers=fetchers, writers=2,
-                extra_env=extra_env,
+                standin, workdir / name.replace(" ", "_"), fetchers=fetchers, writers=1,
+                extra_env={**LATENCY_ENV, **extra_env},
             ) as pipeline,
         ):  # fmt: skip
             for _ in range(repeats):
                 truncate_tables()
                 first = timed_sync(pipeline)
                 _record(results, name, first.items, first.wall_s)
+                print(f"    {first.items / first.wall_s:,.0f} items/s", flush=True)
+    rates = [results.median(latency_figure(size, n, latency_ms)) for n in LATENCY_FETCHERS]
+    print(
+        f"  {latency_ms:.0f} ms latency: 1 fetcher {rates[0]:,.0f} items/s,"
+        f" 4 fetchers {rates[1]:,.0f} items/s, {ratio(rates[1], rates[0]):.2f}x",
+        flush=True,
+    )
 
 
 def _record(results: Results, name: str, items: int, wall_s: float) -> None:

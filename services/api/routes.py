@@ -25,7 +25,7 @@ from services.api.handlers.sync import post_sync
 from shared.models.health import HealthOut
 from shared.models.http import ErrorOut, HttpModels, ItemsPage, JobsPage, SyncAccepted
 from shared.models.items import ItemDetailOut
-from shared.models.jobs import SyncJobRow
+from shared.models.jobs import JobDetailOut
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def build_routes(models: HttpModels) -> tuple[Route, ...]:
             "/jobs/{id}",
             get_job_by_id,
             "One sync job with its live progress",
-            {200: SyncJobRow, **errors(400, 404, 503)},
+            {200: JobDetailOut, **errors(400, 404, 503)},
             path_params={"id": {"type": "string", "format": "uuid"}},
             tags=("jobs",),
         ),

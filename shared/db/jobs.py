@@ -22,7 +22,7 @@ from shared.values.clock import utc_now
 _COLUMNS = (
     "id, source, `trigger`, operation, params, force_sync, status, trace_id, started_at,"
     " finished_at, pages_total, pages_done, items_seen, items_created, items_updated,"
-    " items_unchanged, items_failed, error, items_deleted"
+    " items_unchanged, items_failed, error, items_deleted, change_signal, signal_skipped"
 )
 _DUPLICATE_KEY = 1062
 _OPEN_ATTEMPTS = 3  # the open job may end between our insert and our select
@@ -145,6 +145,8 @@ def _row(row: tuple[Any, ...]) -> SyncJobRow:
         items_failed=row[16],
         error=row[17],
         items_deleted=row[18],
+        change_signal=row[19],
+        signal_skipped=bool(row[20]),
     )
 
 

@@ -57,6 +57,10 @@ class SyncJobRow(BaseModel, frozen=True):
     items_failed: int
     items_deleted: int
     error: str | None
+    # The source's change signal when a complete list job started (None: none seen), and
+    # whether that signal, unchanged since the last sweep, ended the job without one.
+    change_signal: str | None
+    signal_skipped: bool
 
     def spec(self) -> SyncSpec:
         """What the job was asked to do, parsed back; ``ValidationError`` if it no longer parses."""

@@ -43,23 +43,33 @@ class GroupReader:
     consumer: str
     block_ms: int
     _backlog_done: bool = field(default=False, init=False)
+    _held_after: bytes = field(default=b"0", init=False)  # where the backlog pass goes on
 
     async def read(self, count: int) -> list[StreamEntry]:
         """Up to ``count`` entries: own pending ones first (after a reconnect), else new."""
         return await self.read_held(count) or await self.read_new(count)
 
     async def read_held(self, count: int) -> list[StreamEntry]:
-        """Up to ``count`` entries already delivered to this consumer, once after a reconnect."""
+        """Up to ``count`` entries already delivered to this consumer, once after a reconnect.
+
+        One pass over them in id order: an entry left pending again (its handling failed)
+        is not read again by this pass; it is taken over after ``claim_idle`` like any other.
+        """
         if self._backlog_done:
             return []
-        entries = await self._read_group("0", count, block_ms=None)
+        entries = await self._read_group(self._held_after.decode(), count, block_ms=None)
         if not entries:
             self._backlog_done = True
+            self._held_after = b"0"
+            return []
+        self._held_after = entries[-1][0]
         return entries
 
-    async def read_new(self, count: int) -> list[StreamEntry]:
-        """Up to ``count`` entries never delivered to the group, blocking up to ``block_ms``."""
-        return await self._read_group(">", count, block_ms=self.block_ms)
+    async def read_new(self, count: int, block_ms: int | None = None) -> list[StreamEntry]:
+        """Up to ``count`` entries never delivered to the group, blocking up to ``block_ms``
+        (the reader's own when None)."""
+        block = self.block_ms if block_ms is None else block_ms
+        return await self._read_group(">", count, block_ms=block)
 
     async def ack(self, entry_ids: Sequence[bytes | str]) -> None:
         """Acknowledge entries whose effect is durable."""
@@ -121,6 +131,7 @@ class GroupReader:
     def recover_pending(self) -> None:
         """Re-read own pending entries on the next read, e.g. after a reconnect."""
         self._backlog_done = False
+        self._held_after = b"0"
 
     async def _read_group(self, start: str, count: int, block_ms: int | None) -> list[StreamEntry]:
         reply: Any = await self._in_group(

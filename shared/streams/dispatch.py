@@ -1,4 +1,5 @@
-"""The stream protocol for one batch the loop read: decode, hand over, act on the outcome.
+"""The stream protocol for one unit the loop took (an entry, or a whole batch): decode,
+hand over, act on the outcome.
 
 An entry trimmed away while pending is acknowledged; one that does not decode is
 dead-lettered at once. The others go to the handler as typed messages, inside a log
@@ -52,7 +53,7 @@ class _Taken(Generic[M]):
 
 @dataclass(frozen=True)
 class Dispatcher(Generic[M]):
-    """Runs one consumer's side of the loop over a batch, and acts on what it returns."""
+    """Runs one consumer's side of the loop over a unit of entries, and acts on the outcome."""
 
     reader: GroupReader
     consumer: Consumer[M]

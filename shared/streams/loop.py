@@ -1,23 +1,27 @@
 """The consumer loop every worker runs: it owns the stream protocol.
 
-Read a batch (or take over entries a dead consumer left idle), hand it to
-``Dispatcher`` (decode, call the service's handler, act on its outcome; see
-``dispatch.py``), repeat until stopped. What a handler fails on stays pending: it is
-taken over after ``claim_idle`` and, past ``max_deliveries`` failed handlings,
-dead-lettered. While a batch is in hand its entries are re-claimed regularly
-(``XCLAIM ... JUSTID``), so slow but live work is never stolen. On stop, the batch in
-hand gets ``grace_s`` to finish; anything still pending for this consumer is then
-requeued, so nothing waits on a consumer that is gone. With a backpressure gate, new
-entries (read or taken over) are taken only while the stream the handler feeds has
-room; while it has none the loop reads and claims nothing. Entries already in hand that
-wait for room are kept claimed like any slow work, so none is taken over or counted as
-a failed delivery.
+The loop keeps work in hand and takes more as soon as there is room, until stopped. A
+consumer that handles each message on its own (``EachMessage``, the fetcher) keeps up to
+``count`` entries in flight and takes a new one as soon as any finishes, so one slow
+entry never idles the others' slots; one that handles whole batches (``WholeBatch``, the
+writer: one transaction each) takes the next batch once the one in hand is done. Entries
+come from ``Intake`` (this consumer's own backlog, entries a dead consumer left idle,
+new ones; see ``intake.py``) and go to ``Dispatcher`` (decode, call the handler, act on
+its outcome; see ``dispatch.py``). What a handler fails on stays pending: it is taken
+over after ``claim_idle`` and, past ``max_deliveries`` failed handlings, dead-lettered.
+While work is in hand its entries are re-claimed regularly (``XCLAIM ... JUSTID``, see
+``inflight.py``), so slow but live work is never stolen. On stop, nothing new is started
+and the work in hand gets ``grace_s`` to finish; anything still pending for this
+consumer is then requeued, so nothing waits on a consumer that is gone. With a
+backpressure gate, new entries (read or taken over) are taken only while the stream the
+handler feeds has room; while it has none the loop reads and claims nothing. Entries
+already in hand that wait for room are kept claimed like any slow work, so none is taken
+over or counted as a failed delivery.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Generic
@@ -26,14 +30,15 @@ import structlog
 from redis.exceptions import RedisError
 
 from shared.resilience.backoff import Backoff
-from shared.streams.attempts import delivery_counts, failed_handlings, last_error
+from shared.streams.attempts import failed_handlings
 from shared.streams.backpressure import BackpressureGate
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
-from shared.streams.deadletter import dead_letter
 from shared.streams.dispatch import Dispatcher
-from shared.streams.handler import Consumer, M
+from shared.streams.handler import Consumer, M, WholeBatch
 from shared.streams.heartbeat import Heartbeat
+from shared.streams.inflight import InFlight
+from shared.streams.intake import Intake
 from shared.streams.publisher import requeue
 from shared.streams.sizing import BatchSizer
 from shared.streams.trim import trim_acknowledged
@@ -45,13 +50,18 @@ log = structlog.get_logger()
 class LoopSettings:
     """How a consumer reads, reclaims, trims and stops."""
 
-    count: int
+    count: int  # entries in hand at once: in flight one by one, or in one batch
     claim_idle_ms: int
     max_deliveries: int
     grace_s: float = 8.0
     max_batch_bytes: int | None = None  # read fewer entries when they are large
     claim_every_s: float = 2.0
     trim_every_s: float = 2.0  # streams stay near what is still unacknowledged
+
+    @property
+    def keep_every_s(self) -> float:
+        """How often entries in hand are re-claimed: well within ``claim_idle``."""
+        return max(self.claim_idle_ms / 3000, 0.01)
 
 
 @dataclass
@@ -63,112 +73,80 @@ class ConsumerLoop(Generic[M]):
     settings: LoopSettings
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
     gate: BackpressureGate | None = None  # holds back while the output stream is full
-    _next_claim: float = field(default=0.0, init=False)
     _next_trim: float = field(default=0.0, init=False)
     _sizer: BatchSizer = field(init=False)
     _dispatcher: Dispatcher[M] = field(init=False)
+    _intake: Intake = field(init=False)
+    _work: InFlight = field(init=False)
 
     def __post_init__(self) -> None:
-        self._sizer = BatchSizer(self.settings.count, self.settings.max_batch_bytes)
+        settings = self.settings
+        self._sizer = BatchSizer(settings.count, settings.max_batch_bytes)
         self._dispatcher = Dispatcher(self.reader, self.consumer, self.gate)
+        self._intake = Intake(
+            self.reader,
+            claim_idle_ms=settings.claim_idle_ms,
+            max_deliveries=settings.max_deliveries,
+            claim_every_s=settings.claim_every_s,
+            gate=self.gate,
+        )
+        self._work = InFlight(self.reader, keep_every_s=settings.keep_every_s)
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, then hand back what is still held."""
         backoff = Backoff(stop)
-        while not stop.is_set():
-            self.heartbeat.touch()
-            try:
-                entries = await self._next_batch(stop)
-                if entries:
-                    await self._handle(entries, stop)
-                await self._maybe_trim()
-                backoff.succeeded()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                await self._after_failure(exc, backoff)
+        async with self._work.kept_claimed():
+            while not stop.is_set():
+                self.heartbeat.touch()
+                try:
+                    await self._turn(stop)
+                    await self._maybe_trim()
+                    backoff.succeeded()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    await self._after_failure(exc, backoff)
+            await self._work.finish_within(self.settings.grace_s)
         await self._release_held()
 
-    async def _next_batch(self, stop: asyncio.Event) -> list[StreamEntry]:
-        entries = await self._claim_or_read(self._sizer.next_count(), stop)
+    async def _turn(self, stop: asyncio.Event) -> None:
+        """Settle what ended, then take more work if there is room, else wait for room."""
+        failed = self._work.reap()
+        if failed:
+            raise failed[0]  # the others are alike (Redis away); their entries stay pending
+        room = self._room()
+        if room == 0:
+            await self._work.wait_any(self.settings.keep_every_s, stop)
+            return
+        # With work in hand, a read waits no longer than the next re-claim is due.
+        block_ms = min(self.reader.block_ms, int(self.settings.keep_every_s * 1000))
+        entries = await self._intake.take(
+            room,
+            stop,
+            busy=self._work.entry_ids(),
+            block_ms=block_ms if self._work else None,
+        )
         self._sizer.observe(entries)
-        return entries
+        if entries and not stop.is_set():  # taken while stopping: handed back, not started
+            self._start(entries, stop)
 
-    async def _claim_or_read(self, count: int, stop: asyncio.Event) -> list[StreamEntry]:
-        held = await self.reader.read_held(count)
-        if held:  # already ours: finishing them beats leaving them idle behind the gate
-            return held
-        if self.gate is not None:
-            count = await self.gate.admit(count, stop)
-            if count == 0:
-                return []
-        now = time.monotonic()
-        if now >= self._next_claim:
-            self._next_claim = now + self.settings.claim_every_s
-            claimed = await self.reader.claim_stale(self.settings.claim_idle_ms, count)
-            if claimed:
-                log.info("stream.reclaimed", stream=self.reader.stream, entries=len(claimed))
-                live = await self._drop_exhausted(claimed)
-                if live:
-                    return live
-        return await self.reader.read_new(count)
+    def _room(self) -> int:
+        """How many entries to take now: a batch once the one in hand is done, or one per
+        free slot when each entry is handled on its own."""
+        wanted = self._sizer.next_count()
+        if isinstance(self.consumer.handler, WholeBatch):
+            return 0 if self._work else wanted
+        return max(min(wanted, self.settings.count - len(self._work)), 0)
 
-    async def _drop_exhausted(self, entries: list[StreamEntry]) -> list[StreamEntry]:
-        """Dead-letter entries that failed ``max_deliveries`` times already; return the rest."""
-        redis, stream = self.reader.redis, self.reader.stream
-        counts = await delivery_counts(redis, stream, self.reader.group, [e[0] for e in entries])
-        live: list[StreamEntry] = []
-        for entry_id, fields in entries:
-            failed = failed_handlings(fields, counts.get(entry_id, 1))
-            if failed < self.settings.max_deliveries:
-                live.append((entry_id, fields))
-                continue
-            error = await last_error(redis, stream, entry_id) or "unknown error"
-            await dead_letter(redis, self.reader, entry_id, fields, error, deliveries=failed)
-            log.warning(
-                "stream.dead_lettered",
-                stream=stream,
-                entry_id=entry_id.decode(),
-                deliveries=failed,
-                error=error,
-            )
-        return live
-
-    async def _handle(self, entries: list[StreamEntry], stop: asyncio.Event) -> None:
-        """Dispatch the batch while keeping its entries claimed; re-raise what it could not settle.
-
-        On stop, the batch gets ``grace_s`` to finish; then it is cancelled and its entries
-        stay pending, to be requeued by ``_release_held``.
-        """
-        task = asyncio.create_task(self._dispatcher.dispatch(entries, stop))
-        stopped = asyncio.create_task(stop.wait())
-        heartbeat_s = max(self.settings.claim_idle_ms / 3000, 0.01)
-        try:
-            while not task.done():
-                await asyncio.wait(
-                    {task, stopped}, timeout=heartbeat_s, return_when=asyncio.FIRST_COMPLETED
-                )
-                if task.done():
-                    break
-                if stop.is_set():
-                    await self._finish_within_grace(task)
-                    break
-                self.heartbeat.touch()  # slow work in hand is still a live loop
-                await self.reader.keep_claimed([entry_id for entry_id, _ in entries])
-        finally:
-            stopped.cancel()
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            raise error
-
-    async def _finish_within_grace(self, task: asyncio.Task[None]) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(task), timeout=self.settings.grace_s)
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-            log.warning("stream.batch_interrupted", stream=self.reader.stream)
+    def _start(self, entries: list[StreamEntry], stop: asyncio.Event) -> None:
+        units = (
+            [entries]
+            if isinstance(self.consumer.handler, WholeBatch)
+            else [[entry] for entry in entries]
+        )
+        for unit in units:
+            ids = [entry_id for entry_id, _ in unit]
+            self._work.start(ids, self._dispatcher.dispatch(unit, stop))
 
     async def _maybe_trim(self) -> None:
         now = time.monotonic()

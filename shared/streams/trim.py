@@ -32,7 +32,8 @@ async def safe_trim_floor(redis: Redis, stream: str) -> str | None:
         floor = _as_text(group["last-delivered-id"])  # later entries are not delivered yet
         if int(group["pending"]) > 0:
             summary: Any = await redis.xpending(stream, name)
-            floor = _as_text(summary["min"])
+            if summary["min"] is not None:  # None: acknowledged since XINFO answered
+                floor = _as_text(summary["min"])
         ms_part, _, seq_part = floor.partition("-")
         floors.append((int(ms_part), int(seq_part or 0)))
     lowest_ms, lowest_seq = min(floors)

@@ -145,6 +145,41 @@ async def test_job_lists_its_item_errors_capped_with_a_count(
     assert first["error"] == f"HTTP 404 for {first['external_id']}"
 
 
+async def test_a_job_shows_its_change_signal_and_whether_the_signal_skipped_it(
+    api_client: Client, pool: aiomysql.Pool
+) -> None:
+    """A sweep shows the signal it saw; the job the unchanged signal ended shows it skipped."""
+    plain = await new_job(pool)
+    await _apply(pool, page(plain, "list:0", [item(1)], pages_total=1))
+    sweep = await new_job(pool)
+    await _apply(pool, _signalled(page(sweep, "list:0", [item(1)], pages_total=1), "h1"))
+    quiet = await new_job(pool)
+    ended = _signalled(page(quiet, "list:0", [], pages_total=1), "h1", unchanged=True)
+    await _apply(pool, ended)
+    shown = {}
+    for job in (plain, sweep, quiet):
+        body = await (await api_client.get(f"/jobs/{job.id}")).json()
+        shown[job.id] = (body["status"], body["change_signal"], body["signal_skipped"])
+    assert shown == {
+        plain.id: ("succeeded", None, False),
+        sweep.id: ("succeeded", "h1", False),
+        quiet.id: ("succeeded", "h1", True),
+    }
+    listed = await (await api_client.get("/jobs", params={"limit": "1"})).json()
+    assert (listed["jobs"][0]["change_signal"], listed["jobs"][0]["signal_skipped"]) == ("h1", True)
+    spec = await (await api_client.get("/openapi.json")).json()
+    detail = spec["components"]["schemas"]["JobDetailOut"]
+    assert {"change_signal", "signal_skipped"} <= set(detail["required"])
+    assert detail["properties"]["signal_skipped"]["type"] == "boolean"
+
+
+def _signalled(message: PageMessage, signal: str, *, unchanged: bool = False) -> PageMessage:
+    page = message.page.model_copy(
+        update={"change_signal": signal, "unchanged_by_signal": unchanged}
+    )
+    return message.model_copy(update={"page": page})
+
+
 @pytest.mark.parametrize(
     ("job_id", "status"),
     [("not-a-uuid", 400), ("12345", 400), (str(uuid.UUID(int=7)), 404)],

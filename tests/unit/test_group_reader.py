@@ -100,9 +100,8 @@ async def test_recover_pending_rereads_own_unacked_entries_first(redis: Redis, g
     assert values(delivered) == ["a", "b"]
     assert again == [(b, {b"n": b"b"})]
 
-    # Still unacked, so the backlog is served again rather than new entries.
-    assert await one.read(10) == again
-    await one.ack([b])
+    # One pass: b, still unacked, is not served again (a takeover retries it after
+    # claim_idle, counting the delivery); new entries come next.
     assert values(await one.read(10)) == ["c"]
 
 
