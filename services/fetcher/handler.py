@@ -138,6 +138,8 @@ class CommandFetcher:
             job_error=job_error,
             change_signal=result.change_signal,
             unchanged_by_signal=result.unchanged_by_signal,
+            cursor=result.cursor,
+            incremental=result.incremental,
         )
         page_fields = encode_page(PageMessage(envelope=_stamped(message.envelope), page=page))
         outputs.append((names.PAGES, page_fields))

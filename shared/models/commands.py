@@ -6,6 +6,7 @@ page and the fetcher needs no knowledge of command types.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -55,14 +56,48 @@ class WeatherCommand(BaseModel, frozen=True):
         return f"weather:{self.city}"
 
 
-Command = Annotated[ListCommand | DetailCommand | WeatherCommand, Field(discriminator="type")]
+MAX_KEY_CHARS = 191  # sync_job_pages.page_key
+
+
+class PageCommand(BaseModel, frozen=True):
+    """Fetch one list page of a declared source, as its definition's paginator asked for it.
+
+    ``url`` is on the source's ``base_url`` host and carries no secret (auth is added
+    when the request is sent). The page key is the walk's value and page number, so a
+    redelivered command, whatever cursor or URL it carries, lands on the same page.
+    """
+
+    type: Literal["list_page"] = "list_page"
+    url: str = Field(min_length=1, max_length=8000)
+    params: dict[str, str] = Field(default_factory=dict)
+    page: int = Field(default=1, ge=1)  # its place in the walk
+    cursor: str | None = Field(default=None, max_length=8000)  # the cursor it is sent with
+    fanned: bool = False  # fanned out by a first page: it leads nowhere
+    fan_out: bool = False  # a first page whose answers tell the walk's size
+    for_each: str | None = Field(default=None, max_length=1000)  # the for_each value it serves
+    incremental: bool = False  # sent the stored cursor: the job sees changed records only
+    conditional: bool = False  # as on ListCommand
+
+    @property
+    def page_key(self) -> str:
+        """``page:<n>`` or ``page:<value>:<n>``; a long value is replaced by its hash."""
+        key = f"page:{self.page}" if self.for_each is None else f"page:{self.for_each}:{self.page}"
+        if len(key) <= MAX_KEY_CHARS:
+            return key
+        digest = hashlib.sha256((self.for_each or "").encode()).hexdigest()
+        return f"page:{digest}:{self.page}"
+
+
+Command = Annotated[
+    ListCommand | DetailCommand | WeatherCommand | PageCommand, Field(discriminator="type")
+]
 
 
 def marked_conditional(commands: list[Command], *, force_sync: bool) -> list[Command]:
     """The commands with ``conditional`` set: every sync but a forced one may use validators."""
     marked: list[Command] = []
     for command in commands:
-        if isinstance(command, ListCommand | DetailCommand):
+        if isinstance(command, ListCommand | DetailCommand | PageCommand):
             command = command.model_copy(update={"conditional": not force_sync})
         marked.append(command)
     return marked

@@ -7,9 +7,11 @@ the pool for stored validators). Every other module learns source names here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
@@ -19,12 +21,16 @@ from redis.asyncio import Redis
 from shared.config import RetrySettings, Settings
 from shared.db.validators import ValidatorStore
 from shared.rates import Rate
+from shared.redaction import register_secrets
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.sources import openweather, pokeapi
 from shared.sources.base import SourceFetcher, SourcePlanner
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional
+from shared.sources.declared import LoadedSource, SourceDefinition, load_sources
+from shared.sources.declared.fetcher import DeclaredFetcher
+from shared.sources.declared.planner import DeclaredPlanner
 
 
 @dataclass(frozen=True)
@@ -36,18 +42,25 @@ class _Reach:
     pool: aiomysql.Pool | None  # the fetcher's: stored validators for conditional requests
 
 
+def _conditional(
+    settings: Settings, reach: _Reach, source: str, client: UpstreamClient
+) -> Conditional | None:
+    if reach.pool is None:
+        return None
+    return Conditional(
+        source=source,
+        client=client,
+        store=ValidatorStore(reach.pool),
+        full_sweep_interval=settings.source.full_sweep_interval,
+    )
+
+
 def _pokeapi_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
     section = settings.pokeapi
     client = build_client(settings, reach.session, reach.redis, pokeapi.NAME, section)
-    conditional = None
-    if reach.pool is not None:
-        conditional = Conditional(
-            source=pokeapi.NAME,
-            client=client,
-            store=ValidatorStore(reach.pool),
-            full_sweep_interval=settings.source.full_sweep_interval,
-        )
-    return pokeapi.PokeApiFetcher(section, client, conditional)
+    return pokeapi.PokeApiFetcher(
+        section, client, _conditional(settings, reach, pokeapi.NAME, client)
+    )
 
 
 def _openweather_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
@@ -65,9 +78,9 @@ class _Entry:
     fetcher: Callable[[Settings, _Reach], SourceFetcher]
 
 
-# The one place a source is registered; the key is its name in API_API_TYPE and on the
-# streams. The first one enabled is the source a sync request names by default.
-_SOURCES: dict[str, _Entry] = {
+# The sources written in Python; the key is its name in API_API_TYPE and on the streams.
+# The first one enabled is the source a sync request names by default.
+_PYTHON_SOURCES: dict[str, _Entry] = {
     pokeapi.NAME: _Entry(lambda s: pokeapi.PokeApiPlanner(s.pokeapi), _pokeapi_fetcher),
     openweather.NAME: _Entry(
         lambda s: openweather.OpenWeatherPlanner(s.openweather), _openweather_fetcher
@@ -75,20 +88,56 @@ _SOURCES: dict[str, _Entry] = {
 }
 
 
+def load_declared(env: Mapping[str, str] | None = None) -> dict[str, LoadedSource]:
+    """The definitions the running service uses: the built-in ones, and ``SOURCES_DIR``'s.
+
+    ``env`` (default: the process environment) fills ``${VAR}`` and names ``SOURCES_DIR``.
+    Raises ``DefinitionError`` listing every problem. Every auth value found is
+    registered with redaction, so no log line, stored error or answer can show it.
+    """
+    env = os.environ if env is None else env
+    directory = env.get("SOURCES_DIR", "").strip()
+    loaded = load_sources(env=env, sources_dir=Path(directory) if directory else None)
+    for source in loaded.values():
+        register_secrets(source.definition.secret_values())
+    return loaded
+
+
+def _declared_entry(loaded: LoadedSource) -> _Entry:
+    definition = loaded.definition
+    return _Entry(
+        lambda _settings: DeclaredPlanner(definition),
+        lambda settings, reach: build_declared_fetcher(
+            definition, settings, reach.session, reach.redis, reach.pool
+        ),
+    )
+
+
+def _sources() -> dict[str, _Entry]:
+    """Every source: the Python ones, then the declared ones (a name is defined once)."""
+    declared = {
+        name: _declared_entry(loaded)
+        for name, loaded in load_declared().items()
+        if name not in _PYTHON_SOURCES
+    }
+    return {**_PYTHON_SOURCES, **declared}
+
+
 def registered_names() -> tuple[str, ...]:
     """The names of every registered source, in registry order."""
-    return tuple(_SOURCES)
+    return tuple(_sources())
 
 
 def default_source(enabled: list[str]) -> str:
     """The source a sync request without ``api_source`` names: the first registered one enabled."""
-    return next(name for name in _SOURCES if name in enabled)
+    return next(name for name in _sources() if name in enabled)
 
 
 def not_enabled_message(source: str, enabled: list[str]) -> str:
     """What to do when a sync names a source outside ``API_API_TYPE``: one line."""
-    if source not in _SOURCES:
-        return f"unknown source {source!r}; choose from {', '.join(sorted(_SOURCES))}"
+    known = _sources()
+    if source not in known:
+        return f"unknown source {source!r}; choose from {', '.join(sorted(known))}"
     wanted = ",".join([*enabled, source])
     return (
         f"source {source!r} is not enabled: set API_API_TYPE={wanted} "
@@ -98,7 +147,7 @@ def not_enabled_message(source: str, enabled: list[str]) -> str:
 
 def build_planners(settings: Settings) -> dict[str, SourcePlanner]:
     """Every source's planner, keyed by name, in registry order; builds from settings alone."""
-    return {name: entry.planner(settings) for name, entry in _SOURCES.items()}
+    return {name: entry.planner(settings) for name, entry in _sources().items()}
 
 
 def enabled_planners(settings: Settings) -> dict[str, SourcePlanner]:
@@ -124,7 +173,45 @@ def build_fetchers(
     ``pool`` (the fetcher's) lets sources send stored validators: conditional requests.
     """
     reach = _Reach(session=session, redis=redis, pool=pool)
-    return {name: entry.fetcher(settings, reach) for name, entry in _SOURCES.items()}
+    return {name: entry.fetcher(settings, reach) for name, entry in _sources().items()}
+
+
+def build_declared_fetcher(
+    definition: SourceDefinition,
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    redis: Redis,
+    pool: aiomysql.Pool | None = None,
+    *,
+    secret_hint: str | None = None,
+) -> DeclaredFetcher:
+    """The fetcher of one definition, with the source's shared breaker, budget and retries.
+
+    ``pool`` lets it send stored validators (conditional requests) and read the change
+    signal's last sweep; without it every request is a full one. ``secret_hint`` says
+    where a blank auth value is set, for the job's error.
+    """
+    limits = _Limits(request_timeout=definition.timeout, rate_limit=definition.rate_limit)
+    client = build_client(settings, session, redis, definition.name, limits)
+    # Auth headers replace a definition header of the same name (names ignore case).
+    auth = definition.auth.headers()
+    fixed = {k: v for k, v in definition.headers.items() if k.lower() not in _lower(auth)}
+    client = replace(client, headers={**fixed, **auth} or None, actions=definition.error_action)
+    reach = _Reach(session=session, redis=redis, pool=pool)
+    conditional = _conditional(settings, reach, definition.name, client)
+    return DeclaredFetcher(definition, client, conditional, secret_hint=secret_hint)
+
+
+def _lower(headers: Mapping[str, str]) -> set[str]:
+    return {name.lower() for name in headers}
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """A definition's timeout and rate limit, as ``build_client`` reads a settings section."""
+
+    request_timeout: timedelta
+    rate_limit: Rate | None
 
 
 BREAKER_RECHECK_S = 0.25  # a fetcher whose calls succeed re-reads a closed breaker this often

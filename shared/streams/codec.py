@@ -18,6 +18,7 @@ from shared.models.commands import (
     CommandMessage,
     DetailCommand,
     ListCommand,
+    PageCommand,
     WeatherCommand,
 )
 from shared.models.envelope import Envelope
@@ -79,7 +80,7 @@ def text_fields(fields: StreamFields) -> dict[str, str]:
     }
 
 
-_StreamBody = Page | ListCommand | DetailCommand | WeatherCommand
+_StreamBody = Page | ListCommand | DetailCommand | WeatherCommand | PageCommand
 
 
 def _encode(envelope: Envelope, body: _StreamBody) -> OutFields:

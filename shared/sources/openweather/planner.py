@@ -34,7 +34,9 @@ class OpenWeatherPlanner:
     def __init__(self, settings: OpenweatherSettings) -> None:
         self._settings = settings
 
-    def plan(self, spec: SyncSpec) -> list[Command]:
+    incremental: ClassVar[bool] = False
+
+    def plan(self, spec: SyncSpec, *, since: str | None = None) -> list[Command]:
         """One weather command per city; a detail's city is taken without surrounding blanks."""
         if isinstance(spec.params, DetailParams):
             return [WeatherCommand(city=str(spec.params.id).strip())]

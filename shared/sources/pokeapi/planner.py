@@ -33,7 +33,9 @@ class PokeApiPlanner:
     def __init__(self, settings: PokeapiSettings) -> None:
         self._settings = settings
 
-    def plan(self, spec: SyncSpec) -> list[Command]:
+    incremental: ClassVar[bool] = False
+
+    def plan(self, spec: SyncSpec, *, since: str | None = None) -> list[Command]:
         """One fan-out list page (``POKEAPI_PAGE_SIZE`` unless given), or one detail."""
         if isinstance(spec.params, DetailParams):
             # Digits or a number: "025" and 25 are the same Pokémon.
