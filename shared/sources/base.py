@@ -56,6 +56,11 @@ class SourcePlanner(Protocol):
         ``since`` is the source's stored incremental cursor (none for a forced sync)."""
         ...
 
+    def fanned_out(self, command: Command, pages_total: int) -> list[Command]:
+        """The pages ``command`` fanned out to once the job's size was ``pages_total``
+        (none when it is not a first page that fans out); for re-driving a stalled job."""
+        ...
+
 
 class SourceFetcher(Protocol):
     """How a source fetches: one command in, one page out, with retries, breaker and budget.

@@ -1,14 +1,15 @@
-"""Sources by name: adding a source means adding a package and one row in ``_SOURCES``.
+"""Sources by name, built from their definitions: adding a source is adding a YAML file.
 
-Each row says how to build the source's planner (from ``Settings`` alone) and its
-fetcher (which also needs the HTTP session, Redis for the breaker and budget, and
-the pool for stored validators). Every other module learns source names here.
+The built-in definitions and ``SOURCES_DIR``'s are loaded (``load_declared``); each
+gives a planner (from the definition alone) and a fetcher (which also needs the HTTP
+session, Redis for the breaker and budget, and the pool for stored validators). Every
+other module learns source names here.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, Protocol
 
 import aiohttp
 import aiomysql
+from dotenv import dotenv_values
 from redis.asyncio import Redis
 
 from shared.config import RetrySettings, Settings
@@ -24,118 +26,56 @@ from shared.rates import Rate
 from shared.redaction import register_secrets
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
-from shared.sources import openweather, pokeapi
 from shared.sources.base import SourceFetcher, SourcePlanner
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional
 from shared.sources.declared import LoadedSource, SourceDefinition, load_sources
 from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.declared.planner import DeclaredPlanner
+from shared.sources.declared.refusals import secret_hint
+
+# The order sources are listed in, and the default one first: data, not behaviour.
+# Other sources (SOURCES_DIR's) follow by name.
+_LISTED_FIRST = ("pokemon", "openweather")
+ENV_FILE = Path(".env")  # read as Settings reads it: the environment wins
 
 
-@dataclass(frozen=True)
-class _Reach:
-    """What a fetcher reaches its upstream with; none of it is used to plan."""
-
-    session: aiohttp.ClientSession
-    redis: Redis
-    pool: aiomysql.Pool | None  # the fetcher's: stored validators for conditional requests
-
-
-def _conditional(
-    settings: Settings, reach: _Reach, source: str, client: UpstreamClient
-) -> Conditional | None:
-    if reach.pool is None:
-        return None
-    return Conditional(
-        source=source,
-        client=client,
-        store=ValidatorStore(reach.pool),
-        full_sweep_interval=settings.source.full_sweep_interval,
-    )
-
-
-def _pokeapi_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
-    section = settings.pokeapi
-    client = build_client(settings, reach.session, reach.redis, pokeapi.NAME, section)
-    return pokeapi.PokeApiFetcher(
-        section, client, _conditional(settings, reach, pokeapi.NAME, client)
-    )
-
-
-def _openweather_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
-    # OpenWeather sends no validators: every request is a full one.
-    section = settings.openweather
-    client = build_client(settings, reach.session, reach.redis, openweather.NAME, section)
-    return openweather.OpenWeatherFetcher(section, client)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """One registered source: how its planner and its fetcher are built."""
-
-    planner: Callable[[Settings], SourcePlanner]
-    fetcher: Callable[[Settings, _Reach], SourceFetcher]
-
-
-# The sources written in Python; the key is its name in API_API_TYPE and on the streams.
-# The first one enabled is the source a sync request names by default.
-_PYTHON_SOURCES: dict[str, _Entry] = {
-    pokeapi.NAME: _Entry(lambda s: pokeapi.PokeApiPlanner(s.pokeapi), _pokeapi_fetcher),
-    openweather.NAME: _Entry(
-        lambda s: openweather.OpenWeatherPlanner(s.openweather), _openweather_fetcher
-    ),
-}
+def process_env() -> dict[str, str]:
+    """What ``${VAR}`` in a definition reads: ``.env`` (if any), then the environment."""
+    values = dotenv_values(ENV_FILE) if ENV_FILE.is_file() else {}
+    return {**{k: v for k, v in values.items() if v is not None}, **os.environ}
 
 
 def load_declared(env: Mapping[str, str] | None = None) -> dict[str, LoadedSource]:
-    """The definitions the running service uses: the built-in ones, and ``SOURCES_DIR``'s.
+    """The definitions the running service uses: the built-in ones, and ``SOURCES_DIR``'s,
+    in registry order.
 
-    ``env`` (default: the process environment) fills ``${VAR}`` and names ``SOURCES_DIR``.
+    ``env`` (default: ``process_env()``) fills ``${VAR}`` and names ``SOURCES_DIR``.
     Raises ``DefinitionError`` listing every problem. Every auth value found is
     registered with redaction, so no log line, stored error or answer can show it.
     """
-    env = os.environ if env is None else env
+    env = process_env() if env is None else env
     directory = env.get("SOURCES_DIR", "").strip()
     loaded = load_sources(env=env, sources_dir=Path(directory) if directory else None)
     for source in loaded.values():
         register_secrets(source.definition.secret_values())
-    return loaded
-
-
-def _declared_entry(loaded: LoadedSource) -> _Entry:
-    definition = loaded.definition
-    return _Entry(
-        lambda _settings: DeclaredPlanner(definition),
-        lambda settings, reach: build_declared_fetcher(
-            definition, settings, reach.session, reach.redis, reach.pool
-        ),
-    )
-
-
-def _sources() -> dict[str, _Entry]:
-    """Every source: the Python ones, then the declared ones (a name is defined once)."""
-    declared = {
-        name: _declared_entry(loaded)
-        for name, loaded in load_declared().items()
-        if name not in _PYTHON_SOURCES
-    }
-    return {**_PYTHON_SOURCES, **declared}
+    first = [name for name in _LISTED_FIRST if name in loaded]
+    return {name: loaded[name] for name in [*first, *(n for n in loaded if n not in first)]}
 
 
 def registered_names() -> tuple[str, ...]:
-    """The names of every registered source, in registry order."""
-    return tuple(_sources())
+    """The names of every defined source, in registry order."""
+    return tuple(load_declared())
 
 
 def default_source(enabled: list[str]) -> str:
     """The source a sync request without ``api_source`` names: the first registered one enabled."""
-    return next(name for name in _sources() if name in enabled)
+    return next(name for name in load_declared() if name in enabled)
 
 
 def not_enabled_message(source: str, enabled: list[str]) -> str:
     """What to do when a sync names a source outside ``API_API_TYPE``: one line."""
-    known = _sources()
+    known = load_declared()
     if source not in known:
         return f"unknown source {source!r}; choose from {', '.join(sorted(known))}"
     wanted = ",".join([*enabled, source])
@@ -146,8 +86,8 @@ def not_enabled_message(source: str, enabled: list[str]) -> str:
 
 
 def build_planners(settings: Settings) -> dict[str, SourcePlanner]:
-    """Every source's planner, keyed by name, in registry order; builds from settings alone."""
-    return {name: entry.planner(settings) for name, entry in _sources().items()}
+    """Every source's planner, keyed by name, in registry order; built from the definitions."""
+    return {name: DeclaredPlanner(loaded.definition) for name, loaded in load_declared().items()}
 
 
 def enabled_planners(settings: Settings) -> dict[str, SourcePlanner]:
@@ -172,8 +112,17 @@ def build_fetchers(
     Building one opens nothing: a source without its key fails its jobs, not start-up.
     ``pool`` (the fetcher's) lets sources send stored validators: conditional requests.
     """
-    reach = _Reach(session=session, redis=redis, pool=pool)
-    return {name: entry.fetcher(settings, reach) for name, entry in _sources().items()}
+    return {
+        name: build_declared_fetcher(
+            loaded.definition,
+            settings,
+            session,
+            redis,
+            pool,
+            secret_hint=secret_hint(loaded.definition, loaded.file),
+        )
+        for name, loaded in load_declared().items()
+    }
 
 
 def build_declared_fetcher(
@@ -197,8 +146,14 @@ def build_declared_fetcher(
     auth = definition.auth.headers()
     fixed = {k: v for k, v in definition.headers.items() if k.lower() not in _lower(auth)}
     client = replace(client, headers={**fixed, **auth} or None, actions=definition.error_action)
-    reach = _Reach(session=session, redis=redis, pool=pool)
-    conditional = _conditional(settings, reach, definition.name, client)
+    conditional = None
+    if pool is not None:
+        conditional = Conditional(
+            source=definition.name,
+            client=client,
+            store=ValidatorStore(pool),
+            full_sweep_interval=settings.source.full_sweep_interval,
+        )
     return DeclaredFetcher(definition, client, conditional, secret_hint=secret_hint)
 
 

@@ -12,7 +12,8 @@ from redis.asyncio import Redis
 from yarl import URL
 
 from shared.config import Settings
-from shared.sources.declared import SourceDefinition, parse_definition
+from shared.models.commands import PageCommand
+from shared.sources.declared import SourceDefinition, load_sources, parse_definition
 from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.registry import build_declared_fetcher
 from tests.unit.fake_upstream import FakeUpstream
@@ -44,3 +45,22 @@ async def fetchers(redis: Redis) -> AsyncIterator[FetcherFactory]:
     settings = Settings(_env_file=None)
     async with aiohttp.ClientSession() as session:
         yield lambda d: build_declared_fetcher(d, settings, session, redis)
+
+
+def builtin(name: str, env: dict[str, str] | None = None) -> SourceDefinition:
+    """A built-in definition, loaded with ``env`` as the service loads it."""
+    return load_sources(env=env or {}, sources_dir=None)[name].definition
+
+
+def list_command(
+    base_url: str, path: str, offset: int, limit: int, *, fan_out: bool = False
+) -> PageCommand:
+    """One offset list page: the first one of a job (``fan_out``), or one it fanned out."""
+    params = {"offset": str(offset), "limit": str(limit)}
+    return PageCommand(
+        url=f"{base_url}{path}",
+        params=params,
+        page=1 if fan_out else offset // limit + 1,  # a job's pages count from its first
+        fanned=not fan_out,
+        fan_out=fan_out,
+    )

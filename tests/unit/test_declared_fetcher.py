@@ -299,7 +299,7 @@ async def test_for_each_with_api_key_in_query_a_404_fails_that_value_only(
     assert found.pages_total is None
     assert found.follow_ups == []
     assert [(f.external_id, f.error) for f in missing.failed] == [
-        ("Atlantis", "things list page 1 'Atlantis': HTTP 404")
+        ("Atlantis", "things list 'Atlantis': HTTP 404")
     ]
     assert await redis.hgetall(breaker_key("things")) == {}
 
@@ -317,7 +317,7 @@ async def test_blank_secret_fails_the_job_before_any_request(
 DETAILS = (
     HEAD
     + """
-auth: {type: basic, username: ann, password: pw}
+auth: {type: basic, username: annie, password: pass-word}
 headers: {Accept: application/json}
 concurrency: 2
 list:
@@ -352,11 +352,11 @@ async def test_details_follow_the_errors_table(
     upstream.get(url("/things"), payload={"results": things(1, 2, 3)})
     page = await fetcher.fetch(first(DETAILS))
     assert [(i.external_id, i.name, i.payload) for i in page.items] == [
-        ("1", "thing 1", '{"name": "one", "n": 1}')
+        ("1", "one", '{"name": "one", "n": 1}')  # the detail's own name wins
     ]
-    assert [(f.external_id, f.error) for f in page.failed] == [("3", "things detail '3': HTTP 410")]
+    assert [(f.external_id, f.error) for f in page.failed] == [("3", "things detail 3: HTTP 410")]
     (request, *_) = sent(upstream, url("/things/1/"))
-    encoded = base64.b64encode(b"ann:pw").decode()
+    encoded = base64.b64encode(b"annie:pass-word").decode()
     assert request["headers"] == {"Accept": "application/json", "Authorization": f"Basic {encoded}"}
 
 
@@ -375,11 +375,11 @@ async def test_api_key_in_a_header_is_set_once(
 ) -> None:
     """An api_key in a header replaces a definition header of the same name."""
     text = DETAILS.replace(
-        "auth: {type: basic, username: ann, password: pw}",
-        "auth: {type: api_key, in: header, name: X-Key, value: hk}",
+        "auth: {type: basic, username: annie, password: pass-word}",
+        "auth: {type: api_key, in: header, name: X-Key, value: header-key}",
     ).replace("{Accept: application/json}", "{x-key: public}")
     upstream.get(url("/things/1/"), body=b'{"name": "one"}')
     page = await build(definition(text)).fetch(DetailCommand(external_id="1"))
     assert [(i.external_id, i.name) for i in page.items] == [("1", "one")]
     (request,) = sent(upstream, url("/things/1/"))
-    assert request["headers"] == {"X-Key": "hk"}
+    assert request["headers"] == {"X-Key": "header-key"}

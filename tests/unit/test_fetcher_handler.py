@@ -16,20 +16,18 @@ import pytest
 from redis.asyncio import Redis
 
 from services.fetcher.handler import CommandFetcher
-from shared.config import PokeapiSettings, RetrySettings
+from shared.config import Settings
 from shared.models.commands import (
     Command,
     CommandMessage,
     DetailCommand,
     ListCommand,
+    PageCommand,
     WeatherCommand,
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import PageMessage
-from shared.sources.client import UpstreamClient
-from shared.sources.pokeapi import NAME as POKEMON
-from shared.sources.pokeapi import PokeApiFetcher
-from shared.sources.registry import build_breaker
+from shared.sources.registry import build_declared_fetcher
 from shared.streams import names
 from shared.streams.attempts import delivery_counts
 from shared.streams.backpressure import BackpressureGate, StreamBudget
@@ -37,6 +35,7 @@ from shared.streams.codec import OutFields, decode_command, decode_page, encode_
 from shared.streams.consumer import GroupReader
 from shared.streams.groups import ensure_groups
 from shared.streams.publisher import publish
+from tests.unit.declared_helpers import builtin
 from tests.unit.fake_upstream import (
     BASE_URL,
     FakeUpstream,
@@ -61,6 +60,9 @@ class Pipeline:
     fetcher: CommandFetcher
 
 
+POKEMON = "pokemon"
+
+
 @pytest.fixture
 def upstream() -> Iterator[FakeUpstream]:
     """Fake PokeAPI answers; a request nobody registered fails as a connection error."""
@@ -80,13 +82,9 @@ async def pipeline() -> AsyncIterator[Pipeline]:
         consumer="fetcher-test",
         block_ms=1,
     )
-    settings, retry = PokeapiSettings(base_url=BASE_URL), RetrySettings()
+    definition = builtin(POKEMON, {"POKEAPI_BASE_URL": BASE_URL, "POKEAPI_RATE_LIMIT": "0"})
     async with aiohttp.ClientSession() as session:
-        breaker = build_breaker(redis, POKEMON, retry, settings.request_timeout)
-        timeout_s = settings.request_timeout.total_seconds()
-        source = PokeApiFetcher(
-            settings, UpstreamClient(POKEMON, session, breaker, retry, timeout_s)
-        )
+        source = build_declared_fetcher(definition, Settings(_env_file=None), session, redis)
         fetcher = CommandFetcher(
             redis=redis, reader=reader, sources={POKEMON: source}, stop=asyncio.Event()
         )
@@ -134,17 +132,28 @@ async def dead(redis: Redis) -> list[dict[str, str]]:
     return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
 
 
+def pokemon_page(offset: int, limit: int, *, fan_out: bool = False) -> PageCommand:
+    """The built-in pokemon definition's list page at ``offset``, as planned or fanned out."""
+    return PageCommand(
+        url=f"{BASE_URL}/pokemon",
+        params={"offset": str(offset), "limit": str(limit)},
+        page=offset // limit + 1,
+        fanned=offset > 0 and not fan_out,
+        fan_out=fan_out,
+    )
+
+
 async def test_fan_out_list_emits_first_page_and_remaining_commands(
     pipeline: Pipeline, upstream: FakeUpstream
 ) -> None:
-    """A fan-out list command yields page ``list:0`` and list commands for the other pages."""
+    """A fan-out list command yields page ``page:1`` and list commands for the other pages."""
     upstream.get(list_url(0, 20), payload=list_page(0, 20, count=45))
     serve_details(upstream, range(1, 21))
 
-    [entry_id] = await send(pipeline, message(ListCommand(offset=0, limit=20, fan_out=True)))
+    [entry_id] = await send(pipeline, message(pokemon_page(offset=0, limit=20, fan_out=True)))
 
     [page] = await pages(pipeline.redis)
-    assert page.page.page_key == "list:0"
+    assert page.page.page_key == "page:1"
     assert [item.external_id for item in page.page.items] == [str(i) for i in range(1, 21)]
     assert json.loads(page.page.items[0].payload) == detail_json(1)
     assert page.page.failed == []
@@ -155,8 +164,8 @@ async def test_fan_out_list_emits_first_page_and_remaining_commands(
 
     follow_ups = await commands_after(pipeline.redis, entry_id)
     assert [f.command for f in follow_ups] == [
-        ListCommand(offset=20, limit=20, fan_out=False),
-        ListCommand(offset=40, limit=20, fan_out=False),
+        pokemon_page(offset=20, limit=20, fan_out=False),
+        pokemon_page(offset=40, limit=20, fan_out=False),
     ]
     assert {(f.envelope.job_id, f.envelope.trace_id, f.envelope.source) for f in follow_ups} == {
         (JOB_ID, TRACE_ID, POKEMON)
@@ -169,13 +178,13 @@ async def test_follow_up_commands_are_read_next(pipeline: Pipeline, upstream: Fa
     upstream.get(list_url(0, 20), payload=list_page(0, 20, count=45))
     for i in range(1, 21):  # small bodies: this test is about the commands, not the items
         upstream.get(detail_url(i), payload={"id": i, "name": f"pokemon-{i}"})
-    await send(pipeline, message(ListCommand(offset=0, limit=20, fan_out=True)))
+    await send(pipeline, message(pokemon_page(offset=0, limit=20, fan_out=True)))
 
     entries = await pipeline.reader.read(10)
 
     assert [decode_command(fields).command for _, fields in entries] == [
-        ListCommand(offset=20, limit=20),
-        ListCommand(offset=40, limit=20),
+        pokemon_page(offset=20, limit=20),
+        pokemon_page(offset=40, limit=20),
     ]
 
 
@@ -184,10 +193,10 @@ async def test_later_list_page_does_not_fan_out(pipeline: Pipeline, upstream: Fa
     upstream.get(list_url(40, 20), payload=list_page(40, 20, count=45))
     serve_details(upstream, range(41, 46))
 
-    [entry_id] = await send(pipeline, message(ListCommand(offset=40, limit=20)))
+    [entry_id] = await send(pipeline, message(pokemon_page(offset=40, limit=20)))
 
     [page] = await pages(pipeline.redis)
-    assert page.page.page_key == "list:40"
+    assert page.page.page_key == "page:3"
     assert [item.external_id for item in page.page.items] == ["41", "42", "43", "44", "45"]
     assert page.page.pages_total is None
     assert page.page.total == 45
@@ -231,11 +240,11 @@ async def test_permanently_failing_list_is_recorded_not_retried(
     """A list answering 404 yields a page whose one failure is the page itself, and is acked."""
     upstream.get(list_url(0, 20), status=404, repeat=True)
 
-    [entry_id] = await send(pipeline, message(ListCommand(offset=0, limit=20, fan_out=True)))
+    [entry_id] = await send(pipeline, message(pokemon_page(offset=0, limit=20, fan_out=True)))
 
     [page] = await pages(pipeline.redis)
     assert page.page.items == []
-    assert [f.external_id for f in page.page.failed] == ["list:0"]
+    assert [f.external_id for f in page.page.failed] == ["page:1"]
     assert page.page.pages_total == 1
     assert await commands_after(pipeline.redis, entry_id) == []
     assert await pending(pipeline.redis) == 0
@@ -383,6 +392,9 @@ async def test_entry_deleted_while_pending_is_acked(
         (DetailCommand(external_id="25"), "detail:25"),
         (DetailCommand(external_id="10001"), "detail:10001"),
         (WeatherCommand(city="New York"), "weather:New York"),
+        (pokemon_page(offset=0, limit=20, fan_out=True), "page:1"),
+        (pokemon_page(offset=40, limit=20), "page:3"),
+        (PageCommand(url="http://x.test/w", for_each="New York"), "page:New York:1"),
     ],
 )
 def test_page_key(command: Command, key: str) -> None:

@@ -65,7 +65,7 @@ class Details:
     async def fetch_one(self, ref: DetailRef, validator: Validator | None) -> DetailResult:
         """One detail: the item, a failure, a 304, or None when the table ignores the status."""
         url = f"{self.definition.base_url}{ref.path}"
-        what = f"{self.definition.name} detail {ref.external_id!r}"
+        what = f"{self.definition.name} detail {ref.external_id}"
         async with self.in_flight:
             try:
                 document = await self.client.get_if_changed(
@@ -85,9 +85,10 @@ class Details:
                 etag=validator.etag,
                 last_modified=validator.last_modified,
             )
-        name = ref.name
-        if not name and isinstance(document.value, dict):
-            name = _top_level_name(document.value, self.definition.list_.name)
+        if not isinstance(document.value, dict):  # a detail is one record: an object
+            return FailedItem(external_id=ref.external_id, error="detail is not a JSON object")
+        # The detail's own name is the newer one; the list's stands in when it has none.
+        name = _top_level_name(document.value, self.definition.list_.name) or ref.name
         sent = document.validator if self.conditional is not None else None
         return document_item(ref.external_id, name, document, sent)
 

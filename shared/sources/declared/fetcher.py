@@ -185,10 +185,12 @@ class DeclaredFetcher:
 
     async def _get_list(self, command: PageCommand) -> _Answer:
         url = self._on_our_host(command.url)
-        where = f" {command.for_each!r}" if command.for_each is not None else ""
-        what = (
-            f"{self.name} list page {command.page}{where}"  # names the call; a URL may hold a key
-        )
+        # ``what`` names the call in errors, never the URL: it may hold a key.
+        what = f"{self.name} list"
+        if command.for_each is not None:
+            what += f" {command.for_each!r}"
+        if not isinstance(self.definition.list_.paginator, SinglePaginator):
+            what += f" page {command.page}"
         link_walk = isinstance(self.definition.list_.paginator, LinkHeaderPaginator)
         if self._conditional is not None and not link_walk:  # a stored answer has no headers
             body = await self._conditional.get_list(

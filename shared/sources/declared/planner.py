@@ -19,9 +19,14 @@ from shared.models.http import TAG_MARK
 from shared.models.spec import MAX_ID, DetailParams, ListParams, SyncSpec, json_int
 from shared.sources.declared.models import SourceDefinition
 from shared.sources.declared.pagination import PageRequest, first_requests
-from shared.sources.declared.paginators import OffsetPaginator, SinglePaginator
+from shared.sources.declared.paginators import (
+    OffsetPaginator,
+    PageNumberPaginator,
+    SinglePaginator,
+)
 
 MAX_TEXT_ID = 180  # DetailCommand.external_id
+MAX_VALUE_CHARS = 100  # a for_each value, as OPENWEATHER_CITIES always allowed
 # Every character str.strip() removes, spelled out: regex engines disagree on what \s is.
 _BLANKS = (
     "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -44,7 +49,9 @@ TEXT_ID: Any = Annotated[
 # One for_each value: not blank, without the list's comma.
 VALUE_ID: Any = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=MAX_TEXT_ID, pattern=f"^[^,]*[^,{_BLANKS}][^,]*$"),
+    StringConstraints(
+        min_length=1, max_length=MAX_VALUE_CHARS, pattern=f"^[^,]*[^,{_BLANKS}][^,]*$"
+    ),
 ]
 
 
@@ -112,6 +119,36 @@ class DeclaredPlanner:
             fan_out=not single,
             incremental=incremental,
         )
+
+    def fanned_out(self, command: Command, pages_total: int) -> list[Command]:
+        """The pages a first page fanned out to, given the job's page count.
+
+        Only a walk whose size is known fans out (offset with ``total``, page_number with
+        ``total_pages``); a sequential walk's next page is known only to the one before.
+        """
+        paginator = self.definition.list_.paginator
+        if not isinstance(command, PageCommand) or not command.fan_out or command.page != 1:
+            return []
+        if isinstance(paginator, OffsetPaginator) and paginator.total is not None:
+            param = paginator.offset_param
+            start = int(command.params.get(param, "0"))
+            step = int(command.params.get(paginator.limit_param, str(paginator.limit)))
+        elif isinstance(paginator, PageNumberPaginator) and paginator.total_pages is not None:
+            param = paginator.page_param
+            start, step = int(command.params.get(param, str(paginator.start))), 1
+        else:
+            return []
+        return [
+            command.model_copy(
+                update={
+                    "params": {**command.params, param: str(start + step * i)},
+                    "page": 1 + i,
+                    "fanned": True,
+                    "fan_out": False,
+                }
+            )
+            for i in range(1, pages_total)
+        ]
 
     def _with_window(self, spec: SyncSpec, commands: list[Command]) -> list[Command]:
         """An offset list's first page at ``params.offset`` / ``params.limit`` when given."""

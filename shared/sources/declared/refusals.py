@@ -6,8 +6,12 @@ the job as they are.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from shared.errors import JobFailedError, PermanentUpstreamError
+from shared.sources.declared.loader import written_values
 from shared.sources.declared.models import SourceDefinition
+from shared.sources.declared.variables import variables_in
 
 _CREDENTIAL = {"bearer": "token", "api_key": "API key", "basic": "username and password"}
 
@@ -34,3 +38,15 @@ def missing_secret(definition: SourceDefinition, hint: str | None = None) -> str
     credential = _CREDENTIAL.get(definition.auth.type, field)
     where = hint or f"set auth.{field} in its definition"
     return f"{definition.name} has no {credential}: {where}"
+
+
+def secret_hint(definition: SourceDefinition, file: Path) -> str | None:
+    """``set A or B``: the variables the first blank auth value is read from, as written."""
+    blank = definition.auth.blank_fields()
+    written = written_values(file)
+    auth = written.get("auth") if isinstance(written, dict) else None
+    if not blank or not isinstance(auth, dict):
+        return None
+    key = blank[0].removesuffix("_")  # in_ is ``in``; secrets are never in_
+    names = variables_in(str(auth.get(key, "")))
+    return f"set {' or '.join(names)}" if names else None
