@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import fakeredis
@@ -16,7 +15,7 @@ from redis.asyncio import Redis
 
 from shared.config import RetrySettings
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.metrics import count_items, refresh_shared_gauges, render_metrics
+from shared.observability.metrics import count_items, refresh_shared_gauges, render_metrics
 from shared.resilience.breaker import Breaker
 from shared.resilience.retry import upstream_attempts
 from shared.sources.http import get_document
@@ -31,28 +30,6 @@ ANY_URL = re.compile(r"^http://upstream\.test/.*$")
 def value(name: str, **labels: str) -> float:
     """One sample's current value in the default registry; 0 when it has none yet."""
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fake Redis with fresh streams."""
-    client: Redis = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """A real client session; only the transport is faked."""
-    async with aiohttp.ClientSession() as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    """Fake answers for every request in the test."""
-    with FakeUpstream() as fake:
-        yield fake
 
 
 def test_count_items_adds_pages_and_each_outcome() -> None:
