@@ -44,7 +44,11 @@ DESCRIPTION = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, read settings once, dispatch."""
-    parser = _parser()
+    try:
+        parser = _parser()  # its help names the defined sources: a bad definition stops here
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

@@ -24,11 +24,19 @@ class TransientUpstreamError(UpstreamError):
 
 
 class PermanentUpstreamError(UpstreamError):
-    """404, 400, 401: recorded in the page's ``failed`` and not retried."""
+    """404, 400, 401: recorded in the page's ``failed`` and not retried.
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    ``action`` is what the source's status table says the answer means: ``item_failed``
+    (the default), ``job_failed`` (the source turns it into ``JobFailedError``) or
+    ``ignore`` (the answer counts as holding nothing).
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, action: str = "item_failed"
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.action = action
 
 
 class InvalidMessage(ItemSyncError):

@@ -72,6 +72,8 @@ class CommandFetcher:
             job_error=job_error,
             change_signal=result.change_signal,
             unchanged_by_signal=result.unchanged_by_signal,
+            cursor=result.cursor,
+            incremental=result.incremental,
         )
 
         async def fetched() -> None:

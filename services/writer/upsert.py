@@ -19,6 +19,7 @@ from services.writer.deletions import mark_unseen_deleted
 from services.writer.diff import plan_writes
 from services.writer.not_modified import count_not_modified, record_signals
 from services.writer.tally import BatchResult, JobTally, fail_jobs, update_job
+from shared.db.cursors import job_is_incremental, keep_source_cursor, raise_job_cursor
 from shared.db.item_counts import CountDeltas, add_item_counts
 from shared.db.item_errors import record_item_errors
 from shared.db.item_writes import refresh_validators, upsert_items
@@ -26,6 +27,7 @@ from shared.db.jobs import force_flags
 from shared.db.ledger import record_pages
 from shared.models.jobs import JobStatus
 from shared.models.pages import PageMessage
+from shared.sources.declared.incremental import later_cursor
 from shared.values.clock import utc_now
 
 __all__ = ["BatchResult", "JobTally", "apply_batch"]  # the tally types, where callers look
@@ -62,12 +64,20 @@ async def _apply(
         result.tallies[job_id].unchanged += live
     for message in fresh:
         await record_item_errors(conn, message.envelope.job_id, message.page.failed, now)
+    await _raise_cursors(conn, fresh)
     job_sources = {message.envelope.job_id: message.envelope.source for message in fresh}
     for job_id in sorted(result.tallies, key=str):
         status = await update_job(conn, job_id, result.tallies[job_id], now)
         if status is not None:
             result.finished_jobs[job_id] = status
-        if status is JobStatus.SUCCEEDED and job_id not in signal_ended:
+        if status is JobStatus.SUCCEEDED:
+            await keep_source_cursor(conn, job_id, now)
+        # An incremental job saw changed records only: what it did not see still exists.
+        if (
+            status is JobStatus.SUCCEEDED
+            and job_id not in signal_ended
+            and not await job_is_incremental(conn, job_id)
+        ):
             marked = await mark_unseen_deleted(conn, job_id, now)
             result.tallies[job_id].deleted = marked.count
             result.changed_item_ids.extend(marked.item_ids)
@@ -75,6 +85,23 @@ async def _apply(
             result.rows_written += marked.count
     await add_item_counts(conn, counts)  # last: the count rows stay locked only briefly
     return result
+
+
+async def _raise_cursors(conn: aiomysql.Connection, pages: list[PageMessage]) -> None:
+    """Raise each incremental job's cursor by its pages', one job at a time in id order."""
+    jobs: dict[uuid.UUID, tuple[str | None, bool]] = {}
+    for message in pages:
+        page = message.page
+        if page.cursor is None and not page.incremental:
+            continue
+        cursor, incremental = jobs.get(message.envelope.job_id, (None, False))
+        jobs[message.envelope.job_id] = (
+            later_cursor(cursor, page.cursor),
+            incremental or page.incremental,
+        )
+    for job_id in sorted(jobs, key=str):
+        cursor, incremental = jobs[job_id]
+        await raise_job_cursor(conn, job_id, cursor, incremental=incremental)
 
 
 async def _claim_pages(

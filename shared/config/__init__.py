@@ -15,12 +15,7 @@ from shared.config.observability import (
     MetricsSettings,
 )
 from shared.config.settings import Settings, load_settings, setting_prefixes
-from shared.config.sources import (
-    MAX_CITY_CHARS,
-    OpenweatherSettings,
-    PokeapiSettings,
-    SourceSettings,
-)
+from shared.config.sources import SourceSettings
 from shared.config.values import HttpBaseUrl, IpNetwork, MaskableSecret, parse_networks
 from shared.config.workers import (
     CacheSettings,
@@ -34,7 +29,6 @@ from shared.config.workers import (
 __all__ = [
     "LOG_FORMATS",
     "LOG_LEVELS",
-    "MAX_CITY_CHARS",
     "AlertSettings",
     "ApiSettings",
     "CacheSettings",
@@ -46,8 +40,6 @@ __all__ = [
     "LogSettings",
     "MaskableSecret",
     "MetricsSettings",
-    "OpenweatherSettings",
-    "PokeapiSettings",
     "RedisSettings",
     "RetrySettings",
     "ServerSettings",

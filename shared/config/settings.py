@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from shared.config.api import ApiSettings, ServerSettings
 from shared.config.backends import DatabaseSettings, RedisSettings
 from shared.config.observability import AlertSettings, EventsSettings, LogSettings, MetricsSettings
-from shared.config.sources import OpenweatherSettings, PokeapiSettings, SourceSettings
+from shared.config.sources import SourceSettings
 from shared.config.workers import (
     CacheSettings,
     FetcherSettings,
@@ -40,8 +40,6 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     server: ServerSettings = ServerSettings()
-    pokeapi: PokeapiSettings = PokeapiSettings()
-    openweather: OpenweatherSettings = OpenweatherSettings()
     source: SourceSettings = SourceSettings()
     stream: StreamSettings = StreamSettings()
     fetcher: FetcherSettings = FetcherSettings()
@@ -55,7 +53,6 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret, for the log redaction registered at start-up."""
         secrets = [self.api.token, self.database.password, self.redis.password]
-        secrets.append(self.openweather.api_key)
         secrets.extend(SecretStr(url) for url in self.alert.urls)
         return [secret.get_secret_value() for secret in secrets if secret is not None]
 

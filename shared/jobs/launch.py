@@ -10,10 +10,16 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from shared.db.cursors import source_cursor
 from shared.db.job_transitions import fail_job
 from shared.db.jobs import get_job, open_job
 from shared.events import EventType, publish_job_event
-from shared.models.commands import Command, CommandMessage, ListCommand, marked_conditional
+from shared.models.commands import (
+    Command,
+    CommandMessage,
+    PageCommand,
+    marked_conditional,
+)
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.models.spec import SyncSpec
@@ -39,8 +45,11 @@ async def launch_sync(
     """
     if planner.name != spec.source:
         raise ValueError(f"the {planner.name} planner cannot plan a {spec.source} sync")
-    commands = marked_conditional(planner.plan(spec), force_sync=spec.force_sync)
-    fans_out = any(isinstance(c, ListCommand) and c.fan_out for c in commands)
+    since = None
+    if planner.incremental and spec.operation == "list" and not spec.force_sync:
+        since = await source_cursor(pool, spec.source)  # force_sync walks the whole source
+    commands = marked_conditional(planner.plan(spec, since=since), force_sync=spec.force_sync)
+    fans_out = any(isinstance(c, PageCommand) and c.fan_out for c in commands)
     trace_id = uuid.uuid4().hex
     job, created = await open_job(
         pool,

@@ -6,6 +6,7 @@ page and the fetcher needs no knowledge of command types.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -13,29 +14,13 @@ from pydantic import BaseModel, Field
 from shared.models.envelope import Envelope
 
 
-class ListCommand(BaseModel, frozen=True):
-    """Fetch one list page; ``fan_out`` makes it learn ``count`` and emit the other pages."""
-
-    type: Literal["list"] = "list"
-    offset: int = Field(ge=0)
-    limit: int = Field(gt=0, le=1000)
-    fan_out: bool = False
-    # Send stored validators and trust the change signal; False for force_sync (and for
-    # entries written before this field existed: unconditional is always safe).
-    conditional: bool = False
-
-    @property
-    def page_key(self) -> str:
-        """The page's identity within its job; the same whether or not it fans out."""
-        return f"list:{self.offset}"
-
-
 class DetailCommand(BaseModel, frozen=True):
     """Fetch one item by its external id."""
 
     type: Literal["detail"] = "detail"
     external_id: str = Field(min_length=1, max_length=180)
-    conditional: bool = False  # as on ListCommand
+    # Send stored validators; False for force_sync (unconditional is always safe).
+    conditional: bool = False
 
     @property
     def page_key(self) -> str:
@@ -43,28 +28,47 @@ class DetailCommand(BaseModel, frozen=True):
         return f"detail:{self.external_id}"
 
 
-class WeatherCommand(BaseModel, frozen=True):
-    """Fetch the current weather of one city."""
+MAX_KEY_CHARS = 191  # sync_job_pages.page_key
 
-    type: Literal["weather"] = "weather"
-    city: str = Field(min_length=1, max_length=180)
+
+class PageCommand(BaseModel, frozen=True):
+    """Fetch one list page of a declared source, as its definition's paginator asked for it.
+
+    ``url`` is on the source's ``base_url`` host and carries no secret (auth is added
+    when the request is sent). The page key is the walk's value and page number, so a
+    redelivered command, whatever cursor or URL it carries, lands on the same page.
+    """
+
+    type: Literal["list_page"] = "list_page"
+    url: str = Field(min_length=1, max_length=8000)
+    params: dict[str, str] = Field(default_factory=dict)
+    page: int = Field(default=1, ge=1)  # its place in the walk
+    cursor: str | None = Field(default=None, max_length=8000)  # the cursor it is sent with
+    fanned: bool = False  # fanned out by a first page: it leads nowhere
+    fan_out: bool = False  # a first page whose answers tell the walk's size
+    for_each: str | None = Field(default=None, max_length=1000)  # the for_each value it serves
+    incremental: bool = False  # sent the stored cursor: the job sees changed records only
+    # Send stored validators; False for force_sync (unconditional is always safe).
+    conditional: bool = False
 
     @property
     def page_key(self) -> str:
-        """The page's identity within its job."""
-        return f"weather:{self.city}"
+        """``page:<n>`` or ``page:<value>:<n>``; a long value is replaced by its hash."""
+        key = f"page:{self.page}" if self.for_each is None else f"page:{self.for_each}:{self.page}"
+        if len(key) <= MAX_KEY_CHARS:
+            return key
+        digest = hashlib.sha256((self.for_each or "").encode()).hexdigest()
+        return f"page:{digest}:{self.page}"
 
 
-Command = Annotated[ListCommand | DetailCommand | WeatherCommand, Field(discriminator="type")]
+Command = Annotated[DetailCommand | PageCommand, Field(discriminator="type")]
 
 
 def marked_conditional(commands: list[Command], *, force_sync: bool) -> list[Command]:
     """The commands with ``conditional`` set: every sync but a forced one may use validators."""
     marked: list[Command] = []
     for command in commands:
-        if isinstance(command, ListCommand | DetailCommand):
-            command = command.model_copy(update={"conditional": not force_sync})
-        marked.append(command)
+        marked.append(command.model_copy(update={"conditional": not force_sync}))
     return marked
 
 

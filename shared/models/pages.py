@@ -77,6 +77,11 @@ class Page(BaseModel, frozen=True):
     # unchanged, so the job ends at once with every stored item counted unchanged.
     change_signal: str | None = Field(default=None, max_length=191)
     unchanged_by_signal: bool = False
+    # Incremental sources: the largest cursor_field among the page's records, which the
+    # writer keeps for the source once the job succeeds; and whether the page asked for
+    # changed records only, which keeps the job from marking deletions.
+    cursor: str | None = Field(default=None, max_length=191)
+    incremental: bool = False
 
 
 class PageMessage(BaseModel, frozen=True):

@@ -32,13 +32,12 @@ from shared.db.jobs import quiet_open_jobs
 from shared.db.ledger import written_page_keys
 from shared.db.locks import fleet_lock
 from shared.jobs.launch import publish_commands
-from shared.models.commands import Command, ListCommand, marked_conditional
+from shared.models.commands import Command, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
 from shared.recovery.inflight import jobs_in_flight
 from shared.resilience.backoff import wait_unless_stopped
 from shared.sources.base import SourcePlanner
-from shared.sources.fanout import fanned_out_offsets
 from shared.streams.groups import ensure_groups
 from shared.values.clock import utc_now
 
@@ -64,9 +63,8 @@ def commands_still_needed(
         if command.page_key not in written:
             needed.append(command)
             continue
-        if isinstance(command, ListCommand) and command.fan_out and job.pages_total is not None:
-            for offset in fanned_out_offsets(command.offset, command.limit, job.pages_total):
-                follow = ListCommand(offset=offset, limit=command.limit)
+        if job.pages_total is not None:
+            for follow in planner.fanned_out(command, job.pages_total):
                 if follow.page_key not in written:
                     needed.append(follow)
     return marked_conditional(needed, force_sync=job.force_sync)

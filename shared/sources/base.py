@@ -26,6 +26,8 @@ class SourcePage:
     not_modified: list[NotModifiedItem] = field(default_factory=list)  # answered 304
     change_signal: str | None = None  # read as a complete list job started
     unchanged_by_signal: bool = False  # the signal ended the job: nothing else was fetched
+    cursor: str | None = None  # the largest incremental cursor_field among the page's records
+    incremental: bool = False  # asked for changed records only: the job marks no deletions
 
 
 class SourcePlanner(Protocol):
@@ -44,8 +46,19 @@ class SourcePlanner(Protocol):
         """The type ``params.id`` of a detail sync must have; requests are validated with it."""
         ...
 
-    def plan(self, spec: SyncSpec) -> list[Command]:
-        """The commands that start a job for ``spec`` (already validated where it entered)."""
+    @property
+    def incremental(self) -> bool:
+        """True when a ``list`` takes the cursor its source's last success kept."""
+        ...
+
+    def plan(self, spec: SyncSpec, *, since: str | None = None) -> list[Command]:
+        """The commands that start a job for ``spec`` (already validated where it entered);
+        ``since`` is the source's stored incremental cursor (none for a forced sync)."""
+        ...
+
+    def fanned_out(self, command: Command, pages_total: int) -> list[Command]:
+        """The pages ``command`` fanned out to once the job's size was ``pages_total``
+        (none when it is not a first page that fans out); for re-driving a stalled job."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -11,7 +11,7 @@ from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.resilience.upstream import call_upstream
 from shared.sources.documents import JsonDocument
-from shared.sources.http import get_document, get_if_changed
+from shared.sources.http import StatusActions, get_document, get_if_changed
 from shared.sources.validators import NotModified, Validator
 
 
@@ -25,6 +25,9 @@ class UpstreamClient:
     retry: RetrySettings
     timeout_s: float
     budget: RequestBudget | None = None
+    # Sent with every request (a definition's and its auth's): never shown in a repr.
+    headers: dict[str, str] | None = field(default=None, repr=False)
+    actions: StatusActions | None = None  # the source's status table; None: 429/5xx retried
 
     async def get_document(
         self, url: str, *, what: str, params: dict[str, str] | None = None, whole: bool = True
@@ -42,6 +45,8 @@ class UpstreamClient:
                 timeout_s=self.timeout_s,
                 params=params,
                 whole=whole,
+                headers=self.headers,
+                actions=self.actions,
             ),
             breaker=self.breaker,
             retry=self.retry,
@@ -68,6 +73,8 @@ class UpstreamClient:
                 params=params,
                 whole=whole,
                 validator=validator,
+                headers=self.headers,
+                actions=self.actions,
             ),
             breaker=self.breaker,
             retry=self.retry,

@@ -45,10 +45,20 @@ class Conditional:
     full_sweep_interval: timedelta
 
     async def get_list(
-        self, url: str, *, params: dict[str, str], what: str, send_validators: bool
+        self,
+        url: str,
+        *,
+        params: dict[str, str],
+        what: str,
+        send_validators: bool,
+        secret_params: dict[str, str] | None = None,
     ) -> Any:
-        """The parsed list answer; on a 304, the stored answer it confirmed."""
+        """The parsed list answer; on a 304, the stored answer it confirmed.
+
+        ``secret_params`` (an API key in the query) are sent but kept out of the stored key.
+        """
         key = f"{url}?{'&'.join(f'{name}={value}' for name, value in sorted(params.items()))}"
+        params = {**params, **(secret_params or {})}
         stored = None
         if send_validators:
             stored = await _or_none(self.store.list_answer(self.source, key), "list_answer")

@@ -42,6 +42,7 @@ class JsonDocument:
     text: str
     content_hash: str
     validator: Validator | None = None  # what upstream sent to ask "changed since?" next time
+    link: str | None = None  # the answer's ``Link`` header(s), for a walk that follows it
 
 
 def parse_document(body: bytes, *, what: str, whole: bool = True) -> JsonDocument:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -13,6 +14,14 @@ from shared.observability.metrics import UPSTREAM_REQUESTS
 from shared.sources.documents import JsonDocument, parse_document
 from shared.sources.validators import NOT_MODIFIED, NotModified, Validator
 
+# What an error status means: retry | item_failed | job_failed | ignore (a source's table).
+StatusActions = Callable[[int], str]
+
+
+def default_action(status: int) -> str:
+    """The meaning of an error status for a source without a table: 429 and 5xx are retried."""
+    return "retry" if status == 429 or status >= 500 else "item_failed"
+
 
 async def get_document(
     session: aiohttp.ClientSession,
@@ -23,6 +32,8 @@ async def get_document(
     timeout_s: float,
     params: dict[str, str] | None = None,
     whole: bool = True,
+    headers: dict[str, str] | None = None,
+    actions: StatusActions | None = None,
 ) -> JsonDocument:
     """GET and parse JSON (see ``parse_document``). ``what`` names the call in errors
     (never the URL: it may hold a key).
@@ -38,6 +49,8 @@ async def get_document(
         params=params,
         whole=whole,
         validator=None,
+        headers=headers,
+        actions=actions,
     )
     if isinstance(answer, NotModified):  # only a conditional request may be answered 304
         raise PermanentUpstreamError(f"{what}: HTTP 304", status=304)
@@ -54,17 +67,21 @@ async def get_if_changed(
     validator: Validator | None,
     params: dict[str, str] | None = None,
     whole: bool = True,
+    headers: dict[str, str] | None = None,
+    actions: StatusActions | None = None,
 ) -> JsonDocument | NotModified:
     """Like ``get_document``, sending ``validator`` as a condition: 304 is ``NotModified``.
 
     The document carries the validators the answer sent, for the next request.
+    ``actions`` (the source's status table) decides what an error status means; the
+    one place a status becomes a retry or a permanent error.
     """
-    headers = validator.condition_headers() if validator is not None else None
+    conditions = validator.condition_headers() if validator is not None else None
     try:
         async with session.get(
             url,
             params=params,
-            headers=headers,
+            headers={**(headers or {}), **(conditions or {})} or None,
             timeout=aiohttp.ClientTimeout(total=timeout_s),
             allow_redirects=False,
         ) as response:
@@ -72,6 +89,7 @@ async def get_if_changed(
             status = response.status
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             sent = Validator.from_headers(response.headers)
+            link = ", ".join(response.headers.getall("Link", [])) or None
     except TimeoutError as exc:
         UPSTREAM_REQUESTS.labels(source, "timeout").inc()
         raise TransientUpstreamError(f"{what}: timed out after {timeout_s:g}s") from exc
@@ -79,14 +97,15 @@ async def get_if_changed(
         UPSTREAM_REQUESTS.labels(source, "error").inc()
         raise TransientUpstreamError(f"{what}: {type(exc).__name__}") from exc
     UPSTREAM_REQUESTS.labels(source, str(status)).inc()
-    if status == 429 or status >= 500:
-        raise TransientUpstreamError(f"{what}: HTTP {status}", retry_after_s=retry_after)
-    if status == 304 and headers:
+    if status == 304 and conditions:
         return NOT_MODIFIED
     if status >= 300:
-        raise PermanentUpstreamError(f"{what}: HTTP {status}", status=status)
+        action = (actions or default_action)(status)
+        if action == "retry":
+            raise TransientUpstreamError(f"{what}: HTTP {status}", retry_after_s=retry_after)
+        raise PermanentUpstreamError(f"{what}: HTTP {status}", status=status, action=action)
     document = parse_document(body, what=what, whole=whole)
-    return replace(document, validator=sent) if sent is not None else document
+    return replace(document, validator=sent, link=link)
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

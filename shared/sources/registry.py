@@ -1,94 +1,83 @@
-"""Sources by name: adding a source means adding a package and one row in ``_SOURCES``.
+"""Sources by name, built from their definitions: adding a source is adding a YAML file.
 
-Each row says how to build the source's planner (from ``Settings`` alone) and its
-fetcher (which also needs the HTTP session, Redis for the breaker and budget, and
-the pool for stored validators). Every other module learns source names here.
+The built-in definitions and ``SOURCES_DIR``'s are loaded (``load_declared``); each
+gives a planner (from the definition alone) and a fetcher (which also needs the HTTP
+session, Redis for the breaker and budget, and the pool for stored validators). Every
+other module learns source names here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
 import aiomysql
+from dotenv import dotenv_values
 from redis.asyncio import Redis
 
 from shared.config import RetrySettings, Settings
 from shared.db.validators import ValidatorStore
+from shared.observability.redaction import register_secrets
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
-from shared.sources import openweather, pokeapi
 from shared.sources.base import SourceFetcher, SourcePlanner
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional
+from shared.sources.declared import LoadedSource, SourceDefinition, load_sources
+from shared.sources.declared.fetcher import DeclaredFetcher
+from shared.sources.declared.planner import DeclaredPlanner
+from shared.sources.declared.refusals import secret_hint
 from shared.values.rates import Rate
 
-
-@dataclass(frozen=True)
-class _Reach:
-    """What a fetcher reaches its upstream with; none of it is used to plan."""
-
-    session: aiohttp.ClientSession
-    redis: Redis
-    pool: aiomysql.Pool | None  # the fetcher's: stored validators for conditional requests
+# The order sources are listed in, and the default one first: data, not behaviour.
+# Other sources (SOURCES_DIR's) follow by name.
+_LISTED_FIRST = ("pokemon", "openweather")
+ENV_FILE = Path(".env")  # read as Settings reads it: the environment wins
 
 
-def _pokeapi_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
-    section = settings.pokeapi
-    client = build_client(settings, reach.session, reach.redis, pokeapi.NAME, section)
-    conditional = None
-    if reach.pool is not None:
-        conditional = Conditional(
-            source=pokeapi.NAME,
-            client=client,
-            store=ValidatorStore(reach.pool),
-            full_sweep_interval=settings.source.full_sweep_interval,
-        )
-    return pokeapi.PokeApiFetcher(section, client, conditional)
+def process_env() -> dict[str, str]:
+    """What ``${VAR}`` in a definition reads: ``.env`` (if any), then the environment."""
+    values = dotenv_values(ENV_FILE) if ENV_FILE.is_file() else {}
+    return {**{k: v for k, v in values.items() if v is not None}, **os.environ}
 
 
-def _openweather_fetcher(settings: Settings, reach: _Reach) -> SourceFetcher:
-    # OpenWeather sends no validators: every request is a full one.
-    section = settings.openweather
-    client = build_client(settings, reach.session, reach.redis, openweather.NAME, section)
-    return openweather.OpenWeatherFetcher(section, client)
+def load_declared(env: Mapping[str, str] | None = None) -> dict[str, LoadedSource]:
+    """The definitions the running service uses: the built-in ones, and ``SOURCES_DIR``'s,
+    in registry order.
 
-
-@dataclass(frozen=True)
-class _Entry:
-    """One registered source: how its planner and its fetcher are built."""
-
-    planner: Callable[[Settings], SourcePlanner]
-    fetcher: Callable[[Settings, _Reach], SourceFetcher]
-
-
-# The one place a source is registered; the key is its name in API_API_TYPE and on the
-# streams. The first one enabled is the source a sync request names by default.
-_SOURCES: dict[str, _Entry] = {
-    pokeapi.NAME: _Entry(lambda s: pokeapi.PokeApiPlanner(s.pokeapi), _pokeapi_fetcher),
-    openweather.NAME: _Entry(
-        lambda s: openweather.OpenWeatherPlanner(s.openweather), _openweather_fetcher
-    ),
-}
+    ``env`` (default: ``process_env()``) fills ``${VAR}`` and names ``SOURCES_DIR``.
+    Raises ``DefinitionError`` listing every problem. Every auth value found is
+    registered with redaction, so no log line, stored error or answer can show it.
+    """
+    env = process_env() if env is None else env
+    directory = env.get("SOURCES_DIR", "").strip()
+    loaded = load_sources(env=env, sources_dir=Path(directory) if directory else None)
+    for source in loaded.values():
+        register_secrets(source.definition.secret_values())
+    first = [name for name in _LISTED_FIRST if name in loaded]
+    return {name: loaded[name] for name in [*first, *(n for n in loaded if n not in first)]}
 
 
 def registered_names() -> tuple[str, ...]:
-    """The names of every registered source, in registry order."""
-    return tuple(_SOURCES)
+    """The names of every defined source, in registry order."""
+    return tuple(load_declared())
 
 
 def default_source(enabled: list[str]) -> str:
     """The source a sync request without ``api_source`` names: the first registered one enabled."""
-    return next(name for name in _SOURCES if name in enabled)
+    return next(name for name in load_declared() if name in enabled)
 
 
 def not_enabled_message(source: str, enabled: list[str]) -> str:
     """What to do when a sync names a source outside ``API_API_TYPE``: one line."""
-    if source not in _SOURCES:
-        return f"unknown source {source!r}; choose from {', '.join(sorted(_SOURCES))}"
+    known = load_declared()
+    if source not in known:
+        return f"unknown source {source!r}; choose from {', '.join(sorted(known))}"
     wanted = ",".join([*enabled, source])
     return (
         f"source {source!r} is not enabled: set API_API_TYPE={wanted} "
@@ -97,8 +86,8 @@ def not_enabled_message(source: str, enabled: list[str]) -> str:
 
 
 def build_planners(settings: Settings) -> dict[str, SourcePlanner]:
-    """Every source's planner, keyed by name, in registry order; builds from settings alone."""
-    return {name: entry.planner(settings) for name, entry in _SOURCES.items()}
+    """Every source's planner, keyed by name, in registry order; built from the definitions."""
+    return {name: DeclaredPlanner(loaded.definition) for name, loaded in load_declared().items()}
 
 
 def enabled_planners(settings: Settings) -> dict[str, SourcePlanner]:
@@ -123,8 +112,73 @@ def build_fetchers(
     Building one opens nothing: a source without its key fails its jobs, not start-up.
     ``pool`` (the fetcher's) lets sources send stored validators: conditional requests.
     """
-    reach = _Reach(session=session, redis=redis, pool=pool)
-    return {name: entry.fetcher(settings, reach) for name, entry in _SOURCES.items()}
+    return {
+        name: fetcher_for(loaded, settings, session, redis, pool)
+        for name, loaded in load_declared().items()
+    }
+
+
+def fetcher_for(
+    loaded: LoadedSource,
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    redis: Redis,
+    pool: aiomysql.Pool | None = None,
+) -> DeclaredFetcher:
+    """The fetcher of one loaded definition, as the fetcher service builds it: a blank
+    secret fails its jobs naming the variables its file reads it from."""
+    return build_declared_fetcher(
+        loaded.definition,
+        settings,
+        session,
+        redis,
+        pool,
+        secret_hint=secret_hint(loaded.definition, loaded.file),
+    )
+
+
+def build_declared_fetcher(
+    definition: SourceDefinition,
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    redis: Redis,
+    pool: aiomysql.Pool | None = None,
+    *,
+    secret_hint: str | None = None,
+) -> DeclaredFetcher:
+    """The fetcher of one definition, with the source's shared breaker, budget and retries.
+
+    ``pool`` lets it send stored validators (conditional requests) and read the change
+    signal's last sweep; without it every request is a full one. ``secret_hint`` says
+    where a blank auth value is set, for the job's error.
+    """
+    limits = _Limits(request_timeout=definition.timeout, rate_limit=definition.rate_limit)
+    client = build_client(settings, session, redis, definition.name, limits)
+    # Auth headers replace a definition header of the same name (names ignore case).
+    auth = definition.auth.headers()
+    fixed = {k: v for k, v in definition.headers.items() if k.lower() not in _lower(auth)}
+    client = replace(client, headers={**fixed, **auth} or None, actions=definition.error_action)
+    conditional = None
+    if pool is not None:
+        conditional = Conditional(
+            source=definition.name,
+            client=client,
+            store=ValidatorStore(pool),
+            full_sweep_interval=settings.source.full_sweep_interval,
+        )
+    return DeclaredFetcher(definition, client, conditional, secret_hint=secret_hint)
+
+
+def _lower(headers: Mapping[str, str]) -> set[str]:
+    return {name.lower() for name in headers}
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """A definition's timeout and rate limit, as ``build_client`` reads a settings section."""
+
+    request_timeout: timedelta
+    rate_limit: Rate | None
 
 
 BREAKER_RECHECK_S = 0.25  # a fetcher whose calls succeed re-reads a closed breaker this often

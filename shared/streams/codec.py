@@ -17,8 +17,7 @@ from shared.models.commands import (
     Command,
     CommandMessage,
     DetailCommand,
-    ListCommand,
-    WeatherCommand,
+    PageCommand,
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import Page, PageMessage
@@ -79,7 +78,7 @@ def text_fields(fields: StreamFields) -> dict[str, str]:
     }
 
 
-_StreamBody = Page | ListCommand | DetailCommand | WeatherCommand
+_StreamBody = Page | DetailCommand | PageCommand
 
 
 def _encode(envelope: Envelope, body: _StreamBody) -> OutFields:

@@ -78,10 +78,15 @@ async def test_sync_opens_a_job_and_publishes_its_first_command(
     message = decode_command(entries[0][1])
     assert str(message.envelope.job_id) == body["job_id"]
     assert message.command.model_dump() == {
-        "type": "list",
-        "offset": 0,
-        "limit": 10,
+        "type": "list_page",
+        "url": "https://pokeapi.co/api/v2/pokemon",
+        "params": {"offset": "0", "limit": "10"},
+        "page": 1,
+        "cursor": None,
+        "fanned": False,
         "fan_out": True,
+        "for_each": None,
+        "incremental": False,
         "conditional": True,  # not forced: stored validators may be sent
     }
     job = await (await api_client.get(f"/jobs/{body['job_id']}")).json()

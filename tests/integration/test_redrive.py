@@ -18,9 +18,10 @@ from services.writer.upsert import apply_batch
 from shared.config import Settings
 from shared.db.jobs import get_job
 from shared.jobs.launch import publish_commands
-from shared.models.commands import Command, ListCommand
+from shared.models.commands import Command, PageCommand
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
+from shared.models.spec import SyncSpec
 from shared.recovery import Redriver, commands_still_needed
 from shared.sources.base import SourcePlanner
 from shared.sources.registry import build_planners
@@ -47,6 +48,15 @@ def redriver(redis: Redis, pool: aiomysql.Pool, planners: dict[str, SourcePlanne
     return Redriver(redis=redis, pool=pool, planners=planners, quiet=QUIET)
 
 
+def _first_page(planners: dict[str, SourcePlanner]) -> PageCommand:
+    """The fan-out first page of a complete pokemon list, as an unforced job sends it."""
+    (command,) = planners["pokemon"].plan(SyncSpec.full_list("pokemon"))
+    assert isinstance(command, PageCommand)
+    assert command.fan_out
+    assert command.params["limit"] == str(LIMIT)
+    return command.model_copy(update={"conditional": True})
+
+
 async def _list_job(pool: aiomysql.Pool) -> SyncJobRow:
     """A list job of the whole catalogue, opened two minutes ago."""
     job = await new_job(pool)  # its params name no offset or limit: the whole catalogue
@@ -57,7 +67,7 @@ async def _list_job(pool: aiomysql.Pool) -> SyncJobRow:
 async def _write(pool: aiomysql.Pool, job: SyncJobRow, *keys: str, pages_total: int) -> None:
     """Apply pages of ``job`` (the first one carries the total), then age them two minutes."""
     messages = [
-        page(job, key, [item(n)], pages_total=pages_total if key == "list:0" else None)
+        page(job, key, [item(n)], pages_total=pages_total if key == "page:1" else None)
         for n, key in enumerate(keys, start=1)
     ]
     async with pool.acquire() as conn:
@@ -80,15 +90,13 @@ async def _queued_commands(redis: Redis) -> list[tuple[str, Command]]:
 
 
 async def test_a_job_that_lost_all_its_work_is_redriven_from_its_first_page(
-    redriver: Redriver, pool: aiomysql.Pool, redis: Redis
+    redriver: Redriver, pool: aiomysql.Pool, redis: Redis, planners: dict[str, SourcePlanner]
 ) -> None:
     """Open, nothing written, nothing in Redis: its plan (the fan-out first page) goes out again."""
     job = await _list_job(pool)
     with capture_logs() as logs:
         assert await redriver.sweep() == [job.id]
-    assert await _queued_commands(redis) == [
-        (str(job.id), ListCommand(offset=0, limit=LIMIT, fan_out=True, conditional=True))
-    ]
+    assert await _queued_commands(redis) == [(str(job.id), _first_page(planners))]
     assert [line["event"] for line in logs] == ["job.redriven"]
 
 
@@ -97,19 +105,21 @@ async def test_only_the_pages_missing_from_the_ledger_are_emitted(
 ) -> None:
     """With the first page written, the total is known: only unwritten follow-up pages go out."""
     job = await _list_job(pool)
-    await _write(pool, job, "list:0", "list:40", pages_total=4)
+    await _write(pool, job, "page:1", "page:3", pages_total=4)
     assert await redriver.sweep() == [job.id]
-    offsets = [command.offset for _, command in await _queued_commands(redis)]  # type: ignore[union-attr]
-    assert offsets == [20, 60]
+    queued = [command for _, command in await _queued_commands(redis)]
+    offsets = [c.params["offset"] for c in queued if isinstance(c, PageCommand)]
+    assert offsets == ["20", "60"]
+    assert [c.page_key for c in queued] == ["page:2", "page:4"]
 
 
 async def test_a_job_with_an_entry_queued_or_pending_is_left_alone(
-    redriver: Redriver, pool: aiomysql.Pool, redis: Redis
+    redriver: Redriver, pool: aiomysql.Pool, redis: Redis, planners: dict[str, SourcePlanner]
 ) -> None:
     """An entry not yet delivered, or delivered and unacknowledged, means work is under way."""
     queued, held, acked = await _list_job(pool), await _list_job(pool), await _list_job(pool)
     await ensure_groups(redis)
-    first = ListCommand(offset=0, limit=LIMIT, fan_out=True)
+    first = _first_page(planners)
     for job in (held, acked):
         await _publish(redis, job, first)
     delivered: Any = await redis.xreadgroup(names.FETCHERS, "c1", {names.COMMANDS: ">"}, count=2)
@@ -160,10 +170,10 @@ async def test_redriven_pages_land_once_and_close_the_job_with_exact_counters(
 ) -> None:
     """A page that arrives twice (its original and its re-drive) is counted once."""
     job = await _list_job(pool)
-    await _write(pool, job, "list:0", pages_total=2)
+    await _write(pool, job, "page:1", pages_total=2)
     assert await redriver.sweep() == [job.id]
-    again = page(job, "list:0", [item(1)], pages_total=2)  # the lost page was a duplicate
-    last = page(job, "list:20", [item(2)])
+    again = page(job, "page:1", [item(1)], pages_total=2)  # the lost page was a duplicate
+    last = page(job, "page:2", [item(2)])
     async with pool.acquire() as conn:
         await apply_batch(conn, [again, last], max_statement_bytes=1 << 22)
     done = await reload(pool, job)
@@ -185,15 +195,15 @@ async def test_commands_still_needed_follow_the_plan_of_every_kind_of_job(
     ]
     assert commands_still_needed(planners["pokemon"], detail, {"detail:25"}) == []
     weather = (await new_job(pool)).model_copy(update={"source": "openweather"})
-    planned = commands_still_needed(planners["openweather"], weather, {"weather:London"})
-    assert "weather:London" not in [c.page_key for c in planned]
+    planned = commands_still_needed(planners["openweather"], weather, {"page:London:1"})
+    assert "page:London:1" not in [c.page_key for c in planned]
     assert len(planned) == 4
     listing = (await new_job(pool)).model_copy(update={"pages_total": 2})
-    assert commands_still_needed(planners["pokemon"], listing, {"list:0", "list:20"}) == []
+    assert commands_still_needed(planners["pokemon"], listing, {"page:1", "page:2"}) == []
 
 
 async def test_an_identical_sync_onto_a_stalled_job_redrives_it(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, planners: dict[str, SourcePlanner]
 ) -> None:
     """POST /sync never answers with a job nothing works on: Redis lost it, the API re-drives."""
     async with TestClient(TestServer(create_app(settings))) as client:
@@ -207,9 +217,7 @@ async def test_an_identical_sync_onto_a_stalled_job_redrives_it(
     assert (again.status, body["job_id"], body["deduplicated"]) == (200, first["job_id"], True)
     requested = [line for line in logs if line["event"] == "sync.requested"]
     assert [line["redriven"] for line in requested] == [True]
-    assert await _queued_commands(redis) == [
-        (first["job_id"], ListCommand(offset=0, limit=LIMIT, fan_out=True, conditional=True))
-    ]
+    assert await _queued_commands(redis) == [(first["job_id"], _first_page(planners))]
 
 
 async def _job_row(pool: aiomysql.Pool, job_id: str) -> SyncJobRow:

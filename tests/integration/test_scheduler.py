@@ -37,7 +37,7 @@ async def test_tick_opens_one_scheduled_job_with_its_first_command(
     message = decode_command(entries[0][1])
     assert message.envelope.job_id == jobs[0].id
     assert message.envelope.trace_id == jobs[0].trace_id
-    assert message.command.type == "list"
+    assert message.command.type == "list_page"
 
 
 async def test_two_schedulers_open_one_job_per_interval(

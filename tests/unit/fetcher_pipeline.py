@@ -15,22 +15,21 @@ import fakeredis
 from redis.asyncio import Redis
 
 from services.fetcher.main import command_consumer
-from shared.config import PokeapiSettings, RetrySettings
-from shared.models.commands import Command, CommandMessage
+from shared.config import Settings
+from shared.models.commands import Command, CommandMessage, PageCommand
 from shared.models.envelope import Envelope
 from shared.models.pages import PageMessage
-from shared.sources.client import UpstreamClient
-from shared.sources.pokeapi import NAME as POKEMON
-from shared.sources.pokeapi import PokeApiFetcher
-from shared.sources.registry import build_breaker
+from shared.sources.registry import build_declared_fetcher
 from shared.streams import names
 from shared.streams.codec import StreamEntry, decode_command, decode_page, encode_command
 from shared.streams.consumer import GroupReader
 from shared.streams.dispatch import Dispatcher
 from shared.streams.groups import ensure_groups
 from shared.streams.publisher import publish
+from tests.unit.declared_helpers import builtin
 from tests.unit.fake_upstream import BASE_URL
 
+POKEMON = "pokemon"
 JOB_ID = UUID("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
 TRACE_ID = "trace-45"
 CREATED_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -62,13 +61,9 @@ async def open_pipeline() -> AsyncIterator[Pipeline]:
         consumer="fetcher-test",
         block_ms=1,
     )
-    settings, retry = PokeapiSettings(base_url=BASE_URL), RetrySettings()
+    definition = builtin(POKEMON, {"POKEAPI_BASE_URL": BASE_URL, "POKEAPI_RATE_LIMIT": "0"})
     async with aiohttp.ClientSession() as session:
-        breaker = build_breaker(redis, POKEMON, retry, settings.request_timeout)
-        timeout_s = settings.request_timeout.total_seconds()
-        source = PokeApiFetcher(
-            settings, UpstreamClient(POKEMON, session, breaker, retry, timeout_s)
-        )
+        source = build_declared_fetcher(definition, Settings(_env_file=None), session, redis)
         dispatcher = Dispatcher(reader, command_consumer({POKEMON: source}))
         yield Pipeline(redis=redis, reader=reader, dispatcher=dispatcher, stop=asyncio.Event())
     await redis.aclose()
@@ -112,3 +107,14 @@ async def dead(redis: Redis) -> list[dict[str, str]]:
     """Every dead letter, as text."""
     entries: Any = await redis.xrange(names.DEAD)
     return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
+
+
+def pokemon_page(offset: int, limit: int, *, fan_out: bool = False) -> PageCommand:
+    """The built-in pokemon definition's list page at ``offset``, as planned or fanned out."""
+    return PageCommand(
+        url=f"{BASE_URL}/pokemon",
+        params={"offset": str(offset), "limit": str(limit)},
+        page=offset // limit + 1,
+        fanned=offset > 0 and not fan_out,
+        fan_out=fan_out,
+    )

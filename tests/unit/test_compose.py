@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 import yaml
+from dotenv import dotenv_values
 from pydantic import BaseModel
 
 from services.cli import SERVICES, _parser
 from shared.config import Settings
+from shared.sources.declared.loader import builtin_variables, load_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -68,6 +70,11 @@ def settings_variables() -> set[str]:
     return names
 
 
+def service_variables() -> set[str]:
+    """Every variable item-sync reads: Settings', the built-in definitions' and SOURCES_DIR."""
+    return settings_variables() | builtin_variables() | {"SOURCES_DIR"}
+
+
 def env_example() -> dict[str, str]:
     """Return the variables .env.example lists, commented-out ones included, with values."""
     found: dict[str, str] = {}
@@ -106,7 +113,8 @@ def test_settings_variables_are_derived_from_the_real_model() -> None:
     """The variable set built from Settings holds known names and every section."""
     names = settings_variables()
     assert {"API_API_TYPE", "WORKER_SYNC_INTERVAL", "DATABASE_POOL_SIZE"} <= names
-    assert {"OPENWEATHER_API_KEY_FILE", "STREAM_CLAIM_IDLE"} <= names
+    assert "STREAM_CLAIM_IDLE" in names
+    assert {"OPENWEATHER_API_KEY_FILE", "POKEAPI_MAX_ITEMS"} <= service_variables()
     assert {name.split("_", 1)[0] for name in names} == {s.upper() for s in Settings.model_fields}
 
 
@@ -174,7 +182,7 @@ def test_fetcher_is_scalable() -> None:
 
 def test_compose_variables_are_settings() -> None:
     """Every ${VAR} compose interpolates and every variable item-sync services get is read."""
-    known = settings_variables()
+    known = service_variables()
     referenced = set(COMPOSE_VARIABLE.findall(COMPOSE_FILE.read_text(encoding="utf-8")))
     assert referenced, "docker-compose.yml interpolates no variable"
     assert referenced - known - DEPLOYMENT_VARIABLES - set(COMPOSE_ONLY) == set()
@@ -188,12 +196,12 @@ def test_compose_variables_are_settings() -> None:
 
 def test_env_example_lists_only_settings_variables() -> None:
     """Every variable in .env.example is one that Settings reads."""
-    assert set(env_example()) - settings_variables() == set()
+    assert set(env_example()) - service_variables() == set()
 
 
 def test_env_example_lists_every_settings_variable() -> None:
     """Every variable Settings reads appears in .env.example."""
-    assert settings_variables() - set(env_example()) == set()
+    assert service_variables() - set(env_example()) == set()
 
 
 def test_env_example_leaves_secrets_empty() -> None:
@@ -210,6 +218,13 @@ def test_env_example_values_are_the_defaults(monkeypatch: pytest.MonkeyPatch) ->
     from_example = Settings(_env_file=ENV_EXAMPLE)
     defaults = Settings(_env_file=None)
     assert from_example.model_dump() == defaults.model_dump()
+    example_env = {k: v for k, v in dotenv_values(ENV_EXAMPLE).items() if v is not None}
+    assert {
+        name: source.definition
+        for name, source in load_sources(env=example_env, sources_dir=None).items()
+    } == {
+        name: source.definition for name, source in load_sources(env={}, sources_dir=None).items()
+    }
 
 
 def _user_grants() -> dict[str, tuple[set[str], str]]:

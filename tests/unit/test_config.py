@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from services.cli import EXIT_CONFIG, main
 from shared.config import load_settings
 from shared.errors import ConfigError
+from shared.sources.registry import load_declared
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -46,10 +47,13 @@ def test_defaults_match_the_design() -> None:
     assert settings.redis.password is None
     assert settings.redis.db == 0
     assert settings.server.port == 8080
-    assert settings.pokeapi.base_url == "https://pokeapi.co/api/v2"
-    assert settings.openweather.base_url == "https://api.openweathermap.org/data/2.5"
-    assert settings.openweather.api_key is None
-    assert settings.openweather.cities == "London,Paris,Tokyo,New York,Sydney"
+    sources = load_declared()  # the built-in definitions read the source variables
+    assert sources["pokemon"].definition.base_url == "https://pokeapi.co/api/v2"
+    weather = sources["openweather"].definition
+    assert weather.base_url == "https://api.openweathermap.org/data/2.5"
+    assert weather.auth.blank_fields() == ["value"]  # no key
+    assert weather.list_.for_each is not None
+    assert weather.list_.for_each.values == "London,Paris,Tokyo,New York,Sydney"
 
 
 def test_variables_fill_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,7 +77,7 @@ def test_variables_fill_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.redis.db == 3
     assert settings.retry.max_retries == 0
     assert settings.worker.enabled is False
-    assert settings.pokeapi.base_url == "http://standin:8081/api/v2"
+    assert load_declared()["pokemon"].definition.base_url == "http://standin:8081/api/v2"
     assert settings.stream.max_deliveries == 7
 
 
@@ -225,22 +229,22 @@ def test_api_key_is_read_from_file(
     key_file.write_text(content, encoding="utf-8")
     monkeypatch.setenv("OPENWEATHER_API_KEY_FILE", str(key_file))
     settings = load_settings(env_file=None)
-    key = settings.openweather.api_key
+    definition = load_declared()["openweather"].definition
+    assert definition.auth.secret_values() == ["s3cr3t-key"]
+    key = getattr(definition.auth, "value", None)
     assert isinstance(key, SecretStr)
-    assert key.get_secret_value() == "s3cr3t-key"
     assert "s3cr3t" not in repr(key)
     assert "s3cr3t" not in str(key)
+    assert "s3cr3t" not in repr(definition)
+    assert "s3cr3t" not in definition.model_dump_json()
     assert "s3cr3t" not in repr(settings)
-    assert "s3cr3t" not in settings.model_dump_json()
 
 
 def test_api_key_variable_wins_over_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """When both are set, OPENWEATHER_API_KEY is used and the file is not read."""
     monkeypatch.setenv("OPENWEATHER_API_KEY", "from-env")
     monkeypatch.setenv("OPENWEATHER_API_KEY_FILE", str(tmp_path / "does-not-exist"))
-    key = load_settings(env_file=None).openweather.api_key
-    assert key is not None
-    assert key.get_secret_value() == "from-env"
+    assert load_declared()["openweather"].definition.auth.secret_values() == ["from-env"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from shared.models.commands import DetailCommand
-from shared.sources.pokeapi import NAME as POKEMON
 from shared.streams import names
 from shared.streams.attempts import delivery_counts
 from shared.streams.backpressure import BackpressureGate, StreamBudget
@@ -19,6 +18,7 @@ from shared.streams.publisher import publish
 from tests.unit.fake_upstream import FakeUpstream, detail_url, serve_details
 from tests.unit.fetcher_pipeline import (
     JOB_ID,
+    POKEMON,
     Pipeline,
     commands_after,
     dead,

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from shared.models.commands import Command, DetailCommand, ListCommand, WeatherCommand
-from shared.sources.pokeapi import NAME as POKEMON
+from shared.models.commands import Command, DetailCommand, PageCommand
 from shared.streams.codec import decode_command
 from tests.unit.fake_upstream import (
     FakeUpstream,
@@ -19,12 +18,14 @@ from tests.unit.fake_upstream import (
 )
 from tests.unit.fetcher_pipeline import (
     JOB_ID,
+    POKEMON,
     TRACE_ID,
     Pipeline,
     commands_after,
     message,
     pages,
     pending,
+    pokemon_page,
     send,
 )
 
@@ -32,14 +33,14 @@ from tests.unit.fetcher_pipeline import (
 async def test_fan_out_list_emits_first_page_and_remaining_commands(
     pipeline: Pipeline, upstream: FakeUpstream
 ) -> None:
-    """A fan-out list command yields page ``list:0`` and list commands for the other pages."""
+    """A fan-out list command yields page ``page:1`` and list commands for the other pages."""
     upstream.get(list_url(0, 20), payload=list_page(0, 20, count=45))
     serve_details(upstream, range(1, 21))
 
-    [entry_id] = await send(pipeline, message(ListCommand(offset=0, limit=20, fan_out=True)))
+    [entry_id] = await send(pipeline, message(pokemon_page(offset=0, limit=20, fan_out=True)))
 
     [page] = await pages(pipeline.redis)
-    assert page.page.page_key == "list:0"
+    assert page.page.page_key == "page:1"
     assert [item.external_id for item in page.page.items] == [str(i) for i in range(1, 21)]
     assert json.loads(page.page.items[0].payload) == detail_json(1)
     assert page.page.failed == []
@@ -50,8 +51,8 @@ async def test_fan_out_list_emits_first_page_and_remaining_commands(
 
     follow_ups = await commands_after(pipeline.redis, entry_id)
     assert [f.command for f in follow_ups] == [
-        ListCommand(offset=20, limit=20, fan_out=False),
-        ListCommand(offset=40, limit=20, fan_out=False),
+        pokemon_page(offset=20, limit=20, fan_out=False),
+        pokemon_page(offset=40, limit=20, fan_out=False),
     ]
     assert {(f.envelope.job_id, f.envelope.trace_id, f.envelope.source) for f in follow_ups} == {
         (JOB_ID, TRACE_ID, POKEMON)
@@ -64,13 +65,13 @@ async def test_follow_up_commands_are_read_next(pipeline: Pipeline, upstream: Fa
     upstream.get(list_url(0, 20), payload=list_page(0, 20, count=45))
     for i in range(1, 21):  # small bodies: this test is about the commands, not the items
         upstream.get(detail_url(i), payload={"id": i, "name": f"pokemon-{i}"})
-    await send(pipeline, message(ListCommand(offset=0, limit=20, fan_out=True)))
+    await send(pipeline, message(pokemon_page(offset=0, limit=20, fan_out=True)))
 
     entries = await pipeline.reader.read(10)
 
     assert [decode_command(fields).command for _, fields in entries] == [
-        ListCommand(offset=20, limit=20),
-        ListCommand(offset=40, limit=20),
+        pokemon_page(offset=20, limit=20),
+        pokemon_page(offset=40, limit=20),
     ]
 
 
@@ -79,10 +80,10 @@ async def test_later_list_page_does_not_fan_out(pipeline: Pipeline, upstream: Fa
     upstream.get(list_url(40, 20), payload=list_page(40, 20, count=45))
     serve_details(upstream, range(41, 46))
 
-    [entry_id] = await send(pipeline, message(ListCommand(offset=40, limit=20)))
+    [entry_id] = await send(pipeline, message(pokemon_page(offset=40, limit=20)))
 
     [page] = await pages(pipeline.redis)
-    assert page.page.page_key == "list:40"
+    assert page.page.page_key == "page:3"
     assert [item.external_id for item in page.page.items] == ["41", "42", "43", "44", "45"]
     assert page.page.pages_total is None
     assert page.page.total == 45
@@ -126,11 +127,11 @@ async def test_permanently_failing_list_is_recorded_not_retried(
     """A list answering 404 yields a page whose one failure is the page itself, and is acked."""
     upstream.get(list_url(0, 20), status=404, repeat=True)
 
-    [entry_id] = await send(pipeline, message(ListCommand(offset=0, limit=20, fan_out=True)))
+    [entry_id] = await send(pipeline, message(pokemon_page(offset=0, limit=20, fan_out=True)))
 
     [page] = await pages(pipeline.redis)
     assert page.page.items == []
-    assert [f.external_id for f in page.page.failed] == ["list:0"]
+    assert [f.external_id for f in page.page.failed] == ["page:1"]
     assert page.page.pages_total == 1
     assert await commands_after(pipeline.redis, entry_id) == []
     assert await pending(pipeline.redis) == 0
@@ -139,11 +140,11 @@ async def test_permanently_failing_list_is_recorded_not_retried(
 @pytest.mark.parametrize(
     ("command", "key"),
     [
-        (ListCommand(offset=0, limit=20, fan_out=True), "list:0"),
-        (ListCommand(offset=40, limit=20), "list:40"),
+        (pokemon_page(offset=0, limit=20, fan_out=True), "page:1"),
+        (pokemon_page(offset=40, limit=20), "page:3"),
+        (PageCommand(url="http://x.test/w", for_each="New York"), "page:New York:1"),
         (DetailCommand(external_id="25"), "detail:25"),
         (DetailCommand(external_id="10001"), "detail:10001"),
-        (WeatherCommand(city="New York"), "weather:New York"),
     ],
 )
 def test_page_key(command: Command, key: str) -> None:
@@ -153,5 +154,6 @@ def test_page_key(command: Command, key: str) -> None:
 
 def test_page_key_ignores_fan_out() -> None:
     """A redone first page has the same key whether or not it fans out."""
-    first = ListCommand(offset=0, limit=20, fan_out=True)
-    assert first.page_key == ListCommand(offset=0, limit=20).page_key
+    first = pokemon_page(offset=0, limit=20, fan_out=True)
+    again = first.model_copy(update={"fan_out": False, "cursor": "c", "url": "http://other.test/x"})
+    assert first.page_key == again.page_key == "page:1"

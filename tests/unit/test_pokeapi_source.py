@@ -13,16 +13,16 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from yarl import URL
 
-from shared.config import PokeapiSettings, RetrySettings
-from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.models.commands import DetailCommand, ListCommand, WeatherCommand
+from shared.config import Settings
+from shared.errors import TransientUpstreamError
+from shared.models.commands import DetailCommand, PageCommand
 from shared.models.http import TAG_MARK, http_models
 from shared.models.spec import DetailParams, ListParams, SyncSpec
-from shared.resilience.breaker import Breaker
-from shared.sources.client import UpstreamClient
-from shared.sources.pokeapi import NAME as POKEMON
-from shared.sources.pokeapi import PokeApiFetcher, PokeApiPlanner
-from shared.sources.registry import build_breaker
+from shared.sources.declared.fetcher import DeclaredFetcher
+from shared.sources.declared.planner import DeclaredPlanner
+from shared.sources.registry import build_declared_fetcher
+from tests.unit.declared_helpers import builtin
+from tests.unit.declared_helpers import list_command as _list_command
 from tests.unit.fake_upstream import (
     BASE_URL,
     FakeUpstream,
@@ -34,23 +34,20 @@ from tests.unit.fake_upstream import (
     serve_details,
 )
 
-SETTINGS = PokeapiSettings(base_url=BASE_URL)
-RETRY = RetrySettings()
+POKEMON = "pokemon"
+DEFINITION = builtin(POKEMON, {"POKEAPI_BASE_URL": BASE_URL, "POKEAPI_RATE_LIMIT": "0"})
 
 
-def _client(
-    session: aiohttp.ClientSession, breaker: Breaker, section: PokeapiSettings
-) -> UpstreamClient:
-    """The source's way upstream, without a request budget (tests are not rate limited)."""
-    return UpstreamClient(POKEMON, session, breaker, RETRY, section.request_timeout.total_seconds())
+def ListCommand(offset: int, limit: int, *, fan_out: bool = False) -> PageCommand:
+    """The built-in definition's list page at ``offset`` of ``limit``."""
+    return _list_command(BASE_URL, "/pokemon", offset, limit, fan_out=fan_out)
 
 
 @pytest.fixture
-async def source(redis: Redis) -> AsyncIterator[PokeApiFetcher]:
+async def source(redis: Redis) -> AsyncIterator[DeclaredFetcher]:
     """The real source over a real client session, pointed at ``http://pokeapi.test``."""
     async with aiohttp.ClientSession() as session:
-        breaker = build_breaker(redis, POKEMON, RETRY, SETTINGS.request_timeout)
-        yield PokeApiFetcher(SETTINGS, _client(session, breaker, SETTINGS))
+        yield build_declared_fetcher(DEFINITION, Settings(_env_file=None), session, redis)
 
 
 def requested(upstream: FakeUpstream) -> list[str]:
@@ -65,7 +62,7 @@ def times_requested(upstream: FakeUpstream, url: str) -> int:
 
 # --- plan ---------------------------------------------------------------------------------
 
-PLANNER = PokeApiPlanner(SETTINGS)
+PLANNER = DeclaredPlanner(DEFINITION)
 
 
 def list_spec(**params: Any) -> SyncSpec:
@@ -96,14 +93,16 @@ def test_plan_list_defaults_to_one_fan_out_page() -> None:
         ({"offset": None, "limit": None}, ListCommand(offset=0, limit=20, fan_out=True)),
     ],
 )
-def test_plan_list_with_window(params: dict[str, Any], command: ListCommand) -> None:
+def test_plan_list_with_window(params: dict[str, Any], command: PageCommand) -> None:
     """``offset`` and ``limit`` pick the window; missing ones fall back to 0 and the page size."""
     assert PLANNER.plan(list_spec(**params)) == [command]
 
 
 def test_plan_list_uses_configured_page_size() -> None:
     """POKEAPI_PAGE_SIZE is the default limit of a list job; planning needs settings alone."""
-    planner = PokeApiPlanner(PokeapiSettings(base_url=BASE_URL, page_size=50))
+    planner = DeclaredPlanner(
+        builtin(POKEMON, {"POKEAPI_BASE_URL": BASE_URL, "POKEAPI_PAGE_SIZE": "50"})
+    )
     assert planner.plan(list_spec()) == [ListCommand(offset=0, limit=50, fan_out=True)]
 
 
@@ -151,7 +150,7 @@ def _field(loc: tuple[int | str, ...]) -> str:
 
 
 async def test_list_page_fetches_every_detail(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """A list page yields one item per entry, named and shaped as the detail documents."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
@@ -166,7 +165,7 @@ async def test_list_page_fetches_every_detail(
     assert page.total == 1351
 
 
-async def test_list_page_in_the_middle(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
+async def test_list_page_in_the_middle(source: DeclaredFetcher, upstream: FakeUpstream) -> None:
     """The list is asked for the command's window, and the count is the upstream's."""
     upstream.get(list_url(20, 5), payload=list_page(20, 5, count=45))
     serve_details(upstream, range(21, 26))
@@ -179,7 +178,7 @@ async def test_list_page_in_the_middle(source: PokeApiFetcher, upstream: FakeUps
 
 
 async def test_missing_detail_lands_in_failed(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """A detail answering 404 is recorded in ``failed`` once; the other entries are items."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
@@ -194,7 +193,7 @@ async def test_missing_detail_lands_in_failed(
     assert times_requested(upstream, detail_url(2)) == 1
 
 
-async def test_transient_detail_is_retried(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
+async def test_transient_detail_is_retried(source: DeclaredFetcher, upstream: FakeUpstream) -> None:
     """A detail answering 503 and then 200 is retried and becomes an item."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
     serve_details(upstream, [1, 3])
@@ -209,7 +208,9 @@ async def test_transient_detail_is_retried(source: PokeApiFetcher, upstream: Fak
     assert times_requested(upstream, detail_url(2)) == 2
 
 
-async def test_rate_limited_list_is_retried(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
+async def test_rate_limited_list_is_retried(
+    source: DeclaredFetcher, upstream: FakeUpstream
+) -> None:
     """A list answering 429 with Retry-After is retried (no real wait under stamina testing)."""
     upstream.get(list_url(0, 1), status=429, headers={"Retry-After": "3"})
     upstream.get(list_url(0, 1), payload=list_page(0, 1))
@@ -222,7 +223,7 @@ async def test_rate_limited_list_is_retried(source: PokeApiFetcher, upstream: Fa
 
 
 async def test_detail_down_every_time_raises_transient(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """A detail answering 503 to every attempt raises TransientUpstreamError after 3 tries."""
     upstream.get(list_url(0, 2), payload=list_page(0, 2))
@@ -235,47 +236,57 @@ async def test_detail_down_every_time_raises_transient(
 
 
 async def test_list_down_every_time_raises_transient(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """A list that never answers raises TransientUpstreamError and fetches no detail."""
     upstream.get(list_url(0, 3), exception=aiohttp.ServerDisconnectedError(), repeat=True)
 
-    with pytest.raises(TransientUpstreamError, match="pokemon list offset=0"):
+    with pytest.raises(TransientUpstreamError, match="pokemon list page 1"):
         await source.fetch(ListCommand(offset=0, limit=3))
     assert requested(upstream) == [list_url(0, 3)]
     assert times_requested(upstream, list_url(0, 3)) == 3
 
 
 @pytest.mark.parametrize("status", [400, 404])
-async def test_list_client_error_is_permanent(
-    source: PokeApiFetcher, upstream: FakeUpstream, status: int
+async def test_list_client_error_fails_the_page_at_once(
+    source: DeclaredFetcher, upstream: FakeUpstream, status: int
 ) -> None:
-    """A list answering 4xx raises PermanentUpstreamError at once, without retrying."""
+    """A list answering 4xx fails that page at once, without retrying or fetching details."""
     upstream.get(list_url(0, 3), status=status, repeat=True)
 
-    with pytest.raises(PermanentUpstreamError) as caught:
-        await source.fetch(ListCommand(offset=0, limit=3))
-    assert caught.value.status == status
+    page = await source.fetch(ListCommand(offset=0, limit=3, fan_out=True))
+    assert page.items == []
+    assert [(f.external_id, f.error) for f in page.failed] == [
+        ("page:1", f"pokemon list page 1: HTTP {status}")
+    ]
+    assert page.pages_total == 1  # a failed first page is the whole job: its size is unknown
     assert times_requested(upstream, list_url(0, 3)) == 1
 
 
 @pytest.mark.parametrize(
-    "listing",
-    [{"count": 3}, {"count": 3, "results": {"1": "x"}}, [{"name": "bulbasaur"}], "pokemon"],
+    ("listing", "error"),
+    [
+        ({"count": 3}, "'results' is absent"),
+        ({"count": 3, "results": "x"}, "records 'results' is"),
+        ([{"name": "bulbasaur"}], "'results'"),
+        ("pokemon", "'results'"),
+    ],
     ids=["no-results", "results-not-list", "array", "string"],
 )
-async def test_list_of_unexpected_shape_is_permanent(
-    source: PokeApiFetcher, upstream: FakeUpstream, listing: Any
+async def test_list_of_unexpected_shape_fails_the_page(
+    source: DeclaredFetcher, upstream: FakeUpstream, listing: Any, error: str
 ) -> None:
-    """A list answer that is not ``{"results": [...]}`` raises PermanentUpstreamError."""
+    """A list answer that is not ``{"results": [...]}`` fails the page, naming the path."""
     upstream.get(list_url(0, 3), payload=listing)
 
-    with pytest.raises(PermanentUpstreamError, match="unexpected shape"):
-        await source.fetch(ListCommand(offset=0, limit=3))
+    page = await source.fetch(ListCommand(offset=0, limit=3))
+    assert page.items == []
+    assert [f.external_id for f in page.failed] == ["page:1"]
+    assert error in page.failed[0].error
 
 
 async def test_detail_urls_are_built_from_base_url(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """Details are fetched from our base URL and the id, never from the URL the list gave."""
     listing = list_page(0, 2)
@@ -294,7 +305,7 @@ async def test_detail_urls_are_built_from_base_url(
 
 
 async def test_list_answering_more_than_the_limit_is_cut(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """A list answering more entries than asked keeps only the first ``limit``."""
     listing = list_page(0, 5)
@@ -308,28 +319,28 @@ async def test_list_answering_more_than_the_limit_is_cut(
     assert detail_url(5) not in requested(upstream)
 
 
-async def test_bad_list_entries_are_failed_not_fatal(
-    source: PokeApiFetcher, upstream: FakeUpstream
+async def test_a_list_entry_without_an_id_fails_the_page(
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
-    """List entries without a numeric id URL go to ``failed``; the good ones are still fetched."""
-    listing = list_page(0, 4)
+    """An entry whose URL holds no numeric id fails the page (the format's rule), naming the
+    path; no detail is fetched for it."""
+    listing = list_page(0, 3)
     listing["results"] = [
         {"name": "bulbasaur", "url": "/api/v2/pokemon/1/"},
         {"name": "missingno", "url": "/api/v2/pokemon/missingno/"},
-        {"name": "nourl"},
         {"name": "venusaur", "url": "/api/v2/pokemon/3/"},
     ]
-    upstream.get(list_url(0, 4), payload=listing)
-    serve_details(upstream, [1, 3])
+    upstream.get(list_url(0, 3), payload=listing)
 
-    page = await source.fetch(ListCommand(offset=0, limit=4))
+    page = await source.fetch(ListCommand(offset=0, limit=3))
 
-    assert [item.external_id for item in page.items] == ["1", "3"]
-    assert [failed.external_id for failed in page.failed] == ["?0", "?1"]
-    assert all(failed.error.startswith("bad entry") for failed in page.failed)
+    assert page.items == []
+    assert [f.external_id for f in page.failed] == ["page:1"]
+    assert "id 'url' does not match the pattern" in page.failed[0].error
+    assert requested(upstream) == [list_url(0, 3)]
 
 
-async def test_empty_list_page(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
+async def test_empty_list_page(source: DeclaredFetcher, upstream: FakeUpstream) -> None:
     """A window past the end yields no items and keeps the upstream's count."""
     upstream.get(list_url(100, 20), payload=list_page(100, 20, count=45))
 
@@ -341,7 +352,7 @@ async def test_empty_list_page(source: PokeApiFetcher, upstream: FakeUpstream) -
 
 
 async def test_detail_without_name_uses_the_listed_name(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """When a detail document has no name, the name from the list is used."""
     upstream.get(list_url(0, 1), payload=list_page(0, 1))
@@ -354,7 +365,7 @@ async def test_detail_without_name_uses_the_listed_name(
 
 
 async def test_detail_that_is_not_an_object_is_failed(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """A detail answering a JSON array is recorded in ``failed``."""
     upstream.get(list_url(0, 1), payload=list_page(0, 1))
@@ -367,7 +378,7 @@ async def test_detail_that_is_not_an_object_is_failed(
 
 
 async def test_a_name_too_long_for_its_column_is_cut_and_the_payload_kept(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """A 300-character name is stored cut to 255; the payload keeps it whole."""
     upstream.get(list_url(0, 2), payload=list_page(0, 2))
@@ -385,7 +396,7 @@ async def test_a_name_too_long_for_its_column_is_cut_and_the_payload_kept(
 # --- fetch: detail commands ---------------------------------------------------------------
 
 
-async def test_detail_command(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
+async def test_detail_command(source: DeclaredFetcher, upstream: FakeUpstream) -> None:
     """A detail command yields that one item and no total."""
     serve_details(upstream, [25])
 
@@ -397,7 +408,7 @@ async def test_detail_command(source: PokeApiFetcher, upstream: FakeUpstream) ->
     assert requested(upstream) == [detail_url(25)]
 
 
-async def test_detail_command_not_found(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
+async def test_detail_command_not_found(source: DeclaredFetcher, upstream: FakeUpstream) -> None:
     """A detail command for a missing id yields no item and one failure."""
     upstream.get(detail_url(99999), status=404)
 
@@ -407,15 +418,8 @@ async def test_detail_command_not_found(source: PokeApiFetcher, upstream: FakeUp
     assert [failed.external_id for failed in page.failed] == ["99999"]
 
 
-async def test_weather_command_is_permanent(source: PokeApiFetcher, upstream: FakeUpstream) -> None:
-    """A command of another source's kind raises PermanentUpstreamError without any request."""
-    with pytest.raises(PermanentUpstreamError, match="cannot run a 'weather' command"):
-        await source.fetch(WeatherCommand(city="London"))
-    assert upstream.requests == {}
-
-
 async def test_nothing_unregistered_is_requested(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """An unregistered URL fails like a refused connection, so a stray request cannot pass."""
     upstream.get(re.compile(r"^http://unused\.test/.*$"), status=200)

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from shared.config import Settings, load_settings
+from shared.config import load_settings
 from shared.errors import ConfigError
+from shared.sources.registry import load_declared
 from shared.values.rates import Rate, parse_rate
 
 
@@ -50,13 +51,13 @@ def test_defaults_are_fair_to_each_upstream(monkeypatch: pytest.MonkeyPatch) -> 
     """OpenWeather defaults to its free tier's 60/min, PokeAPI to 100/s."""
     for name in ("OPENWEATHER_RATE_LIMIT", "POKEAPI_RATE_LIMIT"):
         monkeypatch.delenv(name, raising=False)
-    settings = Settings(_env_file=None)
-    assert str(settings.openweather.rate_limit) == "60/min"
-    assert str(settings.pokeapi.rate_limit) == "100/s"
+    sources = load_declared()
+    assert str(sources["openweather"].definition.rate_limit) == "60/min"
+    assert str(sources["pokemon"].definition.rate_limit) == "100/s"
 
 
 def test_invalid_rate_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bad OPENWEATHER_RATE_LIMIT stops start-up with one line naming it."""
     monkeypatch.setenv("OPENWEATHER_RATE_LIMIT", "lots")
-    with pytest.raises(ConfigError, match=r"^invalid configuration: OPENWEATHER_RATE_LIMIT='lots'"):
+    with pytest.raises(ConfigError, match=r"rate_limit: .*\(from OPENWEATHER_RATE_LIMIT='lots'\)$"):
         load_settings(env_file=None)

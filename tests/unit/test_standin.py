@@ -18,7 +18,7 @@ from harness.standin.process import StandinError, run_standin
 from harness.standin.rewrite import absolutize
 from harness.standin.state import Faults, StandinState
 from harness.standin.synthetic import synthetic_detail
-from shared.config import OpenweatherSettings
+from shared.sources.declared import load_sources
 from tests.unit.standin_clients import Client, MakeClient
 
 POKEMON_DIR = DEFAULT_FIXTURES / "pokeapi" / "api" / "v2" / "pokemon"
@@ -497,6 +497,9 @@ async def test_seed_makes_faults_reproducible(make_client: MakeClient) -> None:
 
 # --- OpenWeather --------------------------------------------------------------------------
 
+_FOR_EACH = load_sources(env={}, sources_dir=None)["openweather"].definition.list_.for_each
+DEFAULT_CITIES = _FOR_EACH.value_list() if _FOR_EACH is not None else []  # OPENWEATHER_CITIES'
+
 
 @pytest.mark.parametrize(
     ("query", "status", "fixture"),
@@ -519,7 +522,7 @@ async def test_weather_mapping(client: Client, query: str, status: int, fixture:
     assert await response.read() == weather_fixture(fixture)
 
 
-@pytest.mark.parametrize("city", OpenweatherSettings().city_list)
+@pytest.mark.parametrize("city", DEFAULT_CITIES)
 async def test_every_default_city_has_weather(client: Client, city: str) -> None:
     """Each city of the default OPENWEATHER_CITIES answers 200 with its own name and id."""
     response = await client.get(f"/data/2.5/weather?q={city}&appid=test-key")
@@ -532,9 +535,9 @@ async def test_every_default_city_has_weather(client: Client, city: str) -> None
 async def test_default_cities_have_distinct_ids(client: Client) -> None:
     """The made-up cities keep OpenWeather's own ids, so each is its own item."""
     ids = set()
-    for city in OpenweatherSettings().city_list:
+    for city in DEFAULT_CITIES:
         ids.add((await get_json(client, f"/data/2.5/weather?q={city}&appid=test-key"))["id"])
-    assert len(ids) == len(OpenweatherSettings().city_list)
+    assert len(ids) == len(DEFAULT_CITIES)
 
 
 async def test_weather_404_cod_is_a_string(client: Client) -> None:

@@ -9,15 +9,14 @@ import aiohttp
 import pytest
 from redis.asyncio import Redis
 
-from shared.config import PokeapiSettings, RetrySettings
+from shared.config import Settings
 from shared.errors import JobFailedError, PermanentUpstreamError, TransientUpstreamError
-from shared.models.commands import ListCommand
-from shared.sources.client import UpstreamClient
+from shared.models.commands import PageCommand
+from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.documents import parse_document
-from shared.sources.pokeapi import NAME as POKEMON
-from shared.sources.pokeapi import PokeApiFetcher
-from shared.sources.registry import build_breaker
+from shared.sources.registry import build_declared_fetcher
 from shared.values.hashing import content_hash
+from tests.unit.declared_helpers import builtin, list_command
 from tests.unit.fake_upstream import (
     BASE_URL,
     FakeUpstream,
@@ -27,18 +26,22 @@ from tests.unit.fake_upstream import (
     serve_details,
 )
 
-SETTINGS = PokeapiSettings(base_url=BASE_URL, max_items=1000)
-RETRY = RetrySettings()
+POKEMON = "pokemon"
+ENV = {"POKEAPI_BASE_URL": BASE_URL, "POKEAPI_MAX_ITEMS": "1000", "POKEAPI_RATE_LIMIT": "0"}
 BIG = "123456789012345678901234567890"
 
 
 @pytest.fixture
-async def source(redis: Redis) -> AsyncIterator[PokeApiFetcher]:
+async def source(redis: Redis) -> AsyncIterator[DeclaredFetcher]:
     """The real source over a real client session, pointed at ``http://pokeapi.test``."""
     async with aiohttp.ClientSession() as session:
-        breaker = build_breaker(redis, POKEMON, RETRY, SETTINGS.request_timeout)
-        client = UpstreamClient(POKEMON, session, breaker, RETRY, 30.0)
-        yield PokeApiFetcher(SETTINGS, client)
+        settings = Settings(_env_file=None)
+        yield build_declared_fetcher(builtin(POKEMON, ENV), settings, session, redis)
+
+
+def ListCommand(offset: int, limit: int, *, fan_out: bool = False) -> PageCommand:
+    """The built-in pokemon definition's list page."""
+    return list_command(BASE_URL, "/pokemon", offset, limit, fan_out=fan_out)
 
 
 def test_an_ordinary_document_hashes_as_before() -> None:
@@ -84,7 +87,7 @@ def test_a_broken_body_is_transient(body: bytes) -> None:
 
 
 async def test_a_detail_with_a_lone_surrogate_fails_alone(
-    source: PokeApiFetcher, upstream: FakeUpstream, redis: Redis
+    source: DeclaredFetcher, upstream: FakeUpstream, redis: Redis
 ) -> None:
     """The unreadable detail is a failed item, the rest of its page lands, the breaker rests."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3))
@@ -100,7 +103,7 @@ async def test_a_detail_with_a_lone_surrogate_fails_alone(
 
 
 async def test_a_detail_keeps_its_text_and_big_integers(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
     """The payload is the body's text as received, a 30-digit integer included."""
     body = f'{{"id": 1, "name": "big", "n": {BIG}, "s": "\\u0000\'\\\\"}}'
@@ -114,12 +117,13 @@ async def test_a_detail_keeps_its_text_and_big_integers(
 
 
 async def test_a_list_count_above_the_limit_fails_the_job(
-    source: PokeApiFetcher, upstream: FakeUpstream
+    source: DeclaredFetcher, upstream: FakeUpstream
 ) -> None:
-    """A count above POKEAPI_MAX_ITEMS fails the job before any detail or command."""
+    """A count above POKEAPI_MAX_ITEMS (the definition's max_items) fails the job before any
+    detail or command."""
     upstream.get(list_url(0, 3), payload=list_page(0, 3, count=50_000_000))
 
-    with pytest.raises(JobFailedError, match="POKEAPI_MAX_ITEMS"):
+    with pytest.raises(JobFailedError, match=r"total 50000000 is above paginator\.max_items=1000"):
         await source.fetch(ListCommand(offset=0, limit=3, fan_out=True))
 
     assert all("/pokemon/" not in str(url) for _, url in upstream.requests)

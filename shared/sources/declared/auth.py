@@ -13,11 +13,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 
+from shared.observability.redaction import MIN_SECRET_CHARS
+
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an RFC 9110 token
 
 
 class _Auth(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*")
+    @classmethod
+    def _maskable(cls, value: Any) -> Any:
+        # Redaction masks secrets of MIN_SECRET_CHARS or more: a shorter one would show.
+        if isinstance(value, SecretStr) and 0 < len(value.get_secret_value()) < MIN_SECRET_CHARS:
+            raise ValueError(
+                f"too short to mask in logs: use at least {MIN_SECRET_CHARS} characters"
+            )
+        return value
 
     def secret_values(self) -> list[str]:
         """Every non-empty secret of this auth, to register with redaction."""

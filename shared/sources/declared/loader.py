@@ -23,6 +23,7 @@ from shared.sources.declared.substitution import (
     restore_expressions,
     substitute_all,
 )
+from shared.sources.declared.variables import naming_variables, variables_in
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
 SUFFIXES = (".yaml", ".yml")
@@ -70,16 +71,47 @@ def parse_definition(text: str, *, file: Path, env: Mapping[str, str]) -> Source
     if not isinstance(data, dict):
         message = "must hold one mapping of keys (name, base_url, list, ...)"
         raise DefinitionError([Problem(file, "", message)])
+    written = data
     data, unresolved = substitute_all(data, env=env, file=file)
+    unresolved = naming_variables(unresolved, written, env)
     try:
         definition = SourceDefinition.model_validate(data)
     except ValidationError as exc:
         # A key whose expression failed is reported once, for the expression.
         found = [p for p in problems_from(file, exc) if not _below_any(p.key, unresolved)]
-        raise DefinitionError([*unresolved, *found]) from None
+        raise DefinitionError([*unresolved, *naming_variables(found, written, env)]) from None
     if unresolved:
         raise DefinitionError(unresolved)
     return definition
+
+
+def written_values(file: Path) -> Any:
+    """The file's data as written, before substitution (``${VAR}`` left as text); None when
+    it cannot be read. For messages that name the variable a value comes from."""
+    try:
+        protected, expressions = protect_expressions(file.read_text(encoding="utf-8"))
+        return restore_expressions(_safe_load(protected), expressions)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def builtin_variables(builtin_dir: Path = BUILTIN_DIR) -> set[str]:
+    """Every environment variable the built-in definitions read (``POKEAPI_BASE_URL``, ...)."""
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            names.update(variables_in(value))
+
+    for file in definition_files(builtin_dir):
+        walk(written_values(file))
+    return names
 
 
 def _below_any(key: str, problems: list[Problem]) -> bool:

@@ -4,7 +4,9 @@ Substitution runs on the parsed YAML, one string scalar at a time, so a value fr
 environment or a secret file stays one string: it can never add keys or YAML syntax.
 Keys are not substituted. ``$${`` writes a literal ``${``. A default may itself hold an
 expression (``${KEY:-${file:/run/secrets/key}}``), evaluated only when the variable is
-unset or empty, as in a shell. A relative ``${file:}`` path is read from the file's folder.
+unset or empty, as in a shell; ``${VAR:+text}`` is ``text`` only when ``VAR`` is set and
+not empty (``${KEY_FILE:+${file:${KEY_FILE}}}`` reads a file only when one is named).
+A relative ``${file:}`` path is read from the file's folder.
 
 YAML does not allow ``{`` and ``}`` in a flow mapping's plain values, and the format's own
 examples write ``auth: {type: bearer, token: ${GITHUB_TOKEN}}``. So before parsing, each
@@ -27,6 +29,7 @@ _MARK, _PAD = "\u2063", "\u2064"  # invisible separator and plus: plain-scalar t
 _TOKEN = re.compile(f"{_MARK}([0-9]+){_PAD}*")
 _FILE = "file:"
 _DEFAULT = ":-"
+_ALTERNATIVE = ":+"  # ${VAR:+text}: text when VAR is set and not empty, else empty (a shell's)
 
 
 class _Unresolved(ValueError):
@@ -130,6 +133,10 @@ class _Expander:
         if expression.startswith(_FILE):
             return self._read(self.expand(expression.removeprefix(_FILE)))
         name, has_default, default = expression.partition(_DEFAULT)
+        if _ALTERNATIVE in name:
+            name, _, alternative = expression.partition(_ALTERNATIVE)
+            if _NAME.match(name):
+                return self.expand(alternative) if self._env.get(name) else ""
         if not _NAME.match(name):
             raise _Unresolved(
                 f"${{{expression}}} is not an expression; use ${{NAME}}, "
