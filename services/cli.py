@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from services.api.main import run as run_api
 from services.fetcher.main import run as run_fetcher
 from services.ops.dlq import run_dlq
 from services.ops.health import probe_health
+from services.ops.sources import (
+    SourcesConfig,
+    run_check_named,
+    run_list,
+    run_schema,
+    run_validate,
+)
 from services.ops.status import run_status
 from services.ops.sync import run_sync
 from services.ops.unreachable import UNREACHABLE_ERRORS, unreachable_message
@@ -24,7 +33,7 @@ from shared.observability.log_sink import stderr_sink
 from shared.observability.logging import configure_logging
 from shared.runtime.ports import ensure_port_free
 from shared.runtime.service import ServiceMain, run_service
-from shared.sources.registry import registered_names
+from shared.sources.registry import process_env, registered_names
 
 SERVICES: dict[str, ServiceMain] = {
     "api": run_api,
@@ -45,11 +54,24 @@ DESCRIPTION = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, read settings once, dispatch."""
     try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader left (`item-sync sources schema | head`): stop without a traceback,
+        # and let the interpreter's last flush go nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
         parser = _parser()  # its help names the defined sources: a bad definition stops here
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_CONFIG
     args = parser.parse_args(argv)
+    if args.command == "sources" and args.action in ("schema", "validate"):
+        # Neither needs a setting: validate is what to run when start-up refuses a file.
+        return run_schema() if args.action == "schema" else _validate(args.files)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -86,6 +108,8 @@ def _dispatch(settings: Settings, args: argparse.Namespace) -> int:
         return probe_health(args.host, port)
     if args.command in OPERATOR_COMMANDS:
         return _operate(settings, args)
+    if args.command == "sources":
+        return _sources(settings, args)
     run_service(args.command, SERVICES[args.command], settings)
     return 0
 
@@ -103,6 +127,26 @@ def _operate(settings: Settings, args: argparse.Namespace) -> int:
             wait=args.wait,
         )
     return run_status(settings)
+
+
+def _sources(settings: Settings, args: argparse.Namespace) -> int:
+    config = _sources_config(enabled=settings.api.sources)
+    if args.action == "list":
+        return run_list(config)
+    return run_check_named(config, args.name, settings.retry)
+
+
+def _validate(files: list[str]) -> int:
+    return run_validate(_sources_config(enabled=()), [Path(file) for file in files])
+
+
+def _sources_config(enabled: Sequence[str]) -> SourcesConfig:
+    # As the services read them: ${VAR} and SOURCES_DIR from the environment, then .env.
+    env = process_env()
+    directory = env.get("SOURCES_DIR", "").strip()
+    return SourcesConfig(
+        env=env, sources_dir=Path(directory) if directory else None, enabled=enabled
+    )
 
 
 def _log_to_stderr(command: str, settings: Settings) -> None:
@@ -142,17 +186,47 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("--all", action="store_true", help="purge: every dead letter")
     dlq.add_argument("--limit", type=int, default=100, help="how many to list (default 100)")
     sync = commands.add_parser("sync", help="start a sync job now, as POST /sync does")
-    known = ", ".join(registered_names())
-    sync.add_argument("source", help=f"a source from API_API_TYPE, one of: {known}")
+    sync.add_argument("source", help=f"a source from API_API_TYPE, one of: {_known_names()}")
     sync.add_argument("--force", action="store_true", help="rewrite unchanged items too")
     sync.add_argument("--operation", choices=["list", "detail"], default="list")
     sync.add_argument("--id", help="the item's id upstream (with --operation detail)")
     sync.add_argument("--wait", action="store_true", help="follow the job; exit 0 if it succeeded")
     commands.add_parser("status", help="streams, consumers, breakers and the last jobs")
+    _sources_parser(commands)
     health = commands.add_parser("health", help="probe a worker's /health (docker healthcheck)")
     health.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
     health.add_argument("--port", type=int, help="default METRICS_PORT")
     return parser
+
+
+def _known_names() -> str:
+    # Help must show even when a definition does not load (sources validate says why).
+    try:
+        return ", ".join(registered_names())
+    except ConfigError:
+        return "see item-sync sources list"
+
+
+def _sources_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sources = commands.add_parser(
+        "sources",
+        help="list, validate or describe the declared sources (YAML files)",
+        description="Built-in definitions and SOURCES_DIR's files; the format is "
+        "shared/sources/declared/SOURCES.md.",
+    )
+    actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="every defined source, enabled or not, and its file")
+    validate = actions.add_parser(
+        "validate", help="load and check definitions; exit 2 on any problem"
+    )
+    validate.add_argument(
+        "files", nargs="*", metavar="FILE", help="files or folders (default: the configured set)"
+    )
+    check = actions.add_parser(
+        "check", help="fetch a source's first page (and one detail); store nothing"
+    )
+    check.add_argument("name", help="a defined source (sources list shows them)")
+    actions.add_parser("schema", help="print the JSON Schema of a definition file")
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from shared.config import RetrySettings
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
+from shared.resilience.guard import CallGuard
 from shared.resilience.retry import upstream_attempts
 
 T = TypeVar("T")
@@ -17,7 +17,7 @@ T = TypeVar("T")
 async def call_upstream(
     call: Callable[[], Awaitable[T]],
     *,
-    breaker: Breaker,
+    breaker: CallGuard,
     retry: RetrySettings,
     budget: RequestBudget | None = None,
 ) -> T:
@@ -44,7 +44,7 @@ async def call_upstream(
 
 
 async def _attempt(
-    call: Callable[[], Awaitable[T]], breaker: Breaker, budget: RequestBudget | None
+    call: Callable[[], Awaitable[T]], breaker: CallGuard, budget: RequestBudget | None
 ) -> T:
     await breaker.guard()
     if budget is not None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from shared.config import RetrySettings
-from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
+from shared.resilience.guard import CallGuard
 from shared.resilience.upstream import call_upstream
 from shared.sources.documents import JsonDocument
 from shared.sources.http import StatusActions, get_document, get_if_changed
@@ -21,7 +21,7 @@ class UpstreamClient:
 
     source: str
     session: aiohttp.ClientSession
-    breaker: Breaker
+    breaker: CallGuard
     retry: RetrySettings
     timeout_s: float
     budget: RequestBudget | None = None

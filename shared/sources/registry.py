@@ -154,10 +154,8 @@ def build_declared_fetcher(
     """
     limits = _Limits(request_timeout=definition.timeout, rate_limit=definition.rate_limit)
     client = build_client(settings, session, redis, definition.name, limits)
-    # Auth headers replace a definition header of the same name (names ignore case).
-    auth = definition.auth.headers()
-    fixed = {k: v for k, v in definition.headers.items() if k.lower() not in _lower(auth)}
-    client = replace(client, headers={**fixed, **auth} or None, actions=definition.error_action)
+    headers = declared_headers(definition) or None
+    client = replace(client, headers=headers, actions=definition.error_action)
     conditional = None
     if pool is not None:
         conditional = Conditional(
@@ -167,6 +165,16 @@ def build_declared_fetcher(
             full_sweep_interval=settings.source.full_sweep_interval,
         )
     return DeclaredFetcher(definition, client, conditional, secret_hint=secret_hint)
+
+
+def declared_headers(definition: SourceDefinition) -> dict[str, str]:
+    """What every request of a definition carries: its ``headers``, then its auth's.
+
+    An auth header replaces a definition header of the same name (names ignore case).
+    """
+    auth = definition.auth.headers()
+    fixed = {k: v for k, v in definition.headers.items() if k.lower() not in _lower(auth)}
+    return {**fixed, **auth}
 
 
 def _lower(headers: Mapping[str, str]) -> set[str]:

@@ -8,7 +8,10 @@ blank line, are its expected answer:
 - a leading three-digit HTTP status (``# 202 {...}``) is compared exactly;
 - an answer that starts with ``{"`` is JSON: every key it names must be in the real answer;
 - any other line must appear in the output, where ``…`` stands for anything, numbers may
-  differ and runs of spaces are loose; a line starting with ``HTTP/`` is compared exactly.
+  differ and runs of spaces are loose; a line starting with ``HTTP/`` is compared exactly;
+- a last line ``(exit N)`` is the exit status (0 otherwise).
+
+A ``yaml`` block whose first line is ``# <path>`` is a file the reader writes there.
 
 Comment lines above a command describe it and are not compared.
 """
@@ -20,7 +23,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_FENCE_OPEN = re.compile(r"^```sh\s*$")
+_FENCE_OPEN = re.compile(r"^```(\w*)\s*$")
+_EXIT = re.compile(r"^\(exit (\d+)\)$")
+_FILE_NAME = re.compile(r"^# (\S+\.ya?ml)$")
 _STATUS_FIRST = re.compile(r"^(\d{3}) (.*)$")
 _JSON_KEY = re.compile(r'"(\w+)"\s*:')
 ELLIPSIS = "…"
@@ -44,11 +49,25 @@ class ReadmeCommand:
 
     @property
     def expected_body(self) -> list[str]:
-        """The expected lines without the leading status."""
-        lines = list(self.expected)
+        """The expected lines without the leading status and the exit status."""
+        lines = [line for line in self.expected if not _EXIT.match(line)]
         if lines and self.expected_status is not None:
             lines[0] = lines[0][4:]
         return lines
+
+    @property
+    def expected_exit(self) -> int:
+        """The exit status the README promises: ``(exit N)`` as the last line, else 0."""
+        match = _EXIT.match(self.expected[-1]) if self.expected else None
+        return int(match[1]) if match else 0
+
+
+@dataclass(frozen=True)
+class ReadmeFile:
+    """A ``yaml`` block headed ``# <path>``: a file the reader writes, as printed."""
+
+    path: str
+    text: str
 
 
 def section_text(readme: str, title: str) -> str:
@@ -61,22 +80,31 @@ def section_text(readme: str, title: str) -> str:
 
 def commands_in(readme: str, title: str) -> list[ReadmeCommand]:
     """Every command of the ``sh`` blocks in one section, in order."""
-    commands: list[ReadmeCommand] = []
-    for block in _sh_blocks(section_text(readme, title)):
-        commands.extend(_commands_of_block(title, block))
-    return commands
+    return [step for step in steps_in(readme, title) if isinstance(step, ReadmeCommand)]
 
 
-def _sh_blocks(text: str) -> list[list[str]]:
-    blocks: list[list[str]] = []
+def steps_in(readme: str, title: str) -> list[ReadmeCommand | ReadmeFile]:
+    """The section's commands and the files it has the reader write, in order."""
+    steps: list[ReadmeCommand | ReadmeFile] = []
+    for language, block in _blocks(section_text(readme, title)):
+        if language == "sh":
+            steps.extend(_commands_of_block(title, block))
+        elif language == "yaml" and block and (name := _FILE_NAME.match(block[0].strip())):
+            steps.append(ReadmeFile(name[1], "\n".join(block) + "\n"))
+    return steps
+
+
+def _blocks(text: str) -> list[tuple[str, list[str]]]:
+    blocks: list[tuple[str, list[str]]] = []
     current: list[str] | None = None
+    language = ""
     for line in text.splitlines():
         stripped = line.strip()
         if current is None:
-            if _FENCE_OPEN.match(stripped):
-                current = []
+            if opened := _FENCE_OPEN.match(stripped):
+                current, language = [], opened[1]
         elif stripped.startswith("```"):
-            blocks.append(current)
+            blocks.append((language, current))
             current = None
         else:
             current.append(line)

@@ -8,57 +8,31 @@ ports, database and Redis DB; host, port and job id are substituted into the com
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pymysql
 import pytest
 import redis
 
-from harness.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT, database_name
-from harness.processes import free_port, reset_backends, service_env
+from harness.backends import MYSQL_HOST, REDIS_HOST, REDIS_PORT
+from harness.processes import reset_backends
+from tests.e2e.local_stack import ROOT, LocalStack, stack_env, start_stack, stop_stack
 from tests.e2e.readme_commands import ReadmeCommand, answer_mismatches, commands_in
 
-ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SECTIONS = ("Quick start", "Using the API")
 # Commands that start the stack or the suite: the test starts the stack itself instead.
 STARTS_THE_STACK = frozenset({"make run-local"})
 # Commands meant for a stopped stack: run after it has stopped.
 AFTER_STOP = frozenset({"make reset-local"})
-README_REDIS_DB = 13
-STACK_READY_S = 40.0
 COMMAND_TIMEOUT_S = 30.0
-STOP_WITHIN_S = 60.0  # Ctrl-C to every service gone, on a busy machine
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STATUS_SUFFIX = "\nHTTP_STATUS=%{http_code}"
-
-
-@dataclass
-class LocalStack:
-    """``.ci/run-local`` running on its own ports and data, and what commands learned."""
-
-    env: dict[str, str]
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    job_ids: list[str] = field(default_factory=list)
-
-    @property
-    def api_url(self) -> str:
-        """Where this stack's api listens."""
-        return f"http://127.0.0.1:{self.env['SERVER_PORT']}"
-
-    def log(self) -> str:
-        """The last of everything run-local and its services printed."""
-        return self.log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
 
 
 @pytest.fixture
@@ -66,44 +40,13 @@ def stack(backends: None, tmp_path: Path) -> Iterator[LocalStack]:
     """``make run-local``'s stack, migrated and past its first scheduled sync."""
     if not (ROOT / ".venv" / "bin" / "item-sync").exists():
         pytest.skip("run-local needs .venv: run make venv")
-    database = database_name("item_sync_readme")
-    env = service_env(
-        # run-local picks its own data from these; the CLI's exports are mapped onto them.
-        LOCAL_DATABASE=database,
-        LOCAL_REDIS_DB=str(README_REDIS_DB),
-        DATABASE_DATABASE=database,
-        REDIS_DB=str(README_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        STANDIN_PORT=str(free_port()),
-        METRICS_PORT="0",  # the host is shared; no command here reads a worker's port
-        # One slot a day, so no scheduled job can open mid-test and answer a POST as a duplicate.
-        WORKER_SYNC_INTERVAL="1d",
-        POKEAPI_RATE_LIMIT="100/s",  # run-local's default, which service_env turns off
-    )
+    env = stack_env()
     reset_backends(env)
-    log_path = tmp_path / "run-local.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(  # noqa: S603 - our own script
-            [str(ROOT / ".ci" / "run-local"), "--fetchers", "2", "--writers", "1"],
-            env=env,
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            # A run started in the background inherits SIGINT ignored, and bash cannot trap a
-            # signal ignored at entry: give run-local a terminal's Ctrl-C back.
-            preexec_fn=_default_sigint,
-        )
-    running = LocalStack(env=env, process=process, log_path=log_path)
+    running = start_stack(env, tmp_path / "run-local.log")
     try:
-        _wait_for_first_sync(running)
         yield running
     finally:
-        _stop(running)
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+        stop_stack(running)
 
 
 def test_readme_commands_answer_as_printed(stack: LocalStack) -> None:
@@ -122,7 +65,7 @@ def test_readme_commands_answer_as_printed(stack: LocalStack) -> None:
             continue
         _check(command, _run(command, stack), stack)
 
-    _stop(stack)
+    stop_stack(stack)
     for command in commands:
         if command.text in AFTER_STOP:
             _check(command, _run(command, stack), stack)
@@ -201,54 +144,6 @@ def _assert_not_an_error(output: str, where: str) -> None:
     except ValueError:
         return
     assert not (isinstance(answer, dict) and "error" in answer), where
-
-
-def _wait_for_first_sync(stack: LocalStack) -> None:
-    deadline = time.monotonic() + STACK_READY_S
-    while time.monotonic() < deadline:
-        if stack.process.poll() is not None:
-            break
-        try:
-            url = f"{stack.api_url}/jobs?status=succeeded"
-            with urllib.request.urlopen(url, timeout=2) as reply:  # noqa: S310 - our local api
-                if json.loads(reply.read())["total"] >= 1:
-                    return
-        except urllib.error.HTTPError as exc:
-            exc.close()  # not up yet: release its socket now, not at collection
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError("run-local's first scheduled sync did not finish:\n" + stack.log())
-
-
-def _stop(stack: LocalStack) -> None:
-    # As Ctrl-C does: run-local forwards one SIGTERM to item-sync and stops the stand-in.
-    if stack.process.poll() is None:
-        stack.process.send_signal(signal.SIGINT)
-        try:
-            stack.process.wait(timeout=STOP_WITHIN_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(stack.process.pid, signal.SIGKILL)
-            stack.process.wait()
-    _wait_until_no_service_is_connected(stack.env)
-
-
-def _wait_until_no_service_is_connected(env: dict[str, str]) -> None:
-    """The services run in a session of their own: gone only when none holds a connection."""
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(env["REDIS_DB"]))
-    try:
-        me = client.client_id()
-        deadline = time.monotonic() + STOP_WITHIN_S
-        while True:
-            others = [
-                c for c in client.client_list() if c["db"] == env["REDIS_DB"] and c["id"] != str(me)
-            ]
-            if not others:
-                return
-            assert time.monotonic() < deadline, f"services still connected after Ctrl-C: {others}"
-            time.sleep(0.2)
-    finally:
-        client.close()
 
 
 def _assert_local_data_is_gone(env: dict[str, str]) -> None:
