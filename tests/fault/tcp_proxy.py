@@ -51,7 +51,13 @@ class TcpProxy:
         return future.result(timeout=10)
 
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._on_connect, "127.0.0.1", self.port)
+
+    def _on_connect(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        # Registered here, synchronously: a task cancelled before it first runs never reaches
+        # its finally, and its connection would outlive the proxy unless a cut aborts it.
+        self._writers.add(client_w)
+        asyncio.get_running_loop().create_task(self._accept(client_r, client_w))
 
     async def _cut(self) -> None:
         if self._server is not None:
@@ -70,13 +76,15 @@ class TcpProxy:
         for task in others:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
         # An aborted transport closes its socket in a callback scheduled on this loop:
         # let those run before the loop stops, or the socket outlives it.
         for _ in range(3):
             await asyncio.sleep(0)
 
     async def _accept(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        self._writers.add(client_w)
         server_w: asyncio.StreamWriter | None = None
         try:
             server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)

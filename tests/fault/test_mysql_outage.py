@@ -40,6 +40,9 @@ def test_mysql_cut_mid_sync_loses_nothing(
         pipeline.start(role)
     writers = [pipeline.start("writer", **through_proxy) for _ in range(2)]
     pipeline.wait_for_api()
+    # The cut API is polled from here on, so it must be up too.
+    cut_env = {**pipeline.env, "SERVER_PORT": cut_api_port, **through_proxy}
+    Pipeline(env=cut_env, workdir=pipeline.workdir).wait_for_api()
     cut_api = f"http://127.0.0.1:{cut_api_port}"
     synthetic_standin.set_faults(latency_ms=25)
 

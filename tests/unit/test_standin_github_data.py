@@ -138,7 +138,8 @@ async def test_records_have_githubs_shape_and_realistic_sizes(client: Client) ->
 async def test_records_are_deterministic(client: Client) -> None:
     other: Client = TestClient(TestServer(create_app(StandinState.create())))
     await other.start_server()
-    ports = (str(client.port).encode(), str(other.port).encode())
+    # The whole host:port, not the bare port: its digits can also stand inside an id.
+    ports = (f"127.0.0.1:{client.port}".encode(), f"127.0.0.1:{other.port}".encode())
     try:
         first = await (await client.get(ALL, headers=AUTH)).read()
         second = await (await other.get(ALL, headers=AUTH)).read()
