@@ -20,10 +20,10 @@ from services.writer.main import run as run_writer
 from shared.config import Settings, load_settings
 from shared.db.migrate import migrate
 from shared.errors import ConfigError, ItemSyncError
-from shared.log_sink import stderr_sink
-from shared.logging import configure_logging
-from shared.ports import ensure_port_free
-from shared.service import ServiceMain, run_service
+from shared.observability.log_sink import stderr_sink
+from shared.observability.logging import configure_logging
+from shared.runtime.ports import ensure_port_free
+from shared.runtime.service import ServiceMain, run_service
 from shared.sources.registry import registered_names
 
 SERVICES: dict[str, ServiceMain] = {

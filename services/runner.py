@@ -1,7 +1,7 @@
 """``item-sync run``: migrate, then start every service as a child process and watch them.
 
 The children write their own lines to the stdout they inherit (each line is
-one write, see ``shared.log_sink``). They run in their own process group, so a
+one write, see ``shared.observability.log_sink``). They run in their own process group, so a
 Ctrl-C in the terminal reaches only this process, which passes on exactly one
 SIGTERM: each child then finishes and hands back the work it holds. A second
 signal is passed on too, and makes the children stop waiting for that work.
@@ -21,7 +21,7 @@ import structlog
 
 from shared.config import Settings
 from shared.db.migrate import migrate
-from shared.logging import configure_logging
+from shared.observability.logging import configure_logging
 
 STOP_GRACE_S = 15.0
 POLL_S = 0.1

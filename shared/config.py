@@ -18,10 +18,10 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
-from shared.durations import PositiveDuration
+from shared.values.durations import PositiveDuration
 from shared.errors import ConfigError
-from shared.rates import Rate, RateLimit
-from shared.redaction import MIN_SECRET_CHARS
+from shared.values.rates import Rate, RateLimit
+from shared.observability.redaction import MIN_SECRET_CHARS
 
 
 def _http_base_url(value: str) -> str:

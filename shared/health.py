@@ -11,7 +11,7 @@ import aiomysql
 from redis.asyncio import Redis
 
 from shared.db.migrate import pending_migrations
-from shared.redaction import redact
+from shared.observability.redaction import redact
 
 HealthCheck = Callable[[], Awaitable[None]]  # returns when healthy, raises otherwise
 HealthWarnings = Callable[[], Awaitable[list[str]]]  # reported, never failing the check

@@ -10,7 +10,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.cursors import source_cursor
 from shared.db.job_transitions import fail_job
 from shared.db.jobs import get_job, open_job

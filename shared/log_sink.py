@@ -3,7 +3,7 @@
 Several processes share one stdout (``item-sync run``, ``docker compose``,
 ``| tee``). The kernel writes a pipe write of at most ``PIPE_BUF`` bytes in one
 piece, so each line is written whole with one call and the renderer keeps lines
-for a pipe within that size (see ``shared.logging``). When stdout is gone
+for a pipe within that size (see ``shared.observability.logging``). When stdout is gone
 (EPIPE: the reader exited) or broken, lines go to stderr instead, and when that
 fails too they are dropped: logging never raises into the service.
 """

@@ -2,7 +2,7 @@
 
 structlog events and standard-library records (aiohttp, asyncio, stamina's
 fallbacks, ...) go through one chain: the same fields, the same masking
-(``redact_secrets``), the same renderer and the same sink (``shared.log_sink``).
+(``redact_secrets``), the same renderer and the same sink (``shared.observability.log_sink``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from shared.log_sink import LineHandler, LineSink, line_logger_factory, stdout_sink
-from shared.redaction import redact, register_secrets
+from shared.observability.log_sink import LineHandler, LineSink, line_logger_factory, stdout_sink
+from shared.observability.redaction import redact, register_secrets
 
 _PLAIN = (int, float, bool, type(None))
 CUT_MARK = " [cut]"

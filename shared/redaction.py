@@ -1,7 +1,7 @@
 """Secrets never leave the process: configured values and key-shaped text become ``***``.
 
 ``redact`` is the one function every outgoing text passes through: each log
-line (structlog's and the standard library's, see ``shared.logging``), each
+line (structlog's and the standard library's, see ``shared.observability.logging``), each
 error kept in Redis (``itemsync:error:*``, dead letters), each error carried on
 a stream entry or stored on a job, and each error answer of the API. The
 configured values are registered once at start-up (``register_secrets``); the

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from shared.config import Settings
-from shared.logging import configure_logging
+from shared.observability.logging import configure_logging
 
 ServiceMain = Callable[[Settings, asyncio.Event], Awaitable[None]]
 

@@ -12,7 +12,7 @@ import stamina
 import structlog
 
 from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
-from shared.log_sink import LineHandler
+from shared.observability.log_sink import LineHandler
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ from services.api.routes import add_routes, build_routes
 from shared.config import Settings
 from shared.db.pool import db_pool
 from shared.models.http import http_models
-from shared.redis import redis_client
+from shared.redis.client import redis_client
 from shared.sources.registry import default_source, detail_id_types, enabled_planners
 
 

@@ -6,7 +6,7 @@ import structlog
 from aiohttp import web
 
 from services.api.keys import DB
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.audit import record_audit
 
 log = structlog.get_logger()

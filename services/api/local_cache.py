@@ -24,7 +24,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.item_changes import parse_item_ids
+from shared.cache.item_changes import parse_item_ids
 from shared.resilience.backoff import failure_pause_s
 from shared.streams import names
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from services.api.app import create_app
 from shared.config import Settings
-from shared.ports import PortInUse, is_address_in_use, next_free_port
+from shared.runtime.ports import PortInUse, is_address_in_use, next_free_port
 
 log = structlog.get_logger()
 

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from services.api.ratelimit import RateLimited
 from services.api.responses import error_response
 from shared.errors import InvalidField, InvalidRequest, NotFound
-from shared.metrics import HTTP_LATENCY
+from shared.observability.metrics import HTTP_LATENCY
 from shared.models.http import TAG_MARK, ErrorDetail
 
 log = structlog.get_logger()

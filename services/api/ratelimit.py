@@ -11,7 +11,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.rates import Rate
+from shared.values.rates import Rate
 from shared.streams.names import rate_limit_key
 
 # One atomic step: count the request and start the window on the first one.

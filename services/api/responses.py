@@ -6,7 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from shared.models.http import ErrorBody, ErrorDetail, ErrorOut
-from shared.redaction import redact
+from shared.observability.redaction import redact
 
 JSON = "application/json"
 

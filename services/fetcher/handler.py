@@ -12,7 +12,7 @@ import structlog
 from redis.asyncio import Redis
 from structlog.contextvars import bound_contextvars
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.errors import CircuitOpenError, InvalidMessage, JobFailedError, PermanentUpstreamError
 from shared.models.commands import CommandMessage
 from shared.models.envelope import Envelope

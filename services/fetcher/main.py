@@ -11,15 +11,15 @@ import aiohttp
 from services.fetcher.handler import CommandFetcher
 from shared.config import Settings
 from shared.db.pool import db_pool
-from shared.health import Heartbeat, loop_check, redis_check
-from shared.redis import redis_client
-from shared.redis_durability import redis_warnings
+from shared.runtime.health import Heartbeat, loop_check, redis_check
+from shared.redis.client import redis_client
+from shared.redis.durability import redis_warnings
 from shared.sources.registry import build_fetchers
 from shared.streams import names
 from shared.streams.groups import wait_for_groups
 from shared.streams.loop import ConsumerLoop
 from shared.streams.runner import group_reader, loop_max_age_s, loop_settings, pages_gate
-from shared.worker_endpoint import worker_endpoint
+from shared.runtime.worker_endpoint import worker_endpoint
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:

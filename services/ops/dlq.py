@@ -6,7 +6,7 @@ import asyncio
 import sys
 
 from shared.config import Settings
-from shared.redis import redis_client
+from shared.redis.client import redis_client
 from shared.streams.deadletter import list_dead, purge_dead, replay_dead
 
 EXIT_USAGE = 2

@@ -13,7 +13,7 @@ from shared.config import Settings
 from shared.db.jobs import list_jobs
 from shared.db.pool import db_pool
 from shared.errors import CorruptState
-from shared.redis import redis_client
+from shared.redis.client import redis_client
 from shared.resilience.breaker import read_breaker
 from shared.streams import names
 

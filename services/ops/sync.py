@@ -16,11 +16,11 @@ from shared.config import Settings
 from shared.db.jobs import get_job
 from shared.db.pool import db_pool
 from shared.errors import InvalidRequest
-from shared.launch import launch_sync
+from shared.jobs.launch import launch_sync
 from shared.models.http import TAG_MARK, http_models
 from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
 from shared.models.spec import SyncSpec
-from shared.redis import redis_client
+from shared.redis.client import redis_client
 from shared.sources.base import SourcePlanner
 from shared.sources.registry import (
     default_source,

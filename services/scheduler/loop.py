@@ -12,11 +12,11 @@ import aiomysql
 import structlog
 from redis.asyncio import Redis
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.job_transitions import time_out_jobs
 from shared.db.jobs import open_job_for_source
 from shared.events.announce import announce_jobs
-from shared.launch import launch_sync
+from shared.jobs.launch import launch_sync
 from shared.models.jobs import JobTrigger
 from shared.models.spec import SyncSpec
 from shared.sources.base import SourcePlanner

@@ -18,8 +18,8 @@ from shared.config import WriterSettings
 from shared.db.jobs import get_job
 from shared.errors import InvalidMessage
 from shared.events.announce import announce_jobs
-from shared.item_changes import announce_changed
-from shared.metrics import JOB_DURATION, count_items
+from shared.cache.item_changes import announce_changed
+from shared.observability.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
 from shared.resilience.backoff import failure_pause_s
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts

@@ -10,16 +10,16 @@ from functools import partial
 from services.writer.handler import PageWriter
 from shared.config import Settings
 from shared.db.pool import db_pool
-from shared.health import Heartbeat, loop_check, mysql_check, redis_check
+from shared.runtime.health import Heartbeat, loop_check, mysql_check, redis_check
 from shared.recovery import Redriver
-from shared.redis import redis_client
-from shared.redis_durability import redis_warnings
+from shared.redis.client import redis_client
+from shared.redis.durability import redis_warnings
 from shared.sources.registry import build_planners
 from shared.streams import names
 from shared.streams.groups import wait_for_groups
 from shared.streams.loop import ConsumerLoop
 from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
-from shared.worker_endpoint import worker_endpoint
+from shared.runtime.worker_endpoint import worker_endpoint
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:

@@ -13,7 +13,7 @@ import aiomysql
 import orjson
 import pymysql
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.job_transitions import OPEN_CONDITION, OPEN_STATUSES
 from shared.db.times import from_db, to_db
 from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow

@@ -9,7 +9,7 @@ from importlib import resources
 
 import aiomysql
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.config import DatabaseSettings
 from shared.db.pool import db_pool
 from shared.errors import ItemSyncError

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import aiomysql
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.times import from_db, to_db
 from shared.models.jobs import JobStatus
 from shared.sources.validators import Validator

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from shared.errors import InvalidMessage
 from shared.events.model import EventOut
-from shared.redaction import redact
+from shared.observability.redaction import redact
 from shared.streams.codec import OutFields, StreamFields, text_fields
 
 

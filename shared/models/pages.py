@@ -7,9 +7,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from shared.hashing import content_hash
+from shared.values.hashing import content_hash
 from shared.models.envelope import Envelope
-from shared.redaction import RedactedText
+from shared.observability.redaction import RedactedText
 
 
 class FetchedItem(BaseModel, frozen=True):

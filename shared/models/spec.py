@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from shared.hashing import canonical_json
+from shared.values.hashing import canonical_json
 
 MAX_OFFSET = 1_000_000_000  # far past any source; keeps SQL and JSON integers in range
 MAX_ID = 2**63 - 1  # a BIGINT, and an integer every JSON encoder can write

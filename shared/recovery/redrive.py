@@ -29,11 +29,11 @@ import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.jobs import quiet_open_jobs
 from shared.db.ledger import written_page_keys
 from shared.db.locks import fleet_lock
-from shared.launch import publish_commands
+from shared.jobs.launch import publish_commands
 from shared.models.commands import Command, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow

@@ -22,7 +22,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.errors import CircuitOpenError, CorruptState
 from shared.events.model import EventOut, EventType
 from shared.events.publish import publish_event

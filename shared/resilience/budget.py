@@ -17,7 +17,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.rates import Rate
+from shared.values.rates import Rate
 
 _SCRIPT = """
 local key = KEYS[1]

@@ -15,7 +15,7 @@ import orjson
 import pymysql
 import structlog
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.validators import ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.sources.client import UpstreamClient

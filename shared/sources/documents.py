@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.hashing import canonical_json, hash_bytes
+from shared.values.hashing import canonical_json, hash_bytes
 from shared.sources.validators import Validator
 
 # Integers orjson may turn into floats have 19 or more digits; a match inside a string

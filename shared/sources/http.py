@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 import aiohttp
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.metrics import UPSTREAM_REQUESTS
+from shared.observability.metrics import UPSTREAM_REQUESTS
 from shared.sources.documents import JsonDocument, parse_document
 from shared.sources.validators import NOT_MODIFIED, NotModified, Validator
 

@@ -22,8 +22,8 @@ from redis.asyncio import Redis
 
 from shared.config import RetrySettings, Settings
 from shared.db.validators import ValidatorStore
-from shared.rates import Rate
-from shared.redaction import register_secrets
+from shared.values.rates import Rate
+from shared.observability.redaction import register_secrets
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
 from shared.sources.base import SourceFetcher, SourcePlanner

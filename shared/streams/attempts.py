@@ -13,7 +13,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.redaction import redact
+from shared.observability.redaction import redact
 from shared.streams.codec import OutFields, StreamFields
 
 ATTEMPTS_FIELD = b"attempts"

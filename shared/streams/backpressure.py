@@ -28,7 +28,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.metrics import BACKPRESSURE, BACKPRESSURE_ENGAGED
+from shared.observability.metrics import BACKPRESSURE, BACKPRESSURE_ENGAGED
 
 log = structlog.get_logger()
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.errors import InvalidMessage
 from shared.events.model import EventOut, EventType
 from shared.events.publish import publish_event
-from shared.redaction import redact
+from shared.observability.redaction import redact
 from shared.streams import names
 from shared.streams.codec import OutFields, StreamFields, text_fields
 from shared.streams.consumer import GroupReader

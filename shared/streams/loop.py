@@ -25,7 +25,7 @@ from typing import Any
 import structlog
 from redis.exceptions import RedisError
 
-from shared.health import Heartbeat
+from shared.runtime.health import Heartbeat
 from shared.resilience.backoff import failure_pause_s
 from shared.streams.attempts import (
     delivery_counts,

@@ -8,7 +8,7 @@ from pathlib import Path
 import redis
 
 from harness.processes import Pipeline
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.models.commands import CommandMessage, DetailCommand
 from shared.models.envelope import Envelope
 from shared.streams import names

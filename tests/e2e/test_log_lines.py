@@ -16,7 +16,7 @@ LINES = 300
 # Sizes up to three times PIPE_BUF: the long lines are the ones a pipe could split.
 WRITER = """
 import logging, sys, structlog
-from shared.logging import configure_logging
+from shared.observability.logging import configure_logging
 configure_logging(service=sys.argv[1], fmt="json")
 log = structlog.get_logger()
 for n in range(int(sys.argv[2])):

@@ -16,7 +16,7 @@ import pytest
 from harness.processes import Pipeline, ServiceProcess, free_port
 from harness.redis_server import OwnedRedis, owned_redis
 from harness.standin.process import StandinProcess
-from shared.hashing import canonical_json, hash_bytes
+from shared.values.hashing import canonical_json, hash_bytes
 from tests.e2e.client import assert_mirrors, job, start_sync, sync, upstream_details
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report

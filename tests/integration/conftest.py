@@ -19,7 +19,7 @@ from services.api.app import create_app
 from shared.config import DatabaseSettings, RedisSettings, Settings
 from shared.db.migrate import migrate
 from shared.db.pool import db_pool
-from shared.redis import redis_client
+from shared.redis.client import redis_client
 
 TEST_DATABASE = database_name("item_sync_test")
 TEST_REDIS_DB = 15

@@ -9,9 +9,9 @@ from typing import Any
 import aiomysql
 import orjson
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.jobs import get_job, open_job
-from shared.hashing import content_hash
+from shared.values.hashing import content_hash
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage

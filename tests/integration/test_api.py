@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from services.api.app import create_app
 from services.writer.upsert import apply_batch
 from shared.config import Settings
-from shared.item_changes import announce_changed
+from shared.cache.item_changes import announce_changed
 from shared.streams import names
 from shared.streams.codec import decode_command
 from tests.integration.jobs_helpers import item, new_job, page

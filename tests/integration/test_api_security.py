@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from services.api.app import create_app
 from shared.config import Settings
-from shared.rates import Rate
+from shared.values.rates import Rate
 
 AUTH = {"Authorization": "Bearer test-token"}
 ORIGIN = "https://app.example.com"

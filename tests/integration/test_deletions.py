@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from services.writer.upsert import BatchResult, apply_batch
-from shared.item_changes import announce_changed
+from shared.cache.item_changes import announce_changed
 from shared.models.jobs import JobStatus, SyncJobRow
 from shared.models.pages import FailedItem, PageMessage
 from shared.resilience.retry import lock_conflict_attempts

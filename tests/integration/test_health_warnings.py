@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from harness.redis_server import redis_server
 from services.api.app import create_app
 from shared.config import RedisSettings, Settings
-from shared.redis import redis_client
-from shared.redis_durability import read_durability, redis_warnings
+from shared.redis.client import redis_client
+from shared.redis.durability import read_durability, redis_warnings
 
 AS_A_QUEUE = ("--appendonly", "yes", "--appendfsync", "everysec", "--save", "")
 AS_A_CACHE = ("--appendonly", "no", "--save", "", "--maxmemory-policy", "allkeys-lru")

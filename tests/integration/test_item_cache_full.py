@@ -9,7 +9,7 @@ from redis.exceptions import OutOfMemoryError
 from harness.redis_server import redis_server
 from services.api.cache import fill_item
 from shared.config import RedisSettings
-from shared.redis import redis_client
+from shared.redis.client import redis_client
 
 
 async def _fill_past_maxmemory(redis: Redis) -> None:

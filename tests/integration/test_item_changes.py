@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from services.api.local_cache import LocalItemCache, follow_item_changes
-from shared.item_changes import announce_changed
+from shared.cache.item_changes import announce_changed
 from shared.streams import names
 
 

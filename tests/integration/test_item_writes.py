@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import aiomysql
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.item_writes import (
     ItemWrite,
     StoredItem,

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from services.writer.upsert import apply_batch
-from shared.item_changes import announce_changed
+from shared.cache.item_changes import announce_changed
 from shared.streams import names
 from tests.integration.jobs_helpers import item, new_job, page
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import aiomysql
 import pytest
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.job_transitions import (
     TIMED_OUT_ERROR,
     JobProgress,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiomysql
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.item_errors import job_errors, record_item_errors
 from shared.db.ledger import LedgerRow, record_pages, seen_external_ids, written_page_keys
 from shared.models.pages import FailedItem, PageMessage

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from services.api.app import create_app
 from services.writer.upsert import apply_batch
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.config import EventsSettings, Settings
 from shared.db.audit import token_id
 from shared.db.jobs import get_job

@@ -15,10 +15,10 @@ from structlog.testing import capture_logs
 
 from services.api.app import create_app
 from services.writer.upsert import apply_batch
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.config import Settings
 from shared.db.jobs import get_job
-from shared.launch import publish_commands
+from shared.jobs.launch import publish_commands
 from shared.models.commands import Command, PageCommand
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 from services.writer.upsert import apply_batch
 from shared.db.job_transitions import fail_job
 from shared.models.pages import FailedItem
-from shared.redaction import forget_secrets, register_secrets
+from shared.observability.redaction import forget_secrets, register_secrets
 from shared.streams import names
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from shared.alerts import alert_for
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.events import EventOut, EventType
 
 

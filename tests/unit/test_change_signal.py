@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import pytest
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.db.validators import LastSweep, ValidatorStore
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional

@@ -13,7 +13,7 @@ import pytest
 from redis.asyncio import Redis
 
 from shared.errors import InvalidMessage
-from shared.hashing import content_hash
+from shared.values.hashing import content_hash
 from shared.models.commands import (
     Command,
     CommandMessage,
@@ -23,7 +23,7 @@ from shared.models.commands import (
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
-from shared.redaction import forget_secrets, register_secrets
+from shared.observability.redaction import forget_secrets, register_secrets
 from shared.streams.codec import (
     OutFields,
     StreamFields,

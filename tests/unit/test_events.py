@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.events import EventOut, EventType, publish_event, read_events
 from shared.events.codec import decode_event, encode_event
 from shared.resilience.breaker import Breaker

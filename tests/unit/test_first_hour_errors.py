@@ -16,8 +16,8 @@ from services.cli import EXIT_CONFIG, _parser, main
 from services.ops.unreachable import unreachable_message
 from shared.config import LOG_LEVELS, MetricsSettings, load_settings, setting_prefixes
 from shared.errors import ConfigError
-from shared.metrics import ITEMS, render_metrics
-from shared.ports import PortInUse, ensure_port_free, next_free_port
+from shared.observability.metrics import ITEMS, render_metrics
+from shared.runtime.ports import PortInUse, ensure_port_free, next_free_port
 from shared.sources.registry import not_enabled_message
 
 SETTING_PREFIXES = setting_prefixes()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.hashing import canonical_json, content_hash, hash_bytes
+from shared.values.hashing import canonical_json, content_hash, hash_bytes
 
 PIKACHU: dict[str, Any] = {
     "id": 25,

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from services.api.local_cache import LocalItemCache
-from shared.item_changes import parse_item_ids
+from shared.cache.item_changes import parse_item_ids
 
 
 def _live(max_bytes: int = 1000, ttl_s: float = 60.0) -> LocalItemCache:

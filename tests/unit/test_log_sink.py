@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import structlog
 
-from shared.log_sink import LineSink
-from shared.logging import configure_logging
+from shared.observability.log_sink import LineSink
+from shared.observability.logging import configure_logging
 
 
 @pytest.fixture

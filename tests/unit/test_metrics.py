@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from shared.config import RetrySettings
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.metrics import count_items, refresh_shared_gauges, render_metrics
+from shared.observability.metrics import count_items, refresh_shared_gauges, render_metrics
 from shared.resilience.breaker import Breaker
 from shared.resilience.retry import upstream_attempts
 from shared.sources.http import get_document

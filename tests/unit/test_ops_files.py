@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.metrics import render_metrics
+from shared.observability.metrics import render_metrics
 from tests.unit.test_compose import service
 
 ROOT = Path(__file__).resolve().parents[2]

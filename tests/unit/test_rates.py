@@ -8,7 +8,7 @@ import pytest
 
 from shared.config import load_settings
 from shared.errors import ConfigError
-from shared.rates import Rate, parse_rate
+from shared.values.rates import Rate, parse_rate
 from shared.sources.registry import load_declared
 
 

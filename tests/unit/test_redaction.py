@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import structlog
 
-from shared.log_sink import LineSink
-from shared.logging import configure_logging
-from shared.redaction import forget_secrets, redact, register_secrets
+from shared.observability.log_sink import LineSink
+from shared.observability.logging import configure_logging
+from shared.observability.redaction import forget_secrets, redact, register_secrets
 
 KEY = "s3cr3t-owm-key-9f8e"
 

@@ -10,8 +10,8 @@ import pytest
 
 from harness.processes import free_port
 from shared.config import MetricsSettings
-from shared.redis_durability import RedisDurability, durability_warnings, redis_warnings
-from shared.worker_endpoint import worker_endpoint
+from shared.redis.durability import RedisDurability, durability_warnings, redis_warnings
+from shared.runtime.worker_endpoint import worker_endpoint
 from tests.unit.test_worker_endpoint import fetch
 
 

@@ -9,7 +9,7 @@ import fakeredis
 import pytest
 
 from services.api.ratelimit import RateLimited, hit
-from shared.rates import Rate
+from shared.values.rates import Rate
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from shared.config import Settings
 from shared.errors import JobFailedError, PermanentUpstreamError, TransientUpstreamError
-from shared.hashing import content_hash
+from shared.values.hashing import content_hash
 from shared.models.commands import PageCommand
 from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.documents import parse_document

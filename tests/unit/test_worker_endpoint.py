@@ -17,8 +17,8 @@ from harness.processes import free_port
 from services.ops.health import probe_health
 from services.runner import child_metrics_ports
 from shared.config import MetricsSettings
-from shared.health import HealthCheck, Heartbeat, loop_check, redis_check, run_checks
-from shared.worker_endpoint import worker_endpoint
+from shared.runtime.health import HealthCheck, Heartbeat, loop_check, redis_check, run_checks
+from shared.runtime.worker_endpoint import worker_endpoint
 
 
 @pytest.fixture

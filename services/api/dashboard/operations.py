@@ -12,7 +12,7 @@ from aiohttp import web
 from services.api.keys import DB, REDIS, SETTINGS
 from services.api.query import parse_query
 from services.api.responses import json_response
-from shared.clock import utc_now
+from shared.values.clock import utc_now
 from shared.config import Settings
 from shared.db.items import search_items
 from shared.db.jobs import list_jobs

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from services.api.keys import DB, PLANNERS, REDIS
 from shared.errors import CorruptState
-from shared.health import migrations_check, mysql_check, redis_check, run_checks
-from shared.redis_durability import redis_warnings
+from shared.runtime.health import migrations_check, mysql_check, redis_check, run_checks
+from shared.redis.durability import redis_warnings
 from shared.resilience.breaker import read_breaker
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.api.keys import PLANNERS, REDIS
-from shared.metrics import refresh_shared_gauges, render_metrics
+from shared.observability.metrics import refresh_shared_gauges, render_metrics
 
 
 async def metrics(request: web.Request) -> web.Response:

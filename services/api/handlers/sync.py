@@ -14,7 +14,7 @@ from services.api.auth import admit_writer
 from services.api.keys import DB, HTTP_MODELS, PLANNERS, REDIS, SETTINGS
 from services.api.responses import json_response
 from shared.errors import InvalidField, InvalidRequest
-from shared.launch import launch_sync
+from shared.jobs.launch import launch_sync
 from shared.models.http import UNKNOWN_KIND, SyncAccepted
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.recovery import Redriver

@@ -16,7 +16,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from services.api.keys import SETTINGS
-from shared.redis import redis_client
+from shared.redis.client import redis_client
 
 RETRY_AFTER_S = 5
 

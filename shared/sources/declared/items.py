@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from shared.errors import PermanentUpstreamError
-from shared.hashing import canonical_json, hash_bytes
+from shared.values.hashing import canonical_json, hash_bytes
 from shared.models.pages import FetchedItem
 from shared.sources.documents import JsonDocument
 from shared.sources.validators import Validator

@@ -22,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from shared.durations import PositiveDuration
-from shared.rates import RateLimit
+from shared.values.durations import PositiveDuration
+from shared.values.rates import RateLimit
 from shared.sources.declared.auth import Auth, NoAuth
 from shared.sources.declared.paginators import Paginator, paginator_params
 from shared.sources.declared.paths import JsonPath, check_path
