@@ -10,8 +10,9 @@ import redis
 
 from bench.backends import REDIS_DB, REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline
+from shared.streams import names
 
-STREAMS = ("itemsync:commands", "itemsync:pages", "itemsync:dead")
+STREAMS = (names.COMMANDS, names.PAGES, names.DEAD)
 SAMPLE_S = 0.2
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.backends import REDIS_DB, database, mysql_connect
-from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.processes import Pipeline, migrated_pipeline, pipeline_env
 from harness.standin.process import StandinProcess
 
 API_TOKEN = "bench-token"  # noqa: S105  # the bench pipeline's own throwaway token
@@ -114,27 +114,15 @@ def bench_pipeline(
     roles: tuple[str, ...] = ("api", "scheduler"),
 ) -> Iterator[Pipeline]:
     """A migrated, empty pipeline with ``fetchers`` x ``writers`` running; stopped on exit."""
-    env = service_env(
-        DATABASE_DATABASE=PIPELINE_DB,
-        REDIS_DB=str(REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        POKEAPI_BASE_URL=standin.pokeapi_url,
-        WORKER_ENABLED="false",
+    env = pipeline_env(
+        standin,
+        database=PIPELINE_DB,
+        redis_db=REDIS_DB,
+        api_token=API_TOKEN,
         WORKER_JOB_TIMEOUT="2h",  # the largest syncs must never be closed as timed out
         **{**UNCONDITIONAL, **extra_env},
     )
-    reset_backends(env)
     workdir.mkdir(parents=True, exist_ok=True)
-    with running_pipeline(env, workdir) as pipeline:
-        migrated = pipeline.run_cli("migrate")
-        if migrated.returncode != 0:
-            raise RuntimeError(f"migrate failed: {migrated.stderr}")
-        for role in roles:
-            pipeline.start(role)
-        for _ in range(fetchers):
-            pipeline.start("fetcher")
-        for _ in range(writers):
-            pipeline.start("writer")
-        pipeline.wait_for_api()
+    with migrated_pipeline(env, workdir) as pipeline:
+        pipeline.start_and_wait(*roles, *["fetcher"] * fetchers, *["writer"] * writers)
         yield pipeline

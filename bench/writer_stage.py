@@ -21,6 +21,7 @@ from bench.results import Results
 from bench.throughput import label
 from harness.processes import Pipeline, ServiceProcess
 from harness.standin.process import run_standin
+from shared.streams import names
 
 FILL_TIMEOUT_S = 600.0
 DRAIN_TIMEOUT_S = 600.0
@@ -28,7 +29,7 @@ HELD_BACK_SAMPLES = 50  # 5 s of a pages stream that does not grow: fetchers hol
 
 
 def _commands_done(client: redis.Redis) -> bool:
-    groups = client.xinfo_groups("itemsync:commands")
+    groups = client.xinfo_groups(names.COMMANDS)
     fetchers = next((g for g in groups if g["name"] == b"fetchers"), None)
     return fetchers is not None and fetchers["pending"] == 0 and fetchers["lag"] == 0
 
@@ -45,7 +46,7 @@ def wait_held_back(client: redis.Redis) -> None:
     while time.monotonic() < deadline:
         if _commands_done(client):
             return
-        length = client.xlen("itemsync:pages")
+        length = client.xlen(names.PAGES)
         quiet = quiet + 1 if length == last else 0
         last = length
         if quiet >= HELD_BACK_SAMPLES:

@@ -13,12 +13,18 @@ import pytest
 
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = int(os.environ.get("ITEMSYNC_TEST_REDIS_PORT", "6379"))
+REDIS_TEST_DB = 15  # flushed before and after each test that uses it
 MYSQL_HOST = "127.0.0.1"
 _DB_SUFFIX = os.environ.get("ITEMSYNC_TEST_DB_SUFFIX", "")
 
 
 def database_name(base: str) -> str:
     """The test database called ``base``, renamed for this run."""
+    return f"{base}{_DB_SUFFIX}"
+
+
+def user_name(base: str) -> str:
+    """The MySQL user called ``base``, renamed for this run: users are server-wide too."""
     return f"{base}{_DB_SUFFIX}"
 
 

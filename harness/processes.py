@@ -18,6 +18,7 @@ import pymysql
 import redis
 
 from harness.backends import REDIS_HOST, REDIS_PORT
+from harness.standin.process import StandinProcess
 from shared.config import setting_prefixes
 
 STOP_TIMEOUT_S = 15.0
@@ -90,6 +91,18 @@ class Pipeline:
         service = ServiceProcess(role=role, process=process, log_path=log_path)
         self.services.append(service)
         return service
+
+    def start_and_wait(self, *roles: str) -> list[ServiceProcess]:
+        """Start one process per role, in order, then wait until the API answers."""
+        started = [self.start(role) for role in roles]
+        self.wait_for_api()
+        return started
+
+    def migrate(self) -> None:
+        """Run ``item-sync migrate`` to completion; fail with its stderr if it does not."""
+        migrated = self.run_cli("migrate")
+        if migrated.returncode != 0:
+            raise RuntimeError(f"migrate failed: {migrated.stderr}")
 
     def run_cli(self, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run a one-shot ``item-sync`` command to completion."""
@@ -167,6 +180,23 @@ def service_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def pipeline_env(
+    standin: StandinProcess, *, database: str, redis_db: int, api_token: str, **overrides: str
+) -> dict[str, str]:
+    """The services' environment on ``database`` and Redis DB ``redis_db``, reading PokeAPI
+    from ``standin``, on a free API port, with no scheduler; ``overrides`` win."""
+    env = service_env(
+        DATABASE_DATABASE=database,
+        REDIS_DB=str(redis_db),
+        SERVER_PORT=str(free_port()),
+        API_TOKEN=api_token,
+        POKEAPI_BASE_URL=standin.pokeapi_url,
+        WORKER_ENABLED="false",
+    )
+    env.update(overrides)
+    return env
+
+
 @contextmanager
 def running_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
     """A pipeline whose services are all stopped on exit."""
@@ -175,3 +205,12 @@ def running_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
         yield pipeline
     finally:
         pipeline.stop_all()
+
+
+@contextmanager
+def migrated_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
+    """A pipeline on an emptied, migrated database and Redis DB; its services stopped on exit."""
+    reset_backends(env)
+    with running_pipeline(env, workdir) as pipeline:
+        pipeline.migrate()
+        yield pipeline

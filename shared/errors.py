@@ -40,7 +40,16 @@ class PermanentUpstreamError(UpstreamError):
 
 
 class InvalidMessage(ItemSyncError):
-    """A stream entry that cannot be decoded: dead-lettered at once with the reason."""
+    """A stream entry that cannot be decoded or handled: dead-lettered at once with the reason."""
+
+
+class Delay(ItemSyncError):
+    """Not now: the consumer loop requeues the message after ``retry_after_s``; not a failure."""
+
+    def __init__(self, reason: str, *, retry_after_s: float) -> None:
+        super().__init__(f"{reason}; retry in {retry_after_s:.1f}s")
+        self.reason = reason
+        self.retry_after_s = retry_after_s
 
 
 class NotFound(ItemSyncError):

@@ -1,18 +1,24 @@
-"""Fixtures every test shares: no retry sleeps, clean structlog, real-service gates."""
+"""Fixtures for every suite: no retry sleeps, clean structlog, service gates, shared set-ups."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 
+import fakeredis
 import pymysql
 import pytest
 import redis
 import stamina
 import structlog
+from redis.asyncio import Redis
 
-from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
+from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, service_missing
+from harness.standin.process import StandinProcess, run_standin
+from shared.config import RedisSettings
 from shared.observability.log_sink import LineHandler
+from shared.redis.client import redis_client
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +54,37 @@ def backends() -> None:
         redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
         service_missing("Redis", exc)
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port something listens on for the length of the test."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+@pytest.fixture
+def weather_standin(weather_key: str) -> Iterator[StandinProcess]:
+    """The stand-in with five Pokémon, answering OpenWeather only for ``weather_key``."""
+    with run_standin("--list-limit", "5", "--openweather-key", weather_key) as server:
+        yield server
+
+
+@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
+async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
+    """The same contract against fakeredis and a real, flushed Redis DB."""
+    if request.param == "fake":
+        client = fakeredis.FakeAsyncRedis(decode_responses=False)
+        yield client
+        await client.aclose()
+        return
+    settings = RedisSettings(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_TEST_DB)
+    async with redis_client(settings) as client:
+        try:
+            await client.flushdb()
+        except (redis.RedisError, OSError) as exc:
+            service_missing("Redis", exc)
+        yield client
+        await client.flushdb()

@@ -32,8 +32,9 @@ def data_hash(state: StandinState) -> str:
     return hashlib.sha1(seed).hexdigest()  # noqa: S324 - a name, not a security measure
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """Express's weak comparison: any listed tag equal to ours once ``W/`` is dropped."""
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Weak comparison, as Express and GitHub do: any listed tag equal to ours once ``W/`` is
+    dropped."""
     if not if_none_match:
         return False
     if if_none_match.strip() == "*":
@@ -86,7 +87,7 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
     generation = state.catalogue.generation
     key = f"{request.host} {request.path_qs}"  # bodies name their origin in URLs
     cached = request.app[ETAGS_KEY].get(generation, key)
-    if cached is not None and _matches(request.headers.get("If-None-Match"), cached):
+    if cached is not None and etag_matches(request.headers.get("If-None-Match"), cached):
         return _not_modified(cached, signal)
     response = await handler(request)
     response.headers["X-PokeAPI-Hash"] = signal
@@ -96,7 +97,7 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
     etag = express_etag(body)
     request.app[ETAGS_KEY].put(generation, key, etag)
     response.headers["ETag"] = etag
-    if _matches(request.headers.get("If-None-Match"), etag):
+    if etag_matches(request.headers.get("If-None-Match"), etag):
         return _not_modified(etag, signal)
     return response
 

@@ -17,6 +17,7 @@ from datetime import datetime
 import orjson
 from aiohttp import web
 
+from harness.standin.conditional import etag_matches
 from harness.standin.github_store import DIRECTIONS, SORTS, STATES, GitHubIssues
 from harness.standin.github_text import ORIGIN, REPO
 from harness.standin.rewrite import origin_of
@@ -92,16 +93,6 @@ def link_header(base: str, raw_query: str, page: int, last: int) -> str | None:
 def weak_etag(body: bytes) -> str:
     """A weak ETag as GitHub sends on list answers: ``W/"<sha256 hex>"``."""
     return f'W/"{hashlib.sha256(body).hexdigest()}"'
-
-
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Weak comparison of ``If-None-Match`` against our tag."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    ours = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == ours for tag in if_none_match.split(","))
 
 
 def _fill(body: bytes, request: web.Request) -> bytes:

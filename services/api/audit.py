@@ -6,8 +6,8 @@ import structlog
 from aiohttp import web
 
 from services.api.keys import DB
-from shared.values.clock import utc_now
 from shared.db.audit import record_audit
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 

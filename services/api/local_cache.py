@@ -15,20 +15,16 @@ anywhere can change any page and its total.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shared.cache.item_changes import parse_item_ids
-from shared.resilience.backoff import failure_pause_s
+from shared.resilience.backoff import Backoff
 from shared.streams import names
-
-log = structlog.get_logger()
 
 _POLL_S = 0.2  # how often the subscriber looks at its stop event
 
@@ -128,26 +124,31 @@ async def follow_item_changes(redis: Redis, cache: LocalItemCache, stop: asyncio
     The cache goes live only on the server's confirmation of the subscription, and
     blind again at any reconnect, even one the client makes on its own.
     """
-    failures = 0
+    backoff = Backoff(stop)
     while not stop.is_set():
         try:
-            async with redis.pubsub() as pubsub:
-                await pubsub.subscribe(names.ITEM_CHANGES)
-                if pubsub.connection is not None:
-                    pubsub.connection.register_connect_callback(cache.on_reconnect)
-                while not stop.is_set():
-                    message = await pubsub.get_message(timeout=_POLL_S)
-                    if message is None:
-                        continue
-                    if message["type"] == "subscribe":
-                        cache.go_live()
-                        failures = 0
-                    elif message["type"] == "message":
-                        cache.invalidate(parse_item_ids(message["data"]))
+            await _follow(redis, cache, stop, backoff)
         except (RedisError, OSError) as exc:
-            failures += 1
-            log.warning("item_cache.unsubscribed", error=f"{type(exc).__name__}: {exc}")
-        finally:
-            cache.go_blind()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=failure_pause_s(failures))
+            await backoff.after_failure("item_cache.unsubscribed", exc)
+
+
+async def _follow(
+    redis: Redis, cache: LocalItemCache, stop: asyncio.Event, backoff: Backoff
+) -> None:
+    """One subscription, until stop or an error; the cache is blind again when it ends."""
+    try:
+        async with redis.pubsub() as pubsub:
+            await pubsub.subscribe(names.ITEM_CHANGES)
+            if pubsub.connection is not None:
+                pubsub.connection.register_connect_callback(cache.on_reconnect)
+            while not stop.is_set():
+                message = await pubsub.get_message(timeout=_POLL_S)
+                if message is None:
+                    continue
+                if message["type"] == "subscribe":
+                    cache.go_live()
+                    backoff.succeeded()
+                elif message["type"] == "message":
+                    cache.invalidate(parse_item_ids(message["data"]))
+    finally:
+        cache.go_blind()

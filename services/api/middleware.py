@@ -17,8 +17,8 @@ from redis.exceptions import RedisError
 from services.api.ratelimit import RateLimited
 from services.api.responses import error_response
 from shared.errors import InvalidField, InvalidRequest, NotFound
-from shared.observability.metrics import HTTP_LATENCY
 from shared.models.http import TAG_MARK, ErrorDetail
+from shared.observability.metrics import HTTP_LATENCY
 
 log = structlog.get_logger()
 

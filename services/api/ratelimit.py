@@ -11,8 +11,8 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.values.rates import Rate
 from shared.streams.names import rate_limit_key
+from shared.values.rates import Rate
 
 # One atomic step: count the request and start the window on the first one.
 _HIT = """

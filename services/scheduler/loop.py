@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,15 +11,16 @@ import aiomysql
 import structlog
 from redis.asyncio import Redis
 
-from shared.values.clock import utc_now
 from shared.db.job_transitions import time_out_jobs
 from shared.db.jobs import open_job_for_source
 from shared.events.announce import announce_jobs
 from shared.jobs.launch import launch_sync
 from shared.models.jobs import JobTrigger
 from shared.models.spec import SyncSpec
+from shared.resilience.backoff import wait_unless_stopped
 from shared.sources.base import SourcePlanner
 from shared.streams import names
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 
@@ -43,8 +43,7 @@ class Scheduler:
             except Exception as exc:
                 log.error("scheduler.tick_failed", error=f"{type(exc).__name__}: {exc}")
             wait_s = self.interval_s - (time.time() % self.interval_s)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=wait_s)
+            await wait_unless_stopped(stop, wait_s)
 
     async def tick(self) -> None:
         """Close overdue jobs, then open this interval's job for every source without one."""

@@ -11,12 +11,12 @@ import structlog
 from services.scheduler.loop import Scheduler
 from shared.config import Settings
 from shared.db.pool import db_pool
-from shared.runtime.health import mysql_check, redis_check
 from shared.redis.client import redis_client
 from shared.redis.durability import redis_warnings
+from shared.runtime.health import mysql_check, redis_check
+from shared.runtime.worker_endpoint import worker_endpoint
 from shared.sources.registry import enabled_planners
 from shared.streams.groups import wait_for_groups
-from shared.runtime.worker_endpoint import worker_endpoint
 
 log = structlog.get_logger()
 

@@ -1,73 +1,53 @@
-"""The writer: decode a batch of pages, apply it in one transaction, then acknowledge."""
+"""The writer: apply a batch of pages in one transaction; the loop acknowledges it after."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from dataclasses import dataclass
+from functools import partial
 
 import aiomysql
 import structlog
 from redis.asyncio import Redis
-from structlog.contextvars import bound_contextvars
 
 from services.writer.upsert import BatchResult, apply_batch
+from shared.cache.item_changes import announce_changed
 from shared.config import WriterSettings
 from shared.db.jobs import get_job
-from shared.errors import InvalidMessage
 from shared.events.announce import announce_jobs
-from shared.cache.item_changes import announce_changed
-from shared.observability.metrics import JOB_DURATION, count_items
 from shared.models.pages import PageMessage
-from shared.resilience.backoff import failure_pause_s
+from shared.observability.metrics import JOB_DURATION, count_items
+from shared.resilience.backoff import retry_until_stopped
 from shared.resilience.retry import is_connection_error, lock_conflict_attempts
-from shared.streams.codec import StreamEntry, decode_page
-from shared.streams.consumer import GroupReader
-from shared.streams.deadletter import dead_letter
+from shared.streams.handler import Handled
 
 log = structlog.get_logger()
 
 
-class MySQLUnavailable(Exception):
-    """MySQL stayed unreachable until the writer was asked to stop."""
-
-
 @dataclass(frozen=True)
 class PageWriter:
-    """Applies pages to MySQL exactly once and acknowledges only after COMMIT."""
+    """Applies pages to MySQL exactly once; the loop acknowledges them only after COMMIT."""
 
     redis: Redis
     pool: aiomysql.Pool
-    reader: GroupReader
     settings: WriterSettings
     stop: asyncio.Event
 
-    async def handle(self, entries: list[StreamEntry]) -> None:
-        """Write one batch; a page that keeps failing is isolated so the others land."""
-        messages: list[tuple[bytes, PageMessage]] = []
-        for entry_id, fields in entries:
-            if not fields:  # trimmed away while pending: nothing left to apply
-                await self.reader.ack([entry_id])
-                continue
-            try:
-                messages.append((entry_id, decode_page(fields)))
-            except InvalidMessage as exc:
-                await dead_letter(self.redis, self.reader, entry_id, fields, str(exc), deliveries=1)
-                log.warning("page.dead_lettered", entry_id=entry_id.decode(), error=str(exc))
-        if not messages:
-            return
-        with bound_contextvars(**_job_context([m for _, m in messages])):
-            await self._write([m for _, m in messages], [i for i, _ in messages])
-
-    async def _write(self, messages: list[PageMessage], entry_ids: list[bytes]) -> None:
+    async def write(self, messages: list[PageMessage]) -> Handled:
+        """Apply one batch in one transaction and tell readers which items changed."""
         started = time.perf_counter()
         result = await self._apply_waiting_for_mysql(messages)
         await announce_changed(
             self.redis, result.changed_item_ids, rows_written=result.rows_written > 0
         )
-        await self.reader.ack(entry_ids)
+        return Handled(after_ack=partial(self._report, messages, result, started))
+
+    async def _report(
+        self, messages: list[PageMessage], result: BatchResult, started: float
+    ) -> None:
+        """After the ack: metrics, logs, and events; a failure here never redelivers a page."""
         traces = {m.envelope.job_id: m.envelope.trace_id for m in messages}
         sources = {m.envelope.job_id: m.envelope.source for m in messages}
         for job_id, tally in result.tallies.items():
@@ -94,7 +74,7 @@ class PageWriter:
         for job_id, status in result.finished_jobs.items():
             log.info("job.finished", job_id=str(job_id), trace_id=traces.get(job_id), status=status)
             await self._observe_duration(job_id, sources[job_id], status)
-        # After the ack: live screens and alerts learn of committed counters only.
+        # Live screens and alerts learn of committed counters only.
         await announce_jobs(
             self.redis, self.pool, result.tallies, finished=set(result.finished_jobs)
         )
@@ -116,38 +96,18 @@ class PageWriter:
 
     async def _apply_waiting_for_mysql(self, messages: list[PageMessage]) -> BatchResult:
         """Apply the batch; while MySQL is unreachable wait and retry, acknowledging nothing."""
-        failures = 0
-        while True:
-            try:
-                async for attempt in lock_conflict_attempts():
-                    with attempt:
-                        async with self.pool.acquire() as conn:
-                            return await apply_batch(
-                                conn,
-                                messages,
-                                max_statement_bytes=self.settings.max_statement_bytes,
-                            )
-            except Exception as exc:
-                if not is_connection_error(exc):
-                    raise
-                failures += 1
-                if self.stop.is_set():
-                    raise MySQLUnavailable(str(exc)) from exc
-                pause = failure_pause_s(failures)
-                log.warning(
-                    "mysql.unavailable",
-                    error=f"{type(exc).__name__}: {exc}",
-                    failures=failures,
-                    pause_s=round(pause, 2),
-                )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.stop.wait(), timeout=pause)
+        return await retry_until_stopped(
+            lambda: self._apply(messages),
+            stop=self.stop,
+            retry_if=is_connection_error,
+            event="mysql.unavailable",
+        )
 
-
-def _job_context(messages: list[PageMessage]) -> dict[str, str]:
-    """``job_id`` and ``trace_id`` for log lines of a batch that belongs to one job."""
-    envelopes = {m.envelope.job_id: m.envelope for m in messages}
-    if len(envelopes) != 1:
-        return {}  # a mixed batch: each per-job line names its own job
-    (envelope,) = envelopes.values()
-    return {"job_id": str(envelope.job_id), "trace_id": envelope.trace_id}
+    async def _apply(self, messages: list[PageMessage]) -> BatchResult:
+        async for attempt in lock_conflict_attempts():
+            with attempt:
+                async with self.pool.acquire() as conn:
+                    return await apply_batch(
+                        conn, messages, max_statement_bytes=self.settings.max_statement_bytes
+                    )
+        raise AssertionError("unreachable: the last attempt re-raises")  # for mypy

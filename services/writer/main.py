@@ -2,72 +2,47 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from contextlib import AsyncExitStack
-from functools import partial
-
 from services.writer.handler import PageWriter
-from shared.config import Settings
-from shared.db.pool import db_pool
-from shared.runtime.health import Heartbeat, loop_check, mysql_check, redis_check
+from shared.models.pages import PageMessage
 from shared.recovery import Redriver
-from shared.redis.client import redis_client
-from shared.redis.durability import redis_warnings
+from shared.runtime.consumer_service import BatchBounds, ConsumerService, Resources
 from shared.sources.registry import build_planners
 from shared.streams import names
-from shared.streams.groups import wait_for_groups
-from shared.streams.loop import ConsumerLoop
-from shared.streams.runner import group_reader, loop_max_age_s, loop_settings
-from shared.runtime.worker_endpoint import worker_endpoint
+from shared.streams.codec import decode_page
+from shared.streams.handler import Consumer, WholeBatch
 
 
-async def run(settings: Settings, stop: asyncio.Event) -> None:
-    """Write pages until stopped; the batch in hand is committed and acked first.
+async def _writer(resources: Resources) -> Consumer[PageMessage]:
+    writer = PageWriter(
+        redis=resources.redis,
+        pool=resources.pool,
+        settings=resources.settings.writer,
+        stop=resources.stop,
+    )
+    # One transaction per batch: the loop retries a failing batch page by page.
+    return Consumer(kind="page", decode=decode_page, handler=WholeBatch(writer.write))
 
-    Beside the loop, the writer re-drives jobs whose work Redis lost: writers always
-    run, while the scheduler may be turned off.
-    """
-    async with AsyncExitStack() as stack:
-        redis = await stack.enter_async_context(redis_client(settings.redis))
-        pool = await stack.enter_async_context(db_pool(settings.database))
-        heartbeat = Heartbeat()
-        checks = {
-            "redis": redis_check(redis),
-            "mysql": mysql_check(pool),
-            "loop": loop_check(heartbeat, loop_max_age_s(settings)),
-        }
-        await stack.enter_async_context(
-            worker_endpoint(settings.metrics, checks, warnings=partial(redis_warnings, redis))
-        )
-        if not await wait_for_groups(redis, stop):
-            return
-        reader = group_reader(
-            redis, settings, stream=names.PAGES, group=names.WRITERS, role="writer"
-        )
-        writer = PageWriter(
-            redis=redis, pool=pool, reader=reader, settings=settings.writer, stop=stop
-        )
-        loop = ConsumerLoop(
-            reader,
-            writer.handle,
-            loop_settings(
-                settings,
-                count=settings.writer.batch_size,
-                max_batch_bytes=settings.writer.batch_max_bytes,
-            ),
-            heartbeat=heartbeat,
-        )
-        redriver = Redriver(
-            redis=redis,
-            pool=pool,
-            planners=build_planners(settings),  # re-drives a job of any source
-            quiet=settings.worker.redrive_after,
-        )
-        redriving = asyncio.create_task(redriver.run_until(stop))
-        try:
-            await loop.run_until(stop)
-        finally:
-            redriving.cancel()  # a sweep holds nothing that must finish: its emit is atomic
-            with contextlib.suppress(asyncio.CancelledError):
-                await redriving
+
+async def _redrive(resources: Resources) -> None:
+    """Re-drive jobs whose work Redis lost: writers always run, the scheduler may not."""
+    redriver = Redriver(
+        redis=resources.redis,
+        pool=resources.pool,
+        planners=build_planners(resources.settings),  # re-drives a job of any source
+        quiet=resources.settings.worker.redrive_after,
+    )
+    await redriver.run_until(resources.stop)
+
+
+WRITER = ConsumerService(
+    role="writer",
+    stream=names.PAGES,
+    group=names.WRITERS,
+    batch=lambda settings: BatchBounds(
+        count=settings.writer.batch_size, max_bytes=settings.writer.batch_max_bytes
+    ),
+    build=_writer,
+    mysql_in_health=True,
+    beside=_redrive,
+)
+run = WRITER.run

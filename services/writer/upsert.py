@@ -19,7 +19,6 @@ from services.writer.deletions import mark_unseen_deleted
 from services.writer.diff import plan_writes
 from services.writer.not_modified import count_not_modified, record_signals
 from services.writer.tally import BatchResult, JobTally, fail_jobs, update_job
-from shared.values.clock import utc_now
 from shared.db.cursors import job_is_incremental, keep_source_cursor, raise_job_cursor
 from shared.db.item_counts import CountDeltas, add_item_counts
 from shared.db.item_errors import record_item_errors
@@ -29,6 +28,7 @@ from shared.db.ledger import record_pages
 from shared.models.jobs import JobStatus
 from shared.models.pages import PageMessage
 from shared.sources.declared.incremental import later_cursor
+from shared.values.clock import utc_now
 
 __all__ = ["BatchResult", "JobTally", "apply_batch"]  # the tally types, where callers look
 

@@ -24,7 +24,7 @@ from shared.alerts.delivery import deliver
 from shared.alerts.payload import alert_for
 from shared.errors import InvalidMessage
 from shared.events.codec import decode_event
-from shared.resilience.backoff import failure_pause_s
+from shared.resilience.backoff import Backoff
 from shared.streams import names
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
@@ -58,7 +58,7 @@ class AlertLoop:
             consumer=self.consumer,
             block_ms=self.block_ms,
         )
-        failures = 0
+        backoff = Backoff(stop)
         group_ready = False
         claimed_at = time.monotonic()
         while not stop.is_set():
@@ -73,14 +73,11 @@ class AlertLoop:
                 for entry in entries:
                     await self._handle(entry)
                     await reader.ack([entry[0]])
-                failures = 0
+                backoff.succeeded()
             except (RedisError, OSError) as exc:
-                failures += 1
                 group_ready = False
                 reader.recover_pending()
-                log.warning("alerts.redis_unavailable", error=f"{type(exc).__name__}: {exc}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=failure_pause_s(failures))
+                await backoff.after_failure("alerts.redis_unavailable", exc)
         # Each process start is a new consumer name: leave, or the group collects them forever.
         with contextlib.suppress(RedisError, OSError):
             await reader.leave_group()

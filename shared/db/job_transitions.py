@@ -19,10 +19,10 @@ from datetime import datetime
 
 import aiomysql
 
-from shared.values.clock import utc_now
 from shared.db.times import to_db
 from shared.models.jobs import JobStatus
 from shared.observability.redaction import redact
+from shared.values.clock import utc_now
 
 OPEN_STATUSES = tuple(status.value for status in JobStatus if status.is_open)
 # Bound as parameters, never spelled in SQL: JobStatus is their one spelling.

@@ -13,11 +13,11 @@ import aiomysql
 import orjson
 import pymysql
 
-from shared.values.clock import utc_now
 from shared.db.job_transitions import OPEN_CONDITION, OPEN_STATUSES
 from shared.db.times import from_db, to_db
 from shared.models.jobs import JobStatus, JobTrigger, SyncJobRow
 from shared.models.spec import SyncSpec
+from shared.values.clock import utc_now
 
 _COLUMNS = (
     "id, source, `trigger`, operation, params, force_sync, status, trace_id, started_at,"

@@ -9,10 +9,10 @@ from importlib import resources
 
 import aiomysql
 
-from shared.values.clock import utc_now
 from shared.config import DatabaseSettings
 from shared.db.pool import db_pool
 from shared.errors import ItemSyncError
+from shared.values.clock import utc_now
 
 _FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK = "item_sync_migrate"  # GET_LOCK name: two migrators never interleave

@@ -12,10 +12,10 @@ from datetime import datetime
 
 import aiomysql
 
-from shared.values.clock import utc_now
 from shared.db.times import from_db, to_db
 from shared.models.jobs import JobStatus
 from shared.sources.validators import Validator
+from shared.values.clock import utc_now
 
 _CHUNK = 500  # keys per SELECT ... IN (...)
 

@@ -14,11 +14,11 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.values.clock import utc_now
 from shared.events.codec import encode_event
 from shared.events.model import EventOut, EventType, job_event
 from shared.models.jobs import SyncJobRow
 from shared.streams import names
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 

@@ -108,3 +108,8 @@ class CommandMessage(BaseModel, frozen=True):
 
     envelope: Envelope
     command: Command
+
+    @property
+    def page_key(self) -> str:
+        """The page this command makes, named within its job."""
+        return self.command.page_key

@@ -7,9 +7,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from shared.values.hashing import content_hash
 from shared.models.envelope import Envelope
 from shared.observability.redaction import RedactedText
+from shared.values.hashing import content_hash
 
 
 class FetchedItem(BaseModel, frozen=True):
@@ -89,3 +89,8 @@ class PageMessage(BaseModel, frozen=True):
 
     envelope: Envelope
     page: Page
+
+    @property
+    def page_key(self) -> str:
+        """The page's identity within its job."""
+        return self.page.page_key

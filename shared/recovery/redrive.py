@@ -18,7 +18,6 @@ already written to the ledger, so it is never emitted twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from shared.values.clock import utc_now
 from shared.db.jobs import quiet_open_jobs
 from shared.db.ledger import written_page_keys
 from shared.db.locks import fleet_lock
@@ -38,8 +36,10 @@ from shared.models.commands import Command, marked_conditional
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
 from shared.recovery.inflight import jobs_in_flight
+from shared.resilience.backoff import wait_unless_stopped
 from shared.sources.base import SourcePlanner
 from shared.streams.groups import ensure_groups
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 
@@ -112,8 +112,7 @@ class Redriver:
                 await self.sweep()
             except Exception as exc:  # Redis or MySQL away: the next sweep tries again
                 log.warning("redrive.sweep_failed", error=f"{type(exc).__name__}: {exc}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every_s)
+            await wait_unless_stopped(stop, every_s)
 
     async def _redrive(self, job: SyncJobRow, quiet: timedelta) -> bool:
         planner = self.planners.get(job.source)

@@ -22,10 +22,11 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shared.values.clock import utc_now
 from shared.errors import CircuitOpenError, CorruptState
 from shared.events.model import EventOut, EventType
 from shared.events.publish import publish_event
+from shared.streams.names import breaker_key
+from shared.values.clock import utc_now
 
 _SCRIPT = """
 local key = KEYS[1]
@@ -77,11 +78,6 @@ elseif op == 'failure' then
 end
 return redis.error_reply('unknown breaker op ' .. op)
 """
-
-
-def breaker_key(source: str) -> str:
-    """Redis hash holding one source's breaker."""
-    return f"itemsync:breaker:{source}"
 
 
 @dataclass(frozen=True)

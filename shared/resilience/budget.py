@@ -17,6 +17,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from shared.streams.names import budget_key
 from shared.values.rates import Rate
 
 _SCRIPT = """
@@ -38,11 +39,6 @@ return {1, string.format('%.0f', slot), string.format('%.0f', now)}
 """
 
 MAX_AHEAD_S = 5.0  # reserve at most this far ahead; further out, wait and ask again
-
-
-def budget_key(source: str) -> str:
-    """Redis hash holding one source's request budget."""
-    return f"itemsync:budget:{source}"
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ import orjson
 import pymysql
 import structlog
 
-from shared.values.clock import utc_now
 from shared.db.validators import ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.sources.client import UpstreamClient
 from shared.sources.validators import NotModified, Validator
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 

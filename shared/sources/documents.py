@@ -21,8 +21,8 @@ from typing import Any
 import orjson
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.values.hashing import canonical_json, hash_bytes
 from shared.sources.validators import Validator
+from shared.values.hashing import canonical_json, hash_bytes
 
 # Integers orjson may turn into floats have 19 or more digits; a match inside a string
 # only sends the document the slower, exact way.

@@ -22,7 +22,6 @@ from redis.asyncio import Redis
 
 from shared.config import RetrySettings, Settings
 from shared.db.validators import ValidatorStore
-from shared.values.rates import Rate
 from shared.observability.redaction import register_secrets
 from shared.resilience.breaker import Breaker
 from shared.resilience.budget import RequestBudget
@@ -33,6 +32,7 @@ from shared.sources.declared import LoadedSource, SourceDefinition, load_sources
 from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.declared.planner import DeclaredPlanner
 from shared.sources.declared.refusals import secret_hint
+from shared.values.rates import Rate
 
 # The order sources are listed in, and the default one first: data, not behaviour.
 # Other sources (SOURCES_DIR's) follow by name.

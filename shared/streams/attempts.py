@@ -15,28 +15,29 @@ from redis.asyncio import Redis
 
 from shared.observability.redaction import redact
 from shared.streams.codec import OutFields, StreamFields
+from shared.streams.names import entry_error_key
 
 ATTEMPTS_FIELD = b"attempts"
 ERROR_TTL_S = 24 * 3600
 
 
-def prior_attempts(fields: StreamFields) -> int:
-    """Failed handlings recorded on the entry before it was last requeued."""
+def failed_handlings(fields: StreamFields, times_delivered: int) -> int:
+    """How often the entry failed: the count it carries from before a requeue, plus every
+    delivery but the one in hand (which is being handled, delayed or handed back now).
+
+    The one place a failure is counted: dead-lettering, delaying and requeueing on stop
+    all ask here.
+    """
     raw = fields.get(ATTEMPTS_FIELD, b"0")
-    return int(raw) if raw.isdigit() else 0
+    carried = int(raw) if raw.isdigit() else 0
+    return carried + max(times_delivered - 1, 0)
 
 
-def requeued_fields(fields: StreamFields, failed_now: int) -> OutFields:
-    """The entry's fields for a fresh copy, carrying its failed-handling count."""
+def requeued_fields(fields: StreamFields, failures: int) -> OutFields:
+    """The entry's fields for a fresh copy, carrying ``failures`` (from ``failed_handlings``)."""
     copy: OutFields = {key: value for key, value in fields.items() if key != ATTEMPTS_FIELD}
-    copy[ATTEMPTS_FIELD] = str(prior_attempts(fields) + max(failed_now, 0))
+    copy[ATTEMPTS_FIELD] = str(failures)
     return copy
-
-
-def error_key(stream: str, entry_id: bytes | str) -> str:
-    """Where the last error of a pending entry is kept."""
-    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    return f"itemsync:error:{stream}:{text}"
 
 
 async def remember_error(redis: Redis, stream: str, entry_ids: Sequence[bytes], error: str) -> None:
@@ -44,13 +45,13 @@ async def remember_error(redis: Redis, stream: str, entry_ids: Sequence[bytes], 
     masked = redact(error)[:2000]  # mask first: a cut could leave part of a secret unmatched
     async with redis.pipeline(transaction=False) as pipe:
         for entry_id in entry_ids:
-            pipe.set(error_key(stream, entry_id), masked, ex=ERROR_TTL_S)
+            pipe.set(entry_error_key(stream, entry_id), masked, ex=ERROR_TTL_S)
         await pipe.execute()
 
 
 async def last_error(redis: Redis, stream: str, entry_id: bytes) -> str | None:
     """The error remembered for an entry, if any."""
-    value: Any = await redis.get(error_key(stream, entry_id))
+    value: Any = await redis.get(entry_error_key(stream, entry_id))
     return None if value is None else value.decode(errors="replace")
 
 

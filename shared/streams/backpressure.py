@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from shared.observability.metrics import BACKPRESSURE, BACKPRESSURE_ENGAGED
+from shared.resilience.backoff import wait_unless_stopped
 
 log = structlog.get_logger()
 
@@ -152,8 +153,7 @@ class BackpressureGate:
             yield
 
     async def _pause(self, stop: asyncio.Event) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=self.poll_s)
+        await wait_unless_stopped(stop, self.poll_s)
 
     def _engage(self, backlog: StreamBacklog) -> None:
         if self._engaged_at is not None:

@@ -9,7 +9,6 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.values.clock import utc_now
 from shared.errors import InvalidMessage
 from shared.events.model import EventOut, EventType
 from shared.events.publish import publish_event
@@ -17,6 +16,7 @@ from shared.observability.redaction import redact
 from shared.streams import names
 from shared.streams.codec import OutFields, StreamFields, text_fields
 from shared.streams.consumer import GroupReader
+from shared.values.clock import utc_now
 
 
 async def dead_letter(

@@ -7,16 +7,12 @@ and every group command answers ``NOGROUP``; recreating it is always safe.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
-import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
-from shared.resilience.backoff import failure_pause_s
+from shared.resilience.backoff import StoppedWaiting, retry_until_stopped
 from shared.streams import names
-
-log = structlog.get_logger()
 
 PIPELINE_GROUPS = ((names.COMMANDS, names.FETCHERS), (names.PAGES, names.WRITERS))
 
@@ -54,20 +50,15 @@ async def ensure_groups(redis: Redis) -> None:
 
 async def wait_for_groups(redis: Redis, stop: asyncio.Event) -> bool:
     """Create the groups, waiting with backoff while Redis is unreachable; False if stopped."""
-    failures = 0
-    while not stop.is_set():
-        try:
-            await ensure_groups(redis)
-            return True
-        except (RedisError, OSError) as exc:
-            failures += 1
-            pause = failure_pause_s(failures)
-            log.warning(
-                "redis.unavailable",
-                error=f"{type(exc).__name__}: {exc}",
-                failures=failures,
-                pause_s=round(pause, 2),
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=pause)
-    return False
+    if stop.is_set():
+        return False
+    try:
+        await retry_until_stopped(
+            lambda: ensure_groups(redis),
+            stop=stop,
+            retry_if=lambda exc: isinstance(exc, RedisError | OSError),
+            event="redis.unavailable",
+        )
+    except StoppedWaiting:
+        return False
+    return True

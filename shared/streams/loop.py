@@ -1,16 +1,17 @@
-"""The consumer loop every worker runs.
+"""The consumer loop every worker runs: it owns the stream protocol.
 
-Read a batch (or take over entries a dead consumer left idle), hand it to the
-service's handler, repeat until stopped. The handler acknowledges what it made
-durable; what it leaves pending is taken over after ``claim_idle`` and, past
-``max_deliveries`` failed handlings, dead-lettered. While a batch is in hand its
-entries are re-claimed regularly (``XCLAIM ... JUSTID``), so slow but live work
-is never stolen. On stop, the batch in hand gets ``grace_s`` to finish; anything
-still pending for this consumer is then requeued, so nothing waits on a consumer
-that is gone. With a backpressure gate, new entries (read or taken over) are taken
-only while the stream the handler feeds has room; while it has none the loop reads
-and claims nothing. Entries already in hand that wait for room are kept claimed like
-any slow work, so none is taken over or counted as a failed delivery.
+Read a batch (or take over entries a dead consumer left idle), hand it to
+``Dispatcher`` (decode, call the service's handler, act on its outcome; see
+``dispatch.py``), repeat until stopped. What a handler fails on stays pending: it is
+taken over after ``claim_idle`` and, past ``max_deliveries`` failed handlings,
+dead-lettered. While a batch is in hand its entries are re-claimed regularly
+(``XCLAIM ... JUSTID``), so slow but live work is never stolen. On stop, the batch in
+hand gets ``grace_s`` to finish; anything still pending for this consumer is then
+requeued, so nothing waits on a consumer that is gone. With a backpressure gate, new
+entries (read or taken over) are taken only while the stream the handler feeds has
+room; while it has none the loop reads and claims nothing. Entries already in hand that
+wait for room are kept claimed like any slow work, so none is taken over or counted as
+a failed delivery.
 """
 
 from __future__ import annotations
@@ -18,30 +19,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic
 
 import structlog
 from redis.exceptions import RedisError
 
-from shared.runtime.health import Heartbeat
-from shared.resilience.backoff import failure_pause_s
-from shared.streams.attempts import (
-    delivery_counts,
-    last_error,
-    prior_attempts,
-    remember_error,
-)
+from shared.resilience.backoff import Backoff
+from shared.streams.attempts import delivery_counts, failed_handlings, last_error
 from shared.streams.backpressure import BackpressureGate
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
+from shared.streams.dispatch import Dispatcher
+from shared.streams.handler import Consumer, M
+from shared.streams.heartbeat import Heartbeat
 from shared.streams.publisher import requeue
 from shared.streams.sizing import BatchSizer
 from shared.streams.trim import trim_acknowledged
-
-BatchHandler = Callable[[list[StreamEntry]], Coroutine[Any, Any, None]]
 
 log = structlog.get_logger()
 
@@ -60,24 +55,26 @@ class LoopSettings:
 
 
 @dataclass
-class ConsumerLoop:
+class ConsumerLoop(Generic[M]):
     """One consumer's loop over its group."""
 
     reader: GroupReader
-    handle: BatchHandler
+    consumer: Consumer[M]
     settings: LoopSettings
     heartbeat: Heartbeat = field(default_factory=Heartbeat)
     gate: BackpressureGate | None = None  # holds back while the output stream is full
-    _failures: int = field(default=0, init=False)
     _next_claim: float = field(default=0.0, init=False)
     _next_trim: float = field(default=0.0, init=False)
     _sizer: BatchSizer = field(init=False)
+    _dispatcher: Dispatcher[M] = field(init=False)
 
     def __post_init__(self) -> None:
         self._sizer = BatchSizer(self.settings.count, self.settings.max_batch_bytes)
+        self._dispatcher = Dispatcher(self.reader, self.consumer, self.gate)
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, then hand back what is still held."""
+        backoff = Backoff(stop)
         while not stop.is_set():
             self.heartbeat.touch()
             try:
@@ -85,11 +82,11 @@ class ConsumerLoop:
                 if entries:
                     await self._handle(entries, stop)
                 await self._maybe_trim()
-                self._failures = 0
+                backoff.succeeded()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                await self._after_failure(exc, stop)
+                await self._after_failure(exc, backoff)
         await self._release_held()
 
     async def _next_batch(self, stop: asyncio.Event) -> list[StreamEntry]:
@@ -117,12 +114,12 @@ class ConsumerLoop:
         return await self.reader.read_new(count)
 
     async def _drop_exhausted(self, entries: list[StreamEntry]) -> list[StreamEntry]:
-        """Dead-letter entries already handled ``max_deliveries`` times; return the rest."""
+        """Dead-letter entries that failed ``max_deliveries`` times already; return the rest."""
         redis, stream = self.reader.redis, self.reader.stream
         counts = await delivery_counts(redis, stream, self.reader.group, [e[0] for e in entries])
         live: list[StreamEntry] = []
         for entry_id, fields in entries:
-            failed = counts.get(entry_id, 1) - 1 + prior_attempts(fields)
+            failed = failed_handlings(fields, counts.get(entry_id, 1))
             if failed < self.settings.max_deliveries:
                 live.append((entry_id, fields))
                 continue
@@ -138,38 +135,12 @@ class ConsumerLoop:
         return live
 
     async def _handle(self, entries: list[StreamEntry], stop: asyncio.Event) -> None:
-        """Run the handler; if the batch fails, retry entry by entry so one bad entry
-        cannot hold the others back. What still fails stays pending with its error."""
-        error = await self._run_handler(entries, stop)
-        if error is None:
-            return
-        if isinstance(error, RedisError | OSError) or len(entries) == 1 or stop.is_set():
-            await self._remember(entries, error)
-            raise error
-        log.warning(
-            "stream.batch_split",
-            stream=self.reader.stream,
-            entries=len(entries),
-            error=f"{type(error).__name__}: {error}",
-        )
-        for entry in entries:
-            single_error = await self._run_handler([entry], stop)
-            if isinstance(single_error, RedisError | OSError):
-                raise single_error
-            if single_error is not None:
-                await self._remember([entry], single_error)
-                log.warning(
-                    "stream.entry_failed",
-                    stream=self.reader.stream,
-                    entry_id=entry[0].decode(),
-                    error=f"{type(single_error).__name__}: {single_error}",
-                )
+        """Dispatch the batch while keeping its entries claimed; re-raise what it could not settle.
 
-    async def _run_handler(
-        self, entries: list[StreamEntry], stop: asyncio.Event
-    ) -> BaseException | None:
-        """Run the handler on ``entries`` while keeping them claimed; its error, if any."""
-        task = asyncio.create_task(self.handle(entries))
+        On stop, the batch gets ``grace_s`` to finish; then it is cancelled and its entries
+        stay pending, to be requeued by ``_release_held``.
+        """
+        task = asyncio.create_task(self._dispatcher.dispatch(entries, stop))
         stopped = asyncio.create_task(stop.wait())
         heartbeat_s = max(self.settings.claim_idle_ms / 3000, 0.01)
         try:
@@ -186,15 +157,9 @@ class ConsumerLoop:
                 await self.reader.keep_claimed([entry_id for entry_id, _ in entries])
         finally:
             stopped.cancel()
-        return None if task.cancelled() else task.exception()
-
-    async def _remember(self, entries: list[StreamEntry], error: BaseException) -> None:
-        await remember_error(
-            self.reader.redis,
-            self.reader.stream,
-            [entry_id for entry_id, _ in entries],
-            f"{type(error).__name__}: {error}",
-        )
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error
 
     async def _finish_within_grace(self, task: asyncio.Task[None]) -> None:
         with contextlib.suppress(TimeoutError):
@@ -214,20 +179,10 @@ class ConsumerLoop:
         if removed:
             log.debug("stream.trimmed", stream=self.reader.stream, removed=removed)
 
-    async def _after_failure(self, exc: Exception, stop: asyncio.Event) -> None:
-        self._failures += 1
+    async def _after_failure(self, exc: Exception, backoff: Backoff) -> None:
         if isinstance(exc, RedisError | OSError):
             self.reader.recover_pending()  # a lost reply may have delivered entries to us
-        pause = failure_pause_s(self._failures)
-        log.warning(
-            "stream.batch_failed",
-            stream=self.reader.stream,
-            error=f"{type(exc).__name__}: {exc}",
-            failures=self._failures,
-            pause_s=round(pause, 2),
-        )
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=pause)
+        await backoff.after_failure("stream.batch_failed", exc, stream=self.reader.stream)
 
     async def _release_held(self) -> None:
         """Requeue what this consumer still holds, then leave the group."""
@@ -243,7 +198,7 @@ class ConsumerLoop:
                     group=self.reader.group,
                     entry_id=entry_id,
                     fields=fields,
-                    failed_now=delivered - 1,
+                    failures=failed_handlings(fields, delivered),
                 )
             if held:
                 log.info("stream.requeued_on_stop", stream=self.reader.stream, entries=len(held))

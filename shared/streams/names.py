@@ -1,4 +1,8 @@
-"""Stream, group and key names: the one place they are spelled."""
+"""Every Redis key, stream and group name: the one place they are spelled.
+
+Each name says why it exists, so ``redis-cli --scan --pattern 'itemsync:*'`` reads
+like this file.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ WRITERS = "writers"  # consumer group reading PAGES
 
 ITEM_CACHE_PREFIX = "itemsync:item:"  # + item id: cached GET /items/{id} answers
 ITEM_CHANGES = "itemsync:item-changes"  # pub/sub: "id,id,..." of items writers changed
+
+EVENTS = "itemsync:events"  # job, breaker and dead-letter events for /events and alerts
+EVENTS_MAXLEN = 10_000  # approximate cap: events are a live view, MySQL keeps the history
+ALERTERS = "alerters"  # consumer group reading EVENTS: each alert is sent by one process
 
 
 def item_cache_key(item_id: int) -> str:
@@ -28,6 +36,17 @@ def rate_limit_key(scope: str, client: str) -> str:
     return f"itemsync:ratelimit:{scope}:{client}"
 
 
-EVENTS = "itemsync:events"  # job, breaker and dead-letter events for /events and alerts
-EVENTS_MAXLEN = 10_000  # approximate cap: events are a live view, MySQL keeps the history
-ALERTERS = "alerters"  # consumer group reading EVENTS: each alert is sent by one process
+def breaker_key(source: str) -> str:
+    """Redis hash of one source's circuit breaker: every fetcher on every host shares it."""
+    return f"itemsync:breaker:{source}"
+
+
+def budget_key(source: str) -> str:
+    """Redis hash of one source's request budget: the next free slot, shared by fetchers."""
+    return f"itemsync:budget:{source}"
+
+
+def entry_error_key(stream: str, entry_id: bytes | str) -> str:
+    """Redis key of the last error of a pending entry: its dead letter says why it died."""
+    text = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    return f"itemsync:error:{stream}:{text}"

@@ -1,4 +1,4 @@
-"""Adding entries: a page's entries go out in one MULTI/EXEC with the ack of their cause."""
+"""Adding entries: a handler's outputs go out in one MULTI/EXEC with the ack of their cause."""
 
 from __future__ import annotations
 
@@ -7,10 +7,22 @@ from collections.abc import Mapping, Sequence
 from redis.asyncio import Redis
 from redis.typing import EncodableT, FieldT
 
-from shared.streams.attempts import error_key, requeued_fields
-from shared.streams.codec import StreamFields
+from shared.models.commands import CommandMessage
+from shared.models.pages import PageMessage
+from shared.streams import names
+from shared.streams.attempts import requeued_fields
+from shared.streams.codec import StreamFields, encode_command, encode_page
+from shared.streams.names import entry_error_key
 
 Fields = Mapping[FieldT, EncodableT]  # what the codec produces
+Output = CommandMessage | PageMessage  # what a handler may ask the loop to add
+
+
+def outgoing(message: Output) -> tuple[str, Fields]:
+    """The stream a message goes to, and its fields."""
+    if isinstance(message, CommandMessage):
+        return names.COMMANDS, encode_command(message)
+    return names.PAGES, encode_page(message)
 
 
 async def publish(redis: Redis, stream: str, fields: Fields) -> str:
@@ -47,15 +59,15 @@ async def requeue(
     group: str,
     entry_id: bytes,
     fields: StreamFields,
-    failed_now: int = 0,
+    failures: int,
 ) -> None:
     """Put a fresh copy of the entry at the stream's end and acknowledge the old one, atomically.
 
-    Used when an entry must wait (breaker open) or was interrupted (shutdown): the
-    wait does not count as a failed delivery; ``failed_now`` failures are carried over.
+    Used when an entry must wait (breaker open) or was interrupted (shutdown): the copy
+    carries ``failures`` (from ``failed_handlings``), so the wait is not counted as one.
     """
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.xadd(stream, requeued_fields(fields, failed_now))
+        pipe.xadd(stream, requeued_fields(fields, failures))
         pipe.xack(stream, group, entry_id)
-        pipe.delete(error_key(stream, entry_id))
+        pipe.delete(entry_error_key(stream, entry_id))
         await pipe.execute()

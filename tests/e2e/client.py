@@ -14,6 +14,7 @@ import redis
 from harness.backends import REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline
 from harness.standin.process import StandinProcess
+from tests.e2e.waiting import wait_until
 
 API_TOKEN = "e2e-token"
 JOB_TIMEOUT_S = 120.0
@@ -63,22 +64,40 @@ def wait_job(pipeline: Pipeline, job_id: str, timeout_s: float = JOB_TIMEOUT_S) 
     raise AssertionError(f"job did not finish in {timeout_s}s:\n{pipeline.logs()}")
 
 
+def wait_pages_written(
+    pipeline: Pipeline, job_id: str, pages: int, *, api: Pipeline | None = None
+) -> None:
+    """Wait until the job has ``pages`` pages written, asking ``api`` (the pipeline's own API)."""
+    asked = api or pipeline
+    wait_until(
+        lambda: job(asked, job_id)["pages_done"] >= pages,
+        timeout_s=30,
+        what=f"{pages} pages written",
+        details=pipeline.logs,
+    )
+
+
 def sync(pipeline: Pipeline, **body: object) -> dict[str, Any]:
     """POST /sync and wait for the job to end; the finished job."""
     return wait_job(pipeline, start_sync(pipeline, **body))
 
 
-def upstream_details(standin: StandinProcess) -> dict[str, dict[str, Any]]:
-    """Every listed item's detail, exactly as the upstream serves it."""
+def served_details(standin: StandinProcess) -> dict[str, bytes]:
+    """external_id → the exact detail bytes the upstream serves, for every listed item."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(f"{standin.pokeapi_url}/pokemon?limit=100000", timeout=10) as r:
         listing = json.loads(r.read())
-    details = {}
+    served = {}
     for entry in listing["results"]:
         external_id = entry["url"].rstrip("/").rsplit("/", 1)[-1]
         with opener.open(entry["url"], timeout=10) as r:
-            details[external_id] = json.loads(r.read())
-    return details
+            served[external_id] = r.read()
+    return served
+
+
+def upstream_details(standin: StandinProcess) -> dict[str, dict[str, Any]]:
+    """Every listed item's detail, decoded, exactly as the upstream serves it."""
+    return {external_id: json.loads(body) for external_id, body in served_details(standin).items()}
 
 
 def stored_rows(pipeline: Pipeline) -> dict[str, dict[str, Any]]:
@@ -121,3 +140,30 @@ def dead_letters(pipeline: Pipeline) -> int:
     """Entries in itemsync:dead."""
     with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
         return int(client.xlen("itemsync:dead"))
+
+
+def wait_nothing_pending(pipeline: Pipeline, timeout_s: float = 15.0) -> None:
+    """Wait until no entry is delivered but unacknowledged, in either group."""
+    wait_until(
+        lambda: pending_entries(pipeline) == 0,
+        timeout_s=timeout_s,
+        what="nothing pending",
+        details=pipeline.logs,
+    )
+
+
+def redis_dump(client: redis.Redis) -> str:
+    """Every key of ``client``'s DB with its value, as text: where a leaked secret would show."""
+    parts: list[str] = []
+    for key in client.scan_iter():
+        kind = client.type(key)
+        if kind == b"stream":
+            parts.append(repr(client.xrange(key)))
+        elif kind == b"hash":
+            parts.append(repr(client.hgetall(key)))
+        elif kind == b"string":
+            parts.append(repr(client.get(key)))
+        elif kind == b"zset":
+            parts.append(repr(client.zrange(key, 0, -1, withscores=True)))
+        parts.append(repr(key))
+    return "\n".join(parts)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harness.backends import database_name
-from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.processes import Pipeline, migrated_pipeline, pipeline_env
 from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN
 
@@ -30,20 +30,25 @@ def standin() -> Iterator[StandinProcess]:
         yield server
 
 
+def e2e_env(standin: StandinProcess, **overrides: str) -> dict[str, str]:
+    """Service settings on the end-to-end database and Redis DB, reading from ``standin``."""
+    return pipeline_env(
+        standin, database=E2E_DATABASE, redis_db=E2E_REDIS_DB, api_token=API_TOKEN, **overrides
+    )
+
+
+def weather_env(standin: StandinProcess) -> dict[str, str]:
+    """OpenWeather enabled beside PokeAPI against ``standin``, for three cities, one unknown."""
+    return {
+        "API_API_TYPE": "pokemon,openweather",
+        "OPENWEATHER_BASE_URL": standin.openweather_url,
+        "OPENWEATHER_CITIES": "London,Zocca,Atlantis",
+        "LOG_LEVEL": "debug",  # the most a service ever prints: none of it may hold a secret
+    }
+
+
 @pytest.fixture
 def pipeline(backends: None, standin: StandinProcess, tmp_path: Path) -> Iterator[Pipeline]:
     """An empty, migrated database and Redis DB; services are started by the test."""
-    env = service_env(
-        DATABASE_DATABASE=E2E_DATABASE,
-        REDIS_DB=str(E2E_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        POKEAPI_BASE_URL=standin.pokeapi_url,
-        POKEAPI_PAGE_SIZE="10",
-        WORKER_ENABLED="false",
-    )
-    reset_backends(env)
-    with running_pipeline(env, tmp_path) as running:
-        migrated = running.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+    with migrated_pipeline(e2e_env(standin, POKEAPI_PAGE_SIZE="10"), tmp_path) as running:
         yield running

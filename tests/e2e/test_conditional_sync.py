@@ -40,10 +40,7 @@ def test_unchanged_resync_is_one_request_and_a_change_costs_only_its_own_body(
     pipeline: Pipeline, standin: StandinProcess
 ) -> None:
     """First sync in full; unchanged signal: one request; changed: 304s but for the change."""
-    pipeline.start("api")
-    pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "writer")
 
     standin.reset_stats()
     first = sync(pipeline)

@@ -8,11 +8,11 @@ from pathlib import Path
 import redis
 
 from harness.processes import Pipeline
-from shared.values.clock import utc_now
 from shared.models.commands import CommandMessage, DetailCommand
 from shared.models.envelope import Envelope
 from shared.streams import names
 from shared.streams.codec import encode_command
+from shared.values.clock import utc_now
 from tests.e2e.browser import chromium
 from tests.e2e.client import API_TOKEN
 
@@ -54,10 +54,7 @@ def _dead_letter(pipeline: Pipeline) -> str:
 
 def test_dashboard_syncs_watches_searches_and_replays(pipeline: Pipeline, tmp_path: Path) -> None:
     """With the token the sync button runs a job to 100%; search and replay work too."""
-    pipeline.start("api")
-    pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "writer")
     dead_id = _dead_letter(pipeline)
 
     with chromium() as browser:

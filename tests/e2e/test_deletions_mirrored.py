@@ -19,10 +19,7 @@ def test_item_removed_upstream_is_marked_deleted_then_revived(
     pipeline: Pipeline, standin: StandinProcess
 ) -> None:
     """Sync 75, remove one upstream and re-sync (74 live), restore it and re-sync (75 live)."""
-    pipeline.start("api")
-    for role in ("fetcher", "fetcher", "writer", "writer"):
-        pipeline.start(role)
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "fetcher", "writer", "writer")
 
     first = sync(pipeline)
     assert (first["status"], first["items_created"], first["items_deleted"]) == (

@@ -9,7 +9,6 @@ nothing else in the database may change.
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,11 +16,11 @@ from typing import Any
 import pymysql
 import pytest
 
-from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.processes import Pipeline, migrated_pipeline
 from harness.standin.hostile import BIG_INTEGER, LONE_SURROGATE_ID
 from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN, http, pending_entries, stored_rows, sync
-from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
+from tests.e2e.client import http, pending_entries, served_details, stored_rows, sync
+from tests.e2e.conftest import E2E_DATABASE, e2e_env
 
 HOSTILE_SQL_MODE = "NO_BACKSLASH_ESCAPES,ANSI_QUOTES,STRICT_TRANS_TABLES"
 # One job of 7 items in pages of 4: the job, its two pages, the one failure, each list
@@ -47,34 +46,9 @@ def standin() -> Iterator[StandinProcess]:
 @pytest.fixture
 def pipeline(backends: None, standin: StandinProcess, tmp_path: Path) -> Iterator[Pipeline]:
     """A migrated database whose every service session runs in the hostile sql_mode."""
-    env = service_env(
-        DATABASE_DATABASE=E2E_DATABASE,
-        DATABASE_SQL_MODE=HOSTILE_SQL_MODE,
-        REDIS_DB=str(E2E_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        POKEAPI_BASE_URL=standin.pokeapi_url,
-        POKEAPI_PAGE_SIZE="4",
-        WORKER_ENABLED="false",
-    )
-    reset_backends(env)
-    with running_pipeline(env, tmp_path) as running:
-        migrated = running.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+    env = e2e_env(standin, DATABASE_SQL_MODE=HOSTILE_SQL_MODE, POKEAPI_PAGE_SIZE="4")
+    with migrated_pipeline(env, tmp_path) as running:
         yield running
-
-
-def _served(standin: StandinProcess) -> dict[str, bytes]:
-    """external_id → the exact detail bytes the stand-in serves."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(f"{standin.pokeapi_url}/pokemon?limit=100", timeout=10) as answer:
-        listing = json.loads(answer.read())
-    served = {}
-    for entry in listing["results"]:
-        external_id = entry["url"].rstrip("/").rsplit("/", 1)[-1]
-        with opener.open(entry["url"], timeout=10) as answer:
-            served[external_id] = answer.read()
-    return served
 
 
 def _database_state() -> tuple[list[str], dict[str, int], dict[str, str]]:
@@ -97,17 +71,14 @@ def test_hostile_items_are_stored_exactly_and_run_nothing(
     pipeline: Pipeline, standin: StandinProcess
 ) -> None:
     """Good items land byte for byte, the lone surrogate fails alone, nothing else changes."""
-    pipeline.start("api")
-    pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "writer")
     tables_before, counts_before, _ = _database_state()
 
     finished = sync(pipeline)
 
     assert finished["status"] == "partial", pipeline.logs()
     assert (finished["items_created"], finished["items_failed"]) == (6, 1)
-    served = _served(standin)
+    served = served_details(standin)
     rows = stored_rows(pipeline)
     good = {key: body for key, body in served.items() if key != str(LONE_SURROGATE_ID)}
     assert sorted(rows) == sorted(good)

@@ -25,9 +25,7 @@ UUID = "0b6f8a2e-0000-4000-8000-000000000000"
 def _start_api_with_data(pipeline: Pipeline) -> None:
     """The API with limits off (the fuzzer sends thousands of requests) and one stored item."""
     pipeline.start("api", API_SYNC_RATE_LIMIT="0", API_AUTH_FAILURE_LIMIT="0")
-    pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("fetcher", "writer")
     assert sync(pipeline, operation="detail", params={"id": 1})["status"] == "succeeded"
 
 

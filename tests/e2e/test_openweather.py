@@ -12,10 +12,10 @@ import pytest
 import redis
 
 from harness.backends import REDIS_HOST, REDIS_PORT
-from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
-from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN, http, sync
-from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
+from harness.processes import Pipeline, migrated_pipeline
+from harness.standin.process import StandinProcess
+from tests.e2e.client import http, redis_dump, sync
+from tests.e2e.conftest import e2e_env, weather_env
 
 KEY = "e2e-owm-key-7c41d09b"  # what the stand-in accepts
 WRONG_KEY = "e2e-wrong-key-33af51"  # a key the stand-in rejects with 401
@@ -27,10 +27,9 @@ RECORDED = {
 
 
 @pytest.fixture
-def weather_standin() -> Iterator[StandinProcess]:
-    """The stand-in upstream, expecting our test key."""
-    with run_standin("--list-limit", "5", "--openweather-key", KEY) as server:
-        yield server
+def weather_key() -> str:
+    """The OpenWeather key the stand-in accepts."""
+    return KEY
 
 
 @pytest.fixture
@@ -40,23 +39,10 @@ def weather_pipeline(
     """A migrated, empty pipeline with OpenWeather enabled and the key read from a file."""
     key_file = tmp_path / "openweather.key"
     key_file.write_text(KEY + "\n", encoding="utf-8")
-    env = service_env(
-        DATABASE_DATABASE=E2E_DATABASE,
-        REDIS_DB=str(E2E_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        API_API_TYPE="pokemon,openweather",
-        POKEAPI_BASE_URL=weather_standin.pokeapi_url,
-        OPENWEATHER_BASE_URL=weather_standin.openweather_url,
-        OPENWEATHER_API_KEY_FILE=str(key_file),
-        OPENWEATHER_CITIES="London,Zocca,Atlantis",
-        WORKER_ENABLED="false",
-        LOG_LEVEL="debug",  # the most a service ever prints: none of it may hold the key
+    env = e2e_env(
+        weather_standin, **weather_env(weather_standin), OPENWEATHER_API_KEY_FILE=str(key_file)
     )
-    reset_backends(env)
-    with running_pipeline(env, tmp_path) as running:
-        migrated = running.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+    with migrated_pipeline(env, tmp_path) as running:
         yield running
 
 
@@ -72,20 +58,9 @@ def _rows(pipeline: Pipeline, query: str) -> list[dict[str, Any]]:
 
 
 def _redis_dump(pipeline: Pipeline) -> str:
-    """Every stream entry and hash in the pipeline's Redis DB, as text."""
-    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"]))
-    parts: list[str] = []
-    for key in client.scan_iter():
-        kind = client.type(key)
-        if kind == b"stream":
-            parts.append(repr(client.xrange(key)))
-        elif kind == b"hash":
-            parts.append(repr(client.hgetall(key)))
-        elif kind == b"string":
-            parts.append(repr(client.get(key)))
-        parts.append(repr(key))
-    client.close()
-    return "\n".join(parts)
+    """Every key in the pipeline's Redis DB, with its value, as text."""
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
+        return redis_dump(client)
 
 
 def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
@@ -93,10 +68,7 @@ def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
 ) -> None:
     """Two cities land, one fails; a wrong key fails the job clearly; the key is nowhere."""
     pipeline = weather_pipeline
-    pipeline.start("api")
-    fetcher = pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    _, fetcher, _ = pipeline.start_and_wait("api", "fetcher", "writer")
     answers: list[Any] = []
 
     done = sync(pipeline, api_source="openweather", operation="list")

@@ -24,10 +24,7 @@ def test_sync_mirrors_upstream_and_resyncs_exactly(
     pipeline: Pipeline, standin: StandinProcess
 ) -> None:
     """First sync copies upstream exactly; re-syncs count unchanged, changed and forced rows."""
-    pipeline.start("api")
-    for role in ("fetcher", "fetcher", "writer", "writer"):
-        pipeline.start(role)
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "fetcher", "writer", "writer")
 
     first = sync(pipeline)
     assert first["status"] == "succeeded", pipeline.logs()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,6 @@ import pytest
 from harness.processes import Pipeline, free_port, service_env
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    """A port something listens on for the length of the test."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        yield int(listener.getsockname()[1])
 
 
 def test_api_on_a_taken_port_exits_with_one_line(pipeline: Pipeline, taken_port: int) -> None:

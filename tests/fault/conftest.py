@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from harness.backends import database_name
-from harness.processes import Pipeline, free_port, reset_backends, service_env
+from harness.backends import REDIS_PORT, database_name
+from harness.processes import Pipeline, pipeline_env, reset_backends
 from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN
+from tests.e2e.client import API_TOKEN, assert_mirrors, upstream_details
+from tests.fault.tcp_proxy import TcpProxy, cuttable
 
 FAULT_DATABASE = database_name("item_sync_fault")
 FAULT_REDIS_DB = 12
@@ -32,29 +34,42 @@ def synthetic_standin() -> Iterator[StandinProcess]:
         yield server
 
 
+@pytest.fixture
+def mysql_proxy() -> Iterator[TcpProxy]:
+    """A cuttable path to MariaDB."""
+    with cuttable(3306) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def redis_proxy() -> Iterator[TcpProxy]:
+    """A cuttable path to the test Redis."""
+    with cuttable(REDIS_PORT) as proxy:
+        yield proxy
+
+
 def fault_env(standin: StandinProcess, **overrides: str) -> dict[str, str]:
     """Service settings with short timeouts, so faults play out in seconds."""
-    env = service_env(
-        DATABASE_DATABASE=FAULT_DATABASE,
-        REDIS_DB=str(FAULT_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        POKEAPI_BASE_URL=standin.pokeapi_url,
-        POKEAPI_PAGE_SIZE="50",
-        POKEAPI_REQUEST_TIMEOUT="1s",
-        POKEAPI_DETAIL_CONCURRENCY="16",
-        WORKER_ENABLED="false",
-        STREAM_BLOCK="200ms",
-        STREAM_CLAIM_IDLE="2s",
-        STREAM_SHUTDOWN_GRACE="5s",
-        STREAM_MAX_DELIVERIES="5",
-        RETRY_MAX_RETRIES="4",
-        RETRY_CIRCUIT_THRESHOLD="5",
-        RETRY_CIRCUIT_TIMEOUT="2s",
-        WRITER_BATCH_SIZE="4",
+    short = {
+        "POKEAPI_PAGE_SIZE": "50",
+        "POKEAPI_REQUEST_TIMEOUT": "1s",
+        "POKEAPI_DETAIL_CONCURRENCY": "16",
+        "STREAM_BLOCK": "200ms",
+        "STREAM_CLAIM_IDLE": "2s",
+        "STREAM_SHUTDOWN_GRACE": "5s",
+        "STREAM_MAX_DELIVERIES": "5",
+        "RETRY_MAX_RETRIES": "4",
+        "RETRY_CIRCUIT_THRESHOLD": "5",
+        "RETRY_CIRCUIT_TIMEOUT": "2s",
+        "WRITER_BATCH_SIZE": "4",
+    }
+    return pipeline_env(
+        standin,
+        database=FAULT_DATABASE,
+        redis_db=FAULT_REDIS_DB,
+        api_token=API_TOKEN,
+        **{**short, **overrides},
     )
-    env.update(overrides)
-    return env
 
 
 @pytest.fixture
@@ -70,8 +85,7 @@ def fresh_pipeline(
         workdir.mkdir()
         pipeline = Pipeline(env=env, workdir=workdir)
         pipelines.append(pipeline)
-        migrated = pipeline.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+        pipeline.migrate()
         return pipeline
 
     try:
@@ -79,6 +93,17 @@ def fresh_pipeline(
     finally:
         for pipeline in pipelines:
             pipeline.stop_all()
+
+
+def assert_every_item_synced(
+    pipeline: Pipeline, done: dict[str, Any], standin: StandinProcess
+) -> None:
+    """The job succeeded, every synthetic item created and seen on every page; MySQL mirrors."""
+    assert done["status"] == "succeeded", pipeline.logs()
+    assert (done["items_created"], done["items_seen"]) == (SYNTHETIC_ITEMS, SYNTHETIC_ITEMS)
+    assert done["pages_done"] == done["pages_total"]
+    standin.set_faults(latency_ms=0)
+    assert_mirrors(pipeline, upstream_details(standin))
 
 
 def report(capsys: pytest.CaptureFixture[str], title: str, **figures: object) -> None:

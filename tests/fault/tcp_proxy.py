@@ -70,6 +70,10 @@ class TcpProxy:
         for task in others:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
+        # An aborted transport closes its socket in a callback scheduled on this loop:
+        # let those run before the loop stops, or the socket outlives it.
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def _accept(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         self._writers.add(client_w)

@@ -95,10 +95,7 @@ def test_fetchers_hold_redis_within_the_budget_while_writers_are_down(
         STREAM_PAGES_MAX_PENDING="0",  # bytes alone hold them back
     )
     pipeline = fresh_pipeline(env)
-    pipeline.start("api")
-    fetchers = [pipeline.start("fetcher") for _ in range(FETCHERS)]
-    writer = pipeline.start("writer")
-    pipeline.wait_for_api()
+    _, *fetchers, writer = pipeline.start_and_wait("api", *["fetcher"] * FETCHERS, "writer")
     baseline = _used_memory(own_redis)
 
     job_id = start_sync(pipeline)

@@ -12,7 +12,7 @@ import redis
 from harness.backends import REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline
 from harness.standin.process import StandinProcess
-from shared.resilience.breaker import breaker_key
+from shared.streams.names import breaker_key
 from tests.e2e.client import (
     assert_mirrors,
     dead_letters,
@@ -46,10 +46,7 @@ def test_outage_opens_the_breaker_and_the_sync_completes_after(
 ) -> None:
     """Down longer than the circuit timeout: at most one probe per timeout, then full recovery."""
     pipeline = fresh_pipeline(fault_env(synthetic_standin, RETRY_CIRCUIT_TIMEOUT="2s"))
-    pipeline.start("api")
-    for role in ("fetcher", "fetcher", "fetcher", "writer"):
-        pipeline.start(role)
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "fetcher", "fetcher", "writer")
     synthetic_standin.set_faults(down=True)
     job_id = start_sync(pipeline)
 

@@ -20,10 +20,7 @@ def test_sync_succeeds_through_5xx_429_and_hangs(
 ) -> None:
     """With 10% 5xx, 3% 429 (Retry-After) and 2% hangs the job succeeds and MySQL is exact."""
     pipeline = fresh_pipeline(fault_env(synthetic_standin))
-    pipeline.start("api")
-    for role in ("fetcher", "fetcher", "writer"):
-        pipeline.start(role)
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "fetcher", "writer")
     synthetic_standin.set_faults(
         error_rate=0.10, rate_429=0.03, retry_after_s=1, hang_rate=0.02, hang_s=3
     )

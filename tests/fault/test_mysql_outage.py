@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from harness.processes import Pipeline, free_port
 from harness.standin.process import StandinProcess
 from tests.e2e.client import (
-    assert_mirrors,
     health_status,
     job,
-    pending_entries,
     start_sync,
-    upstream_details,
     wait_job,
+    wait_nothing_pending,
+    wait_pages_written,
 )
 from tests.e2e.waiting import wait_until
-from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.fault.tcp_proxy import TcpProxy, cuttable
+from tests.fault.conftest import assert_every_item_synced, fault_env, report
+from tests.fault.tcp_proxy import TcpProxy
 
 FAILURES_DURING_CUT = 8  # backoff 0.2, 0.4, ... s, capped at 5 s: well over ten seconds
-
-
-@pytest.fixture
-def mysql_proxy() -> Iterator[TcpProxy]:
-    """A cuttable path to MariaDB."""
-    with cuttable(3306) as proxy:
-        yield proxy
 
 
 def test_mysql_cut_mid_sync_loses_nothing(
@@ -52,12 +44,7 @@ def test_mysql_cut_mid_sync_loses_nothing(
     synthetic_standin.set_faults(latency_ms=25)
 
     job_id = start_sync(pipeline)
-    wait_until(
-        lambda: job(pipeline, job_id)["pages_done"] >= 2,
-        timeout_s=30,
-        what="2 pages written",
-        details=pipeline.logs,
-    )
+    wait_pages_written(pipeline, job_id, 2)
     mysql_proxy.cut()
     cut_at = time.monotonic()
     progress_at_cut = job(pipeline, job_id)["pages_done"]
@@ -89,19 +76,10 @@ def test_mysql_cut_mid_sync_loses_nothing(
 
     assert health_during_cut == 503
     assert pages_before_restore <= pages_during_cut + 1  # at most a commit already in flight
-    assert done["status"] == "succeeded", pipeline.logs()
-    assert (done["items_created"], done["items_seen"]) == (SYNTHETIC_ITEMS, SYNTHETIC_ITEMS)
-    assert done["pages_done"] == done["pages_total"]
-    synthetic_standin.set_faults(latency_ms=0)
-    assert_mirrors(pipeline, upstream_details(synthetic_standin))
+    assert_every_item_synced(pipeline, done, synthetic_standin)
     # A writer may still sit in its last backoff pause (up to 5 s) with a batch the
     # others already applied (its commit landed as the cut hit): it acks on its next turn.
-    wait_until(
-        lambda: pending_entries(pipeline) == 0,
-        timeout_s=15,
-        what="nothing pending",
-        details=pipeline.logs,
-    )
+    wait_nothing_pending(pipeline)
     assert health_status(cut_api) == 200
     report(
         capsys,

@@ -39,10 +39,7 @@ def test_poison_command_is_dead_lettered_and_replayed(
             RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about one bad item, not an outage
         )
     )
-    pipeline.start("api")
-    for role in ("fetcher", "fetcher", "writer"):
-        pipeline.start(role)
-    pipeline.wait_for_api()
+    pipeline.start_and_wait("api", "fetcher", "fetcher", "writer")
     synthetic_standin.set_faults(fail_id=POISON_ID)
     started = time.monotonic()
     job_id = start_sync(pipeline)

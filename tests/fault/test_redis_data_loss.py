@@ -17,7 +17,14 @@ from harness.processes import Pipeline, ServiceProcess, free_port
 from harness.redis_server import OwnedRedis, owned_redis
 from harness.standin.process import StandinProcess
 from shared.values.hashing import canonical_json, hash_bytes
-from tests.e2e.client import assert_mirrors, job, start_sync, sync, upstream_details
+from tests.e2e.client import (
+    assert_mirrors,
+    job,
+    start_sync,
+    sync,
+    upstream_details,
+    wait_pages_written,
+)
 from tests.e2e.waiting import wait_until
 from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 
@@ -64,12 +71,7 @@ def test_redis_restarted_empty_mid_sync_the_job_is_redriven_to_an_exact_end(
     synthetic_standin.set_faults(latency_ms=25)
 
     job_id = start_sync(pipeline)
-    wait_until(
-        lambda: job(pipeline, job_id)["pages_done"] >= 3,
-        timeout_s=30.0,
-        what="3 pages written",
-        details=pipeline.logs,
-    )
+    wait_pages_written(pipeline, job_id, 3)
     own_redis.kill()
     at_kill = job(pipeline, job_id)
     own_redis.start()  # same port, empty

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -11,27 +11,19 @@ from harness.backends import REDIS_PORT
 from harness.processes import Pipeline, ServiceProcess, free_port
 from harness.standin.process import StandinProcess
 from tests.e2e.client import (
-    assert_mirrors,
     dead_letters,
     health_status,
     job,
-    pending_entries,
     start_sync,
-    upstream_details,
     wait_job,
+    wait_nothing_pending,
+    wait_pages_written,
 )
 from tests.e2e.waiting import wait_until
-from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
-from tests.fault.tcp_proxy import TcpProxy, cuttable
+from tests.fault.conftest import assert_every_item_synced, fault_env, report
+from tests.fault.tcp_proxy import TcpProxy
 
 FAILURES_DURING_CUT = 6  # backoff 0.2, 0.4, ... s: the cut lasts until it nears its 5 s cap
-
-
-@pytest.fixture
-def redis_proxy() -> Iterator[TcpProxy]:
-    """A cuttable path to Redis."""
-    with cuttable(REDIS_PORT) as proxy:
-        yield proxy
 
 
 def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
@@ -46,19 +38,13 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
     pipeline.start("api")
     direct_api_port = str(free_port())  # polls jobs while the other API has no Redis
     pipeline.start("api", SERVER_PORT=direct_api_port, REDIS_PORT=str(REDIS_PORT))
-    workers = [pipeline.start(role) for role in ("fetcher", "fetcher", "writer", "writer")]
-    pipeline.wait_for_api()
+    workers = pipeline.start_and_wait("fetcher", "fetcher", "writer", "writer")
     direct = Pipeline(env={**env, "SERVER_PORT": direct_api_port}, workdir=pipeline.workdir)
     direct.wait_for_api()  # the job poller: polled from here on, so it must be up too
     synthetic_standin.set_faults(latency_ms=25)
 
     job_id = start_sync(pipeline)
-    wait_until(
-        lambda: job(direct, job_id)["pages_done"] >= 2,
-        timeout_s=30,
-        what="2 pages written",
-        details=pipeline.logs,
-    )
+    wait_pages_written(pipeline, job_id, 2, api=direct)
     redis_proxy.cut()
     cut_at = time.monotonic()
     pages_at_cut = job(direct, job_id)["pages_done"]
@@ -89,19 +75,10 @@ def test_redis_cut_mid_sync_services_reconnect_and_lose_nothing(
 
     assert health_during_cut == 503
     assert len(alive_after_cut) == len(workers), pipeline.logs()  # none crashed out
-    assert done["status"] == "succeeded", pipeline.logs()
-    assert (done["items_created"], done["items_seen"]) == (SYNTHETIC_ITEMS, SYNTHETIC_ITEMS)
-    assert done["pages_done"] == done["pages_total"]
-    synthetic_standin.set_faults(latency_ms=0)
-    assert_mirrors(pipeline, upstream_details(synthetic_standin))
+    assert_every_item_synced(pipeline, done, synthetic_standin)
     # A writer may still sit in its last backoff pause (up to 5 s) with a batch the
     # others already applied (its commit landed as the cut hit): it acks on its next turn.
-    wait_until(
-        lambda: pending_entries(pipeline) == 0,
-        timeout_s=15,
-        what="nothing pending",
-        details=pipeline.logs,
-    )
+    wait_nothing_pending(pipeline)
     assert dead_letters(pipeline) == 0
     assert health_status(pipeline.api_url) == 200
     report(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -23,11 +24,12 @@ import pymysql
 import pytest
 import redis
 
-from harness.backends import MYSQL_HOST, database_name
+from harness.backends import MYSQL_HOST, database_name, user_name
 from harness.processes import Pipeline, free_port, running_pipeline, service_env
 from harness.redis_server import NO_PERSISTENCE, redis_server
-from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN, http, start_sync, sync
+from harness.standin.process import StandinProcess
+from tests.e2e.client import API_TOKEN, http, redis_dump, start_sync, sync
+from tests.e2e.conftest import weather_env
 
 GOOD_KEY = 'owm-"good"-7c41'  # a quote: JSON escapes it and URLs encode it
 WRONG_KEY = "e2e-wrong-key-33af51"
@@ -35,7 +37,7 @@ DB_PASSWORD = "db-pw-e2e-9d3f"
 REDIS_PASSWORD = "~Zq!"  # the shortest secret settings accept
 SECRETS = (GOOD_KEY, WRONG_KEY, DB_PASSWORD, REDIS_PASSWORD, API_TOKEN)
 DATABASE = database_name("item_sync_secrets")
-DB_USER = "itemsync_secrets"
+DB_USER = user_name("itemsync_secrets")
 
 
 @pytest.fixture
@@ -66,10 +68,9 @@ def db_user(backends: None) -> Iterator[str]:
 
 
 @pytest.fixture
-def weather_standin() -> Iterator[StandinProcess]:
-    """The stand-in upstream, accepting only ``GOOD_KEY``."""
-    with run_standin("--list-limit", "5", "--openweather-key", GOOD_KEY) as server:
-        yield server
+def weather_key() -> str:
+    """The OpenWeather key the stand-in accepts: only ``GOOD_KEY``."""
+    return GOOD_KEY
 
 
 @pytest.fixture
@@ -86,13 +87,10 @@ def secret_pipeline(
         REDIS_DB="0",
         SERVER_PORT=str(free_port()),
         API_TOKEN=API_TOKEN,
-        API_API_TYPE="pokemon,openweather",
         POKEAPI_BASE_URL=weather_standin.pokeapi_url,
-        OPENWEATHER_BASE_URL=weather_standin.openweather_url,
         OPENWEATHER_API_KEY=GOOD_KEY,
-        OPENWEATHER_CITIES="London,Zocca,Atlantis",
         WORKER_ENABLED="false",
-        LOG_LEVEL="debug",  # the most a service ever prints: none of it may hold a secret
+        **weather_env(weather_standin),
         STREAM_BLOCK="200ms",
         STREAM_CLAIM_IDLE="1s",
         STREAM_MAX_DELIVERIES="2",
@@ -100,8 +98,7 @@ def secret_pipeline(
         RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about failures, not an outage
     )
     with running_pipeline(env, tmp_path) as pipeline:
-        migrated = pipeline.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
+        pipeline.migrate()
         yield pipeline
 
 
@@ -144,21 +141,8 @@ def _add_poison(pipeline: Pipeline) -> None:
 
 def _redis_dump(pipeline: Pipeline) -> str:
     """Every key of the pipeline's Redis, with its value, as text."""
-    client = _redis(pipeline)
-    parts: list[str] = []
-    for key in client.scan_iter():
-        kind = client.type(key)
-        if kind == b"stream":
-            parts.append(repr(client.xrange(key)))
-        elif kind == b"hash":
-            parts.append(repr(client.hgetall(key)))
-        elif kind == b"string":
-            parts.append(repr(client.get(key)))
-        elif kind == b"zset":
-            parts.append(repr(client.zrange(key, 0, -1, withscores=True)))
-        parts.append(repr(key))
-    client.close()
-    return "\n".join(parts)
+    with _redis(pipeline) as client:
+        return redis_dump(client)
 
 
 def _mysql_dump() -> str:
@@ -187,10 +171,7 @@ def test_no_secret_survives_a_run_with_faults(
 ) -> None:
     """Logs, streams, stored errors, dead letters, jobs and API answers hold no secret."""
     pipeline = secret_pipeline
-    pipeline.start("api")
-    fetcher = pipeline.start("fetcher")
-    pipeline.start("writer")
-    pipeline.wait_for_api()
+    _, fetcher, _ = pipeline.start_and_wait("api", "fetcher", "writer")
     answers: list[Any] = []
 
     partial = sync(pipeline, api_source="openweather", operation="list")
@@ -216,9 +197,12 @@ def test_no_secret_survives_a_run_with_faults(
 
     for path in ("/jobs", f"/jobs/{echoed}", "/items?api_source=openweather", "/health"):
         answers.append(http("GET", f"{pipeline.api_url}{path}")[1])
-    with pytest.raises(Exception) as missing:  # noqa: PT011 - any error answer will do
+    with pytest.raises(urllib.error.HTTPError) as missing:  # any error answer will do
         http("GET", f"{pipeline.api_url}/jobs/{uuid.uuid4()}")
-    answers.append(repr(missing.value))
+    # The error holds the answer's open socket, and the test's frame holds the error (and its
+    # traceback the frame): close it now, or it is left for garbage collection in a later test.
+    with missing.value as error:
+        answers.append(repr(error))
     listed = pipeline.run_cli("dlq", "list")
     assert listed.returncode == 0, listed.stderr
     pipeline.stop_all()

@@ -7,14 +7,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiomysql
-import fakeredis
 import pymysql
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from harness.backends import REDIS_HOST, REDIS_PORT, database_name, service_missing
+from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, database_name, service_missing
 from services.api.app import create_app
 from shared.config import DatabaseSettings, RedisSettings, Settings
 from shared.db.migrate import migrate
@@ -22,7 +21,6 @@ from shared.db.pool import db_pool
 from shared.redis.client import redis_client
 
 TEST_DATABASE = database_name("item_sync_test")
-TEST_REDIS_DB = 15
 TABLES = (
     "items",
     "sync_jobs",
@@ -50,7 +48,7 @@ def database_settings() -> DatabaseSettings:
 @pytest.fixture(scope="session")
 def redis_settings() -> RedisSettings:
     """A Redis DB used only by these tests."""
-    return RedisSettings(host=REDIS_HOST, port=REDIS_PORT, db=TEST_REDIS_DB)
+    return RedisSettings(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_TEST_DB)
 
 
 @pytest.fixture(scope="session")
@@ -92,23 +90,6 @@ async def pool(_schema: None, database_settings: DatabaseSettings) -> AsyncItera
 async def redis(redis_settings: RedisSettings) -> AsyncIterator[Redis]:
     """A client on the flushed test DB."""
     async with redis_client(redis_settings) as client:
-        try:
-            await client.flushdb()
-        except RedisError as exc:
-            service_missing("Redis", exc)
-        yield client
-        await client.flushdb()
-
-
-@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
-async def any_redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
-    """The same contract against fakeredis and the real, flushed test Redis."""
-    if request.param == "fake":
-        client = fakeredis.FakeAsyncRedis(decode_responses=False)
-        yield client
-        await client.aclose()
-        return
-    async with redis_client(request.getfixturevalue("redis_settings")) as client:
         try:
             await client.flushdb()
         except RedisError as exc:

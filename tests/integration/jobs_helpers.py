@@ -9,13 +9,13 @@ from typing import Any
 import aiomysql
 import orjson
 
-from shared.values.clock import utc_now
 from shared.db.jobs import get_job, open_job
-from shared.values.hashing import content_hash
 from shared.models.envelope import Envelope
 from shared.models.jobs import JobTrigger, SyncJobRow
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
 from shared.models.spec import SyncSpec
+from shared.values.clock import utc_now
+from shared.values.hashing import content_hash
 
 
 async def new_job(

@@ -18,10 +18,10 @@ from redis.asyncio import Redis
 
 from services.api.app import create_app
 from shared.alerts import AlertLoop, start_alert_group
-from shared.values.clock import utc_now
 from shared.config import AlertSettings, Settings
 from shared.events import EventOut, EventType, publish_event
 from shared.streams import names
+from shared.values.clock import utc_now
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiomysql
@@ -15,22 +14,13 @@ from redis.asyncio import Redis
 
 from services.api.app import create_app
 from services.writer.upsert import apply_batch
-from shared.config import Settings
 from shared.cache.item_changes import announce_changed
+from shared.config import Settings
 from shared.streams import names
 from shared.streams.codec import decode_command
 from tests.integration.jobs_helpers import item, new_job, page
 
 AUTH = {"Authorization": "Bearer test-token"}
-
-
-@pytest.fixture
-async def client(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis
-) -> AsyncIterator[TestClient[Any, Any]]:
-    """A client of the real app on the test schema and Redis DB."""
-    async with TestClient(TestServer(create_app(settings))) as test_client:
-        yield test_client
 
 
 async def _count(pool: aiomysql.Pool, table: str) -> int:
@@ -59,9 +49,9 @@ async def _item_id(pool: aiomysql.Pool, external_id: str) -> int:
     return int(item_id)
 
 
-async def test_health_reports_every_check(client: TestClient[Any, Any]) -> None:
+async def test_health_reports_every_check(api_client: TestClient[Any, Any]) -> None:
     """/health answers 200 with the Redis, MySQL and migrations checks ok."""
-    response = await client.get("/health")
+    response = await api_client.get("/health")
     assert response.status == 200
     body = await response.json()
     assert isinstance(body.pop("warnings"), list)  # they depend on how the test Redis runs
@@ -73,10 +63,10 @@ async def test_health_reports_every_check(client: TestClient[Any, Any]) -> None:
 
 
 async def test_sync_opens_a_job_and_publishes_its_first_command(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """POST /sync answers 202 with a pending job and puts one fan-out list command on the stream."""
-    response = await client.post(
+    response = await api_client.post(
         "/sync", json={"api_source": "pokemon", "params": {"limit": 10}}, headers=AUTH
     )
     assert response.status == 202
@@ -99,23 +89,23 @@ async def test_sync_opens_a_job_and_publishes_its_first_command(
         "incremental": False,
         "conditional": True,  # not forced: stored validators may be sent
     }
-    job = await (await client.get(f"/jobs/{body['job_id']}")).json()
+    job = await (await api_client.get(f"/jobs/{body['job_id']}")).json()
     assert (job["status"], job["trigger"], job["source"]) == ("pending", "manual", "pokemon")
 
 
 async def test_identical_sync_answers_with_the_open_job(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """A second identical request while the first is open gets the same job, not a new one."""
-    first = await (await client.post("/sync", json={}, headers=AUTH)).json()
-    again = await client.post("/sync", json={}, headers=AUTH)
+    first = await (await api_client.post("/sync", json={}, headers=AUTH)).json()
+    again = await api_client.post("/sync", json={}, headers=AUTH)
     assert again.status == 200
     body = await again.json()
     assert body["job_id"] == first["job_id"]
     assert body["deduplicated"] is True
     assert await _count(pool, "sync_jobs") == 1
     assert await redis.xlen(names.COMMANDS) == 1
-    forced = await client.post("/sync", json={"force_sync": True}, headers=AUTH)
+    forced = await api_client.post("/sync", json={"force_sync": True}, headers=AUTH)
     assert forced.status == 202  # a different request is a different job
 
 
@@ -124,10 +114,10 @@ async def test_identical_sync_answers_with_the_open_job(
     [({}, 401), ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": "Basic x"}, 401)],
 )
 async def test_sync_requires_the_bearer_token(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, headers: dict[str, str], status: int
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, headers: dict[str, str], status: int
 ) -> None:
     """Without the right bearer token POST /sync is refused and nothing is written."""
-    response = await client.post("/sync", json={}, headers=headers)
+    response = await api_client.post("/sync", json={}, headers=headers)
     assert response.status == status
     assert (await response.json())["error"]["code"] in ("unauthorized", "forbidden")
     assert await _count(pool, "sync_jobs") == 0
@@ -172,7 +162,7 @@ async def test_sync_is_forbidden_when_no_token_is_configured(
     ],
 )
 async def test_bad_sync_requests_get_a_clear_4xx_and_change_nothing(
-    client: TestClient[Any, Any],
+    api_client: TestClient[Any, Any],
     pool: aiomysql.Pool,
     redis: Redis,
     body: bytes,
@@ -180,7 +170,7 @@ async def test_bad_sync_requests_get_a_clear_4xx_and_change_nothing(
     field: str | None,
 ) -> None:
     """Invalid JSON, unknown source, limits out of range, bad ids: 4xx naming the field."""
-    response = await client.post("/sync", data=body, headers=AUTH)
+    response = await api_client.post("/sync", data=body, headers=AUTH)
     assert response.status == status
     error = (await response.json())["error"]
     assert error["message"]
@@ -191,21 +181,23 @@ async def test_bad_sync_requests_get_a_clear_4xx_and_change_nothing(
 
 
 async def test_body_over_the_limit_is_refused_with_413(
-    client: TestClient[Any, Any], pool: aiomysql.Pool
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool
 ) -> None:
     """A body larger than API_MAX_BODY_BYTES answers 413 JSON."""
-    response = await client.post("/sync", data=b"{" + b" " * 70_000 + b"}", headers=AUTH)
+    response = await api_client.post("/sync", data=b"{" + b" " * 70_000 + b"}", headers=AUTH)
     assert response.status == 413
     assert (await response.json())["error"]["code"] == "payload_too_large"
     assert await _count(pool, "sync_jobs") == 0
 
 
 async def test_items_pages_through_stored_items(
-    client: TestClient[Any, Any], pool: aiomysql.Pool
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool
 ) -> None:
     """GET /items returns a page without payloads and the total count."""
     await _store(pool, 1, 2, 3)
-    response = await client.get("/items", params={"limit": 2, "offset": 1, "api_source": "pokemon"})
+    response = await api_client.get(
+        "/items", params={"limit": 2, "offset": 1, "api_source": "pokemon"}
+    )
     assert response.status == 200
     body = await response.json()
     assert (body["total"], body["limit"], body["offset"]) == (3, 2, 1)
@@ -226,23 +218,23 @@ async def test_items_pages_through_stored_items(
     ],
 )
 async def test_items_rejects_bad_queries(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, query: dict[str, str]
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, query: dict[str, str]
 ) -> None:
     """Out-of-range or unknown query parameters answer 422 naming the parameter."""
-    response = await client.get("/items", params=query)
+    response = await api_client.get("/items", params=query)
     assert response.status == 422
     fields = [detail["field"] for detail in (await response.json())["error"]["details"]]
     assert next(iter(query)) in fields
 
 
 async def test_item_is_served_with_its_payload_and_cached(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """GET /items/{id} returns the payload intact (1.5 MB here) and fills the cache."""
     moves = ["m" * 1000 for _ in range(1500)]
     await _store(pool, 7, moves=moves, note="é ☃")
     item_id = await _item_id(pool, "7")
-    response = await client.get(f"/items/{item_id}")
+    response = await api_client.get(f"/items/{item_id}")
     assert response.status == 200
     body = orjson.loads(await response.read())
     assert body["payload"] == {"id": 7, "name": "mon-7", "moves": moves, "note": "é ☃"}
@@ -253,16 +245,19 @@ async def test_item_is_served_with_its_payload_and_cached(
 
 
 async def test_a_write_keeps_the_old_item_out_of_the_cache(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, redis: Redis
 ) -> None:
     """After the writer marks a changed item, reads serve the new row and do not cache it."""
     await _store(pool, 5, weight=1)
     item_id = await _item_id(pool, "5")
-    await client.get(f"/items/{item_id}")
+    await api_client.get(f"/items/{item_id}")
     await _store(pool, 5, weight=2)
     await announce_changed(redis, [item_id])  # what the writer does after COMMIT
     deadline = time.monotonic() + 5  # the API's in-memory copy hears of it asynchronously
-    while (body := await (await client.get(f"/items/{item_id}")).json())["payload"]["weight"] != 2:
+    while True:
+        body = await (await api_client.get(f"/items/{item_id}")).json()
+        if body["payload"]["weight"] == 2:
+            break
         assert time.monotonic() < deadline, body
         await asyncio.sleep(0.01)
     assert await redis.get(names.item_cache_key(item_id)) == b""
@@ -273,26 +268,26 @@ async def test_a_write_keeps_the_old_item_out_of_the_cache(
     [("/items/abc", 400), ("/items/0", 400), ("/items/99999", 404), ("/items/1.5", 400)],
 )
 async def test_item_lookup_errors_are_json(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, path: str, status: int
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, path: str, status: int
 ) -> None:
     """A non-numeric id is a 400 and an absent one a 404, both as JSON errors."""
-    response = await client.get(path)
+    response = await api_client.get(path)
     assert response.status == status
     assert (await response.json())["error"]["message"]
 
 
 async def test_jobs_list_filters_and_paginates(
-    client: TestClient[Any, Any], pool: aiomysql.Pool
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool
 ) -> None:
     """GET /jobs lists newest first and filters by status."""
     first = await new_job(pool)
     second = await new_job(pool)
-    body = await (await client.get("/jobs", params={"limit": 1})).json()
+    body = await (await api_client.get("/jobs", params={"limit": 1})).json()
     assert body["total"] == 2
     assert [job["id"] for job in body["jobs"]] == [str(second.id)]
-    pending = await (await client.get("/jobs", params={"status": "pending"})).json()
+    pending = await (await api_client.get("/jobs", params={"status": "pending"})).json()
     assert {job["id"] for job in pending["jobs"]} == {str(first.id), str(second.id)}
-    done = await (await client.get("/jobs", params={"status": "succeeded"})).json()
+    done = await (await api_client.get("/jobs", params={"status": "succeeded"})).json()
     assert done["total"] == 0
 
 
@@ -306,18 +301,18 @@ async def test_jobs_list_filters_and_paginates(
     ],
 )
 async def test_job_and_route_errors_are_json(
-    client: TestClient[Any, Any], pool: aiomysql.Pool, path: str, status: int
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool, path: str, status: int
 ) -> None:
     """Bad job ids, unknown statuses and unknown routes answer JSON errors."""
-    response = await client.get(path)
+    response = await api_client.get(path)
     assert response.status == status
     assert (await response.json())["error"]["code"]
 
 
 async def test_wrong_method_is_a_json_405(
-    client: TestClient[Any, Any], pool: aiomysql.Pool
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool
 ) -> None:
     """DELETE on /items answers 405 with an Allow header."""
-    response = await client.delete("/items")
+    response = await api_client.delete("/items")
     assert response.status == 405
     assert "GET" in response.headers["Allow"]

@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiomysql
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from services.api.app import create_app
-from shared.config import Settings
-from shared.resilience.breaker import breaker_key
-
-
-@pytest.fixture
-async def client(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis
-) -> AsyncIterator[TestClient[Any, Any]]:
-    """A client of the real app on the test schema and Redis DB."""
-    async with TestClient(TestServer(create_app(settings))) as test_client:
-        yield test_client
+from shared.streams.names import breaker_key
 
 
 @pytest.mark.parametrize(
@@ -42,10 +29,10 @@ async def client(
     ],
 )
 async def test_item_ids_are_ascii_digits_within_bigint(
-    client: TestClient[Any, Any], raw_id: str
+    api_client: TestClient[Any, Any], raw_id: str
 ) -> None:
     """Anything but 1..2**63-1 in ASCII digits is a 400 JSON error naming the id."""
-    response = await client.get(f"/items/{raw_id}")
+    response = await api_client.get(f"/items/{raw_id}")
     assert response.status == 400
     assert (await response.json())["error"]["details"][0]["field"] == "id"
 
@@ -65,19 +52,19 @@ async def test_item_ids_are_ascii_digits_within_bigint(
     ],
 )
 async def test_bad_query_values_are_422_naming_the_parameter(
-    client: TestClient[Any, Any], path: str, field: str
+    api_client: TestClient[Any, Any], path: str, field: str
 ) -> None:
     """Unicode digits, huge numbers, loose booleans and disabled sources are refused with 422."""
-    response = await client.get(path)
+    response = await api_client.get(path)
     assert response.status == 422
     assert field in [d["field"] for d in (await response.json())["error"]["details"]]
 
 
 async def test_unknown_query_parameter_lists_the_allowed_ones(
-    client: TestClient[Any, Any],
+    api_client: TestClient[Any, Any],
 ) -> None:
     """A parameter the route does not take is a 422 that names it and every allowed one."""
-    response = await client.get("/jobs?colour=red")
+    response = await api_client.get("/jobs?colour=red")
     assert response.status == 422
     detail = (await response.json())["error"]["details"][0]
     assert detail["field"] == "colour"
@@ -96,12 +83,12 @@ async def test_unknown_query_parameter_lists_the_allowed_ones(
     ],
 )
 async def test_corrupt_breaker_is_reported_degraded_not_a_500(
-    client: TestClient[Any, Any], redis: Redis, fields: dict[str, Any], problem: str
+    api_client: TestClient[Any, Any], redis: Redis, fields: dict[str, Any], problem: str
 ) -> None:
     """A breaker hash with a garbled or missing field: /health says degraded and names it."""
     await redis.hset(breaker_key("pokemon"), mapping=fields)
-    health = await client.get("/health")
-    metrics = await client.get("/metrics")
+    health = await api_client.get("/health")
+    metrics = await api_client.get("/metrics")
     assert health.status == 200
     body = await health.json()
     assert body["status"] == "degraded"
@@ -113,22 +100,22 @@ async def test_corrupt_breaker_is_reported_degraded_not_a_500(
 
 
 async def test_breaker_key_of_the_wrong_type_is_reported_degraded(
-    client: TestClient[Any, Any], redis: Redis
+    api_client: TestClient[Any, Any], redis: Redis
 ) -> None:
     """A breaker key that is not a hash at all is named as corrupt too."""
     await redis.set(breaker_key("pokemon"), "closed")
-    health = await client.get("/health")
+    health = await api_client.get("/health")
     assert health.status == 200
     assert (await health.json())["status"] == "degraded"
-    assert (await client.get("/metrics")).status == 200
+    assert (await api_client.get("/metrics")).status == 200
 
 
 async def test_garbled_cache_and_rate_limit_keys_do_not_break_reads_or_syncs(
-    client: TestClient[Any, Any], redis: Redis
+    api_client: TestClient[Any, Any], redis: Redis
 ) -> None:
     """A cache slot of the wrong type is a miss; a garbled rate-limit count starts a new window."""
     await redis.hset("itemsync:item:1", "oops", "1")
     await redis.set("itemsync:ratelimit:sync:addr:127.0.0.1", "not-a-number")
-    assert (await client.get("/items/1")).status == 404
-    answer = await client.post("/sync", json={}, headers={"Authorization": "Bearer test-token"})
+    assert (await api_client.get("/items/1")).status == 404
+    answer = await api_client.post("/sync", json={}, headers={"Authorization": "Bearer test-token"})
     assert answer.status == 202

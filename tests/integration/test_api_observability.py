@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiomysql
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
-from services.api.app import create_app
-from shared.config import Settings
 from shared.streams.groups import ensure_groups
 
 AUTH = {"Authorization": "Bearer test-token"}
-
-
-@pytest.fixture
-async def client(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis
-) -> AsyncIterator[TestClient[Any, Any]]:
-    """A client of the real app on the test schema and Redis DB."""
-    async with TestClient(TestServer(create_app(settings))) as test_client:
-        yield test_client
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -37,16 +24,16 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def test_metrics_show_routes_streams_and_breakers(
-    client: TestClient[Any, Any], redis: Redis
+    api_client: TestClient[Any, Any], redis: Redis
 ) -> None:
     """After a sync request, /metrics has its route pattern, the new backlog and the breaker."""
     await ensure_groups(redis)  # as the workers do when they start
-    accepted = await client.post("/sync", json={"api_source": "pokemon"}, headers=AUTH)
+    accepted = await api_client.post("/sync", json={"api_source": "pokemon"}, headers=AUTH)
     assert accepted.status == 202
     job_id = (await accepted.json())["job_id"]
-    assert (await client.get(f"/jobs/{job_id}")).status == 200
+    assert (await api_client.get(f"/jobs/{job_id}")).status == 200
 
-    response = await client.get("/metrics")
+    response = await api_client.get("/metrics")
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/plain; version=")
     found = samples(await response.text())
@@ -69,7 +56,7 @@ async def test_metrics_show_routes_streams_and_breakers(
 
 
 async def test_health_names_a_migration_that_is_not_applied(
-    client: TestClient[Any, Any], pool: aiomysql.Pool
+    api_client: TestClient[Any, Any], pool: aiomysql.Pool
 ) -> None:
     """/health answers 503 naming the migrations check while a migration is not recorded."""
     async with pool.acquire() as conn, conn.cursor() as cur:
@@ -79,7 +66,7 @@ async def test_health_names_a_migration_that_is_not_applied(
         await cur.execute("DELETE FROM schema_migrations WHERE version = %s", (latest[0],))
         await conn.commit()
     try:
-        response = await client.get("/health")
+        response = await api_client.get("/health")
         body = await response.json()
     finally:
         async with pool.acquire() as conn, conn.cursor() as cur:
@@ -92,4 +79,4 @@ async def test_health_names_a_migration_that_is_not_applied(
     assert response.status == 503
     assert body["checks"]["migrations"] == f"error: not applied: {latest[1]}"
     assert (body["checks"]["redis"], body["checks"]["mysql"]) == ("ok", "ok")
-    assert (await client.get("/health")).status == 200
+    assert (await api_client.get("/health")).status == 200

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from redis.asyncio import Redis
 
+from shared.resilience.budget import Grant, RequestBudget
+from shared.streams.names import budget_key
 from shared.values.rates import Rate
-from shared.resilience.budget import Grant, RequestBudget, budget_key
 
 EARLY_TOLERANCE_S = 0.005  # asyncio may wake a sleeper a clock tick early
 

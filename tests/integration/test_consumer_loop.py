@@ -1,19 +1,26 @@
-"""The consumer loop against real Redis: reclaim, dead letters, replay, requeue, trimming."""
+"""The consumer loop on fakeredis and real Redis: reclaim, dead letters, delay, requeue, trim."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
+import structlog
 from redis.asyncio import Redis
+from structlog.testing import capture_logs
 
+from shared.errors import Delay
+from shared.models.pages import Page, PageMessage
 from shared.streams import names
-from shared.streams.codec import StreamEntry
+from shared.streams.codec import decode_page
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import list_dead, purge_dead, replay_dead
 from shared.streams.groups import ensure_groups
+from shared.streams.handler import Consumer, Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from shared.streams.trim import trim_acknowledged
+from tests.numbered import ENVELOPE, Numbered, batch_numbered, each_numbered
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
 
@@ -29,7 +36,7 @@ async def _pending(redis: Redis) -> int:
     return int(summary["pending"])
 
 
-async def _run_for(loop: ConsumerLoop, seconds: float) -> None:
+async def _run_for(loop: ConsumerLoop[Numbered], seconds: float) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
     await asyncio.sleep(seconds)
@@ -37,23 +44,35 @@ async def _run_for(loop: ConsumerLoop, seconds: float) -> None:
     await asyncio.wait_for(task, timeout=5)
 
 
-async def test_a_poison_entry_is_dead_lettered_and_the_rest_flow(redis: Redis) -> None:
-    """An entry that fails every time goes to the dead stream with its error; others are acked."""
+@pytest.mark.parametrize("whole_batch", [False, True], ids=["each-message", "whole-batch"])
+async def test_a_poison_entry_is_dead_lettered_and_the_rest_flow(
+    any_redis: Redis, whole_batch: bool
+) -> None:
+    """An entry that fails every time goes to the dead stream with its error; others are acked.
+
+    A whole batch holding it fails, and is retried one message at a time.
+    """
+    redis = any_redis
     await ensure_groups(redis)
     poison = await redis.xadd(names.COMMANDS, {"type": "list", "n": "poison"})
     for n in range(5):
         await redis.xadd(names.COMMANDS, {"type": "list", "n": str(n)})
     handled: list[bytes] = []
 
-    async def handle(entries: list[StreamEntry]) -> None:
-        reader = loop.reader
-        for entry_id, fields in entries:
-            if fields[b"n"] == b"poison":
-                raise ValueError("cannot handle this one")
-            handled.append(fields[b"n"])
-            await reader.ack([entry_id])
+    async def handle(message: Numbered) -> Handled:
+        if message.n == b"poison":
+            raise ValueError("cannot handle this one")
+        handled.append(message.n)
+        return Handled()
 
-    loop = ConsumerLoop(_reader(redis, "c1"), handle, FAST)
+    async def handle_batch(messages: list[Numbered]) -> Handled:
+        if any(message.n == b"poison" for message in messages):
+            raise ValueError("cannot handle this one")
+        handled.extend(message.n for message in messages)
+        return Handled()
+
+    consumer = batch_numbered(handle_batch) if whole_batch else each_numbered(handle)
+    loop = ConsumerLoop(_reader(redis, "c1"), consumer, FAST)
     await _run_for(loop, 1.5)
     assert sorted(handled) == [b"0", b"1", b"2", b"3", b"4"]
     dead = await list_dead(redis)
@@ -65,8 +84,9 @@ async def test_a_poison_entry_is_dead_lettered_and_the_rest_flow(redis: Redis) -
     assert await _pending(redis) == 0
 
 
-async def test_replay_puts_a_dead_letter_back_and_purge_removes(redis: Redis) -> None:
+async def test_replay_puts_a_dead_letter_back_and_purge_removes(any_redis: Redis) -> None:
     """Replay re-adds the original fields to their stream and removes the dead letter."""
+    redis = any_redis
     await ensure_groups(redis)
     await redis.xadd(
         names.DEAD,
@@ -91,15 +111,17 @@ async def test_replay_puts_a_dead_letter_back_and_purge_removes(redis: Redis) ->
     assert await list_dead(redis) == []
 
 
-async def test_stop_requeues_what_is_still_held(redis: Redis) -> None:
+async def test_stop_requeues_what_is_still_held(any_redis: Redis) -> None:
     """A batch that outlives the grace time is requeued: nothing pending for the consumer."""
+    redis = any_redis
     await ensure_groups(redis)
     await redis.xadd(names.COMMANDS, {"type": "list", "n": "slow"})
 
-    async def never_finishes(entries: list[StreamEntry]) -> None:
+    async def never_finishes(message: Numbered) -> Handled:
         await asyncio.sleep(60)
+        return Handled()
 
-    loop = ConsumerLoop(_reader(redis, "c1"), never_finishes, FAST)
+    loop = ConsumerLoop(_reader(redis, "c1"), each_numbered(never_finishes), FAST)
     await _run_for(loop, 0.3)
     assert await _pending(redis) == 0
     entries: Any = await redis.xrange(names.COMMANDS)
@@ -110,18 +132,19 @@ async def test_stop_requeues_what_is_still_held(redis: Redis) -> None:
     assert consumers == []  # the consumer left the group
 
 
-async def test_live_slow_work_is_not_taken_over(redis: Redis) -> None:
+async def test_live_slow_work_is_not_taken_over(any_redis: Redis) -> None:
     """Entries in hand are re-claimed by their consumer, so an idle-based takeover skips them."""
+    redis = any_redis
     await ensure_groups(redis)
     await redis.xadd(names.COMMANDS, {"type": "list", "n": "slow"})
     started = asyncio.Event()
 
-    async def slow(entries: list[StreamEntry]) -> None:
+    async def slow(message: Numbered) -> Handled:
         started.set()
         await asyncio.sleep(0.6)
-        await loop.reader.ack([entries[0][0]])
+        return Handled()
 
-    loop = ConsumerLoop(_reader(redis, "c1"), slow, FAST)
+    loop = ConsumerLoop(_reader(redis, "c1"), each_numbered(slow), FAST)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
     await started.wait()
@@ -136,8 +159,9 @@ async def test_live_slow_work_is_not_taken_over(redis: Redis) -> None:
     assert await _pending(redis) == 0
 
 
-async def test_trimming_keeps_every_entry_a_group_still_needs(redis: Redis) -> None:
+async def test_trimming_keeps_every_entry_a_group_still_needs(any_redis: Redis) -> None:
     """Trimming removes acknowledged entries only, never pending or undelivered ones."""
+    redis = any_redis
     await ensure_groups(redis)
     ids = [await redis.xadd(names.COMMANDS, {"n": str(n)}) for n in range(6)]
     reader = _reader(redis, "c1")
@@ -149,21 +173,109 @@ async def test_trimming_keeps_every_entry_a_group_still_needs(redis: Redis) -> N
     assert [entry_id for entry_id, _ in remaining] == ids[2:]
 
 
-async def test_a_byte_budget_keeps_batches_of_large_entries_small(redis: Redis) -> None:
+async def test_a_byte_budget_keeps_batches_of_large_entries_small(any_redis: Redis) -> None:
     """With 100 KB entries and a 250 KB budget no batch holds more than two of them."""
+    redis = any_redis
     await ensure_groups(redis)
     for index in range(12):
         await redis.xadd(names.COMMANDS, {"n": str(index), "body": "x" * 100_000})
     batches: list[int] = []
 
-    async def handle(entries: list[StreamEntry]) -> None:
-        batches.append(len(entries))
-        await loop.reader.ack([entry_id for entry_id, _ in entries])
+    async def handle(messages: list[Numbered]) -> Handled:
+        batches.append(len(messages))
+        return Handled()
 
     settings = LoopSettings(
         count=10, claim_idle_ms=5000, max_deliveries=3, grace_s=0.2, max_batch_bytes=250_000
     )
-    loop = ConsumerLoop(_reader(redis, "c1"), handle, settings)
+    loop = ConsumerLoop(_reader(redis, "c1"), batch_numbered(handle), settings)
     await _run_for(loop, 1.0)
     assert sum(batches) == 12
     assert max(batches) == 2
+    assert await _pending(redis) == 0
+
+
+async def test_a_delayed_entry_is_requeued_carrying_its_failures_not_the_delay(
+    any_redis: Redis,
+) -> None:
+    """A failure, then a delay: the fresh copy carries one failure, and is handled after."""
+    redis = any_redis
+    await ensure_groups(redis)
+    first = await redis.xadd(names.COMMANDS, {"n": "flaky"})
+    outcomes = [ValueError("upstream hiccup"), Delay("circuit_open", retry_after_s=0.01)]
+    handled: list[bytes] = []
+    contexts: list[dict[str, Any]] = []
+
+    async def handle(message: Numbered) -> Handled:
+        contexts.append(structlog.contextvars.get_contextvars())
+        if outcomes:
+            raise outcomes.pop(0)
+        handled.append(message.n)
+        return Handled()
+
+    with capture_logs() as logs:
+        await _run_for(ConsumerLoop(_reader(redis, "c1"), each_numbered(handle), FAST), 1.0)
+    entries: Any = await redis.xrange(names.COMMANDS)
+    [(original_id, _), (_, copy)] = entries  # the original stays until trimmed
+    assert original_id == first
+    assert copy == {b"n": b"flaky", b"attempts": b"1"}
+    assert handled == [b"flaky"]
+    assert await _pending(redis) == 0
+    assert await list_dead(redis) == []
+    delayed = [line for line in logs if line["event"] == "numbered.delayed"]
+    assert [(line["reason"], line["page_key"]) for line in delayed] == [("circuit_open", "flaky")]
+    assert [line["event"] for line in logs if line["event"] == "numbered.failed"] == [
+        "numbered.failed"
+    ]
+    assert len(contexts) == 3  # the loop bound each handling to its job and entry
+    assert {(c["job_id"], c["trace_id"], c["source"]) for c in contexts} == {
+        (str(ENVELOPE.job_id), ENVELOPE.trace_id, ENVELOPE.source)
+    }
+    assert contexts[0]["entry_id"] == first.decode()  # type: ignore[union-attr]
+
+
+async def test_an_entry_the_decoder_rejects_is_dead_lettered_at_once(any_redis: Redis) -> None:
+    """An undecodable entry never reaches the handler: it is dead-lettered on first delivery."""
+    redis = any_redis
+    await ensure_groups(redis)
+    bad = await redis.xadd(names.COMMANDS, {"type": "list"})
+    await redis.xadd(names.COMMANDS, {"n": "good"})
+    handled: list[bytes] = []
+
+    async def handle(message: Numbered) -> Handled:
+        handled.append(message.n)
+        return Handled()
+
+    consumer: Consumer[Numbered] = each_numbered(handle)
+    await _run_for(ConsumerLoop(_reader(redis, "c1"), consumer, FAST), 0.3)
+    [dead] = await list_dead(redis)
+    assert (dead.entry_id, dead.deliveries) == (bad.decode(), "1")  # type: ignore[union-attr]
+    assert "lacks field(s) n" in dead.error
+    assert handled == [b"good"]
+    assert await _pending(redis) == 0
+
+
+async def test_outputs_go_out_with_the_ack_and_after_ack_runs_once_acked(
+    any_redis: Redis,
+) -> None:
+    """A handler's outputs land with its ack in one step; ``after_ack`` sees nothing pending."""
+    redis = any_redis
+    await ensure_groups(redis)
+    await redis.xadd(names.COMMANDS, {"n": "cause"})
+    seen_pending: list[int] = []
+
+    async def after_ack() -> None:
+        seen_pending.append(await _pending(redis))
+
+    async def handle(message: Numbered) -> Handled:
+        page = PageMessage(
+            envelope=message.envelope,
+            page=Page(page_key=message.page_key, items=[], fetched_at=ENVELOPE.created_at),
+        )
+        return Handled(outputs=[page], after_ack=after_ack)
+
+    await _run_for(ConsumerLoop(_reader(redis, "c1"), each_numbered(handle), FAST), 0.3)
+    pages: Any = await redis.xrange(names.PAGES)
+    assert [decode_page(fields).page.page_key for _, fields in pages] == ["cause"]
+    assert seen_pending == [0]
+    assert await _pending(redis) == 0

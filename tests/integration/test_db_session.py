@@ -11,6 +11,7 @@ import pytest
 from shared.config import DatabaseSettings
 from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.pool import db_pool
+from tests.integration.literal_tables import stored_through_literals
 
 HOSTILE_MODE = "NO_BACKSLASH_ESCAPES,ANSI_QUOTES,STRICT_TRANS_TABLES"
 INJECTION = "x'; SELECT CURRENT_USER(); -- "
@@ -47,21 +48,8 @@ async def test_literals_follow_the_session_mode(
     moment = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC).replace(tzinfo=None)
     rows = [(index, text, moment) for index, text in enumerate(texts)]
     settings = database_settings.model_copy(update={"sql_mode": mode})
-    async with db_pool(settings) as pool, pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "CREATE TEMPORARY TABLE literal_mode (id INT PRIMARY KEY,"
-            " body LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, at DATETIME(6))"
-        )
-        for statement in multi_row_statements(
-            "INSERT INTO literal_mode (id, body, at)",
-            rows,
-            "",
-            max_bytes=200,
-            no_backslash_escapes=session_escapes(conn),
-        ):
-            await cur.execute(statement)
-        await cur.execute("SELECT id, body, at FROM literal_mode ORDER BY id")
-        stored = [tuple(row) for row in await cur.fetchall()]
+    async with db_pool(settings) as pool, pool.acquire() as conn:
+        stored = await stored_through_literals(conn, rows, max_bytes=200)
     assert stored == rows
 
 

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiomysql
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from redis.asyncio import Redis
-
-from services.api.app import create_app
-from shared.config import Settings
-
-
-@pytest.fixture
-async def client(
-    settings: Settings, pool: aiomysql.Pool, redis: Redis
-) -> AsyncIterator[TestClient[Any, Any]]:
-    """A client of the real app on the test schema and Redis DB (pokemon only)."""
-    async with TestClient(TestServer(create_app(settings))) as test_client:
-        yield test_client
+from aiohttp.test_utils import TestClient
 
 
 @pytest.mark.parametrize("header", ["Bearer ", "Bearer", "bearer    "])
 async def test_an_empty_bearer_token_is_called_empty(
-    client: TestClient[Any, Any], header: str
+    api_client: TestClient[Any, Any], header: str
 ) -> None:
     """`Authorization: Bearer $API_TOKEN` with the variable unset answers 401 saying so."""
-    response = await client.post("/sync", json={}, headers={"Authorization": header})
+    response = await api_client.post("/sync", json={}, headers={"Authorization": header})
     assert response.status == 401
     message = (await response.json())["error"]["message"]
     assert "empty" in message
@@ -36,16 +21,16 @@ async def test_an_empty_bearer_token_is_called_empty(
     assert "***" not in message  # the advice itself must not read as a credential to mask
 
 
-async def test_a_missing_header_still_asks_for_a_token(client: TestClient[Any, Any]) -> None:
+async def test_a_missing_header_still_asks_for_a_token(api_client: TestClient[Any, Any]) -> None:
     """No Authorization header at all keeps the plain 'a bearer token is required'."""
-    response = await client.post("/sync", json={})
+    response = await api_client.post("/sync", json={})
     assert response.status == 401
     assert "required" in (await response.json())["error"]["message"]
 
 
-async def test_a_source_not_enabled_names_api_api_type(client: TestClient[Any, Any]) -> None:
+async def test_a_source_not_enabled_names_api_api_type(api_client: TestClient[Any, Any]) -> None:
     """POST /sync for openweather while API_API_TYPE=pokemon says how to enable it."""
-    response = await client.post(
+    response = await api_client.post(
         "/sync",
         json={"api_source": "openweather", "operation": "list"},
         headers={"Authorization": "Bearer test-token"},

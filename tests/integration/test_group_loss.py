@@ -10,11 +10,12 @@ from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
 from shared.streams import names
-from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.groups import ensure_group, ensure_groups
+from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from shared.streams.trim import trim_acknowledged
+from tests.numbered import Numbered, batch_numbered
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
 
@@ -79,11 +80,11 @@ async def test_a_running_loop_recovers_from_a_flush_with_one_log_line(redis: Red
     await ensure_groups(redis)
     handled: list[bytes] = []
 
-    async def handle(entries: list[StreamEntry]) -> None:
-        handled.extend(fields[b"n"] for _, fields in entries)
-        await loop.reader.ack([entry_id for entry_id, _ in entries])
+    async def handle(messages: list[Numbered]) -> Handled:
+        handled.extend(message.n for message in messages)
+        return Handled()
 
-    loop = ConsumerLoop(_reader(redis, "c1"), handle, FAST)
+    loop = ConsumerLoop(_reader(redis, "c1"), batch_numbered(handle), FAST)
     stop = asyncio.Event()
     with capture_logs() as logs:
         task = asyncio.create_task(loop.run_until(stop))

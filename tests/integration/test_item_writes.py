@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import aiomysql
 
-from shared.values.clock import utc_now
 from shared.db.item_writes import (
     ItemWrite,
     StoredItem,
@@ -19,6 +18,7 @@ from shared.db.item_writes import (
     upsert_items,
 )
 from shared.db.jobs import force_flags
+from shared.values.clock import utc_now
 from tests.integration.jobs_helpers import item, new_job
 
 MAX_STATEMENT = 4 * 1024 * 1024

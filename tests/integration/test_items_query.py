@@ -13,10 +13,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from services.writer.upsert import apply_batch
-from shared.values.clock import utc_now
-from shared.values.hashing import content_hash
 from shared.models.jobs import SyncJobRow
 from shared.models.pages import FetchedItem
+from shared.values.clock import utc_now
+from shared.values.hashing import content_hash
 from tests.integration.jobs_helpers import item, new_job, page
 
 Client = TestClient[Any, Any]

@@ -7,7 +7,6 @@ from datetime import timedelta
 import aiomysql
 import pytest
 
-from shared.values.clock import utc_now
 from shared.db.job_transitions import (
     TIMED_OUT_ERROR,
     JobProgress,
@@ -21,6 +20,7 @@ from shared.db.job_transitions import (
 )
 from shared.db.jobs import open_job_for_source
 from shared.models.jobs import JobStatus, SyncJobRow
+from shared.values.clock import utc_now
 from tests.integration.jobs_helpers import new_job, reload
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import aiomysql
 
-from shared.values.clock import utc_now
 from shared.db.item_errors import job_errors, record_item_errors
 from shared.db.ledger import LedgerRow, record_pages, seen_external_ids, written_page_keys
 from shared.models.pages import FailedItem, PageMessage
+from shared.values.clock import utc_now
 from tests.integration.jobs_helpers import item, new_job, page
 
 

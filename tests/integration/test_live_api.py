@@ -13,12 +13,12 @@ from redis.asyncio import Redis
 
 from services.api.app import create_app
 from services.writer.upsert import apply_batch
-from shared.values.clock import utc_now
 from shared.config import EventsSettings, Settings
 from shared.db.audit import token_id
 from shared.db.jobs import get_job
 from shared.events import EventOut, EventType, job_event, publish_event
 from shared.streams import names
+from shared.values.clock import utc_now
 from tests.integration.jobs_helpers import item, new_job, page
 
 AUTH = {"Authorization": "Bearer test-token"}

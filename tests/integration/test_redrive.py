@@ -15,7 +15,6 @@ from structlog.testing import capture_logs
 
 from services.api.app import create_app
 from services.writer.upsert import apply_batch
-from shared.values.clock import utc_now
 from shared.config import Settings
 from shared.db.jobs import get_job
 from shared.jobs.launch import publish_commands
@@ -29,6 +28,7 @@ from shared.sources.registry import build_planners
 from shared.streams import names
 from shared.streams.codec import decode_command
 from shared.streams.groups import ensure_groups
+from shared.values.clock import utc_now
 from tests.integration.jobs_helpers import earlier, item, new_job, page, reload
 
 QUIET = timedelta(seconds=30)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import aiomysql
 
-from shared.db.literals import multi_row_statements, session_escapes
+from tests.integration.literal_tables import stored_through_literals
 
 NASTY = [
     "",
@@ -29,19 +29,6 @@ async def test_nasty_strings_and_times_round_trip(pool: aiomysql.Pool) -> None:
     texts = NASTY + ["".join(rng.choice(alphabet) for _ in range(60)) for _ in range(200)]
     moment = datetime(2026, 11, 25, 19, 30, 1, 123456, tzinfo=UTC).replace(tzinfo=None)
     rows = [(index, text, moment) for index, text in enumerate(texts)]
-    async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(
-            "CREATE TEMPORARY TABLE literal_check (id INT PRIMARY KEY,"
-            " body LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, at DATETIME(6))"
-        )
-        for statement in multi_row_statements(
-            "INSERT INTO literal_check (id, body, at)",
-            rows,
-            "",
-            max_bytes=2000,
-            no_backslash_escapes=session_escapes(conn),
-        ):
-            await cur.execute(statement)
-        await cur.execute("SELECT id, body, at FROM literal_check ORDER BY id")
-        stored = [tuple(row) for row in await cur.fetchall()]
+    async with pool.acquire() as conn:
+        stored = await stored_through_literals(conn, rows, max_bytes=2000)
     assert stored == rows

@@ -15,12 +15,13 @@ from shared.db.job_transitions import fail_job
 from shared.models.pages import FailedItem
 from shared.observability.redaction import forget_secrets, register_secrets
 from shared.streams import names
-from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter, list_dead
 from shared.streams.groups import ensure_groups
+from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from tests.integration.jobs_helpers import item, new_job, page, reload
+from tests.numbered import Numbered, each_numbered
 
 KEY = "int-owm-key-51d2"
 LEAKY = f'GET http://up/weather?q=Rome&appid={KEY} said {{"password": "hunter22"}}'
@@ -51,14 +52,14 @@ async def test_errors_a_consumer_keeps_and_dead_letters_are_redacted(redis: Redi
     await ensure_groups(redis)
     await redis.xadd(names.COMMANDS, {"type": "list", "n": "leaky"})
 
-    async def handle(entries: list[StreamEntry]) -> None:
+    async def handle(message: Numbered) -> Handled:
         raise ValueError(LEAKY)
 
     reader = GroupReader(
         redis=redis, stream=names.COMMANDS, group=names.FETCHERS, consumer="c1", block_ms=20
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(ConsumerLoop(reader, handle, FAST).run_until(stop))
+    task = asyncio.create_task(ConsumerLoop(reader, each_numbered(handle), FAST).run_until(stop))
     for _ in range(100):
         if await list_dead(redis):
             break

@@ -1,22 +1,38 @@
-"""Fixtures the unit tests of sources share: in-memory Redis and a fake upstream."""
+"""Unit fixtures: fake Redis, a client session, a fake upstream, a fetcher, stand-in apps, env."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import aiohttp
 import fakeredis
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from redis.asyncio import Redis
 
+from harness.standin.app import create_app
+from harness.standin.state import StandinState
+from shared.config import setting_prefixes
 from tests.unit.fake_upstream import FakeUpstream
+from tests.unit.fetcher_pipeline import Pipeline, open_pipeline
+from tests.unit.standin_clients import Client, MakeClient
 
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    """In-memory Redis holding a source's breaker."""
+    """A fresh in-memory Redis that returns bytes, like the services' clients."""
     client = fakeredis.FakeAsyncRedis(decode_responses=False)
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A real client session; only the transport is faked."""
+    async with aiohttp.ClientSession() as client:
+        yield client
 
 
 @pytest.fixture
@@ -24,3 +40,37 @@ def upstream() -> Iterator[FakeUpstream]:
     """Fake upstream answers; a request nobody registered fails as a connection error."""
     with FakeUpstream() as fake:
         yield fake
+
+
+@pytest.fixture
+async def pipeline() -> AsyncIterator[Pipeline]:
+    """A real fetcher in the loop's hands over fakeredis, with the real PokeAPI source."""
+    async with open_pipeline() as opened:
+        yield opened
+
+
+@pytest.fixture
+async def make_client() -> AsyncIterator[MakeClient]:
+    """Start stand-in test servers on demand and close them after the test."""
+    clients: list[Client] = []
+
+    async def make(state: StandinState | None = None) -> Client:
+        client: Client = TestClient(TestServer(create_app(state)))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No setting leaks in from the developer's shell or a ``.env`` in the working directory."""
+    prefixes = setting_prefixes()
+    sections = {prefix.rstrip("_") for prefix in prefixes}
+    for name in list(os.environ):
+        if name.startswith(prefixes) or name.rstrip("_") in sections:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from shared.alerts import alert_for
-from shared.values.clock import utc_now
 from shared.events import EventOut, EventType
+from shared.values.clock import utc_now
 
 
 def _finished(status: str) -> EventOut:

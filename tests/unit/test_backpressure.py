@@ -20,9 +20,10 @@ from shared.streams.backpressure import (
     read_backlog,
     room_for,
 )
-from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
+from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
+from tests.numbered import Numbered, each_numbered
 
 MiB = 1024 * 1024
 
@@ -184,15 +185,15 @@ async def test_a_gated_loop_takes_no_command_until_the_output_drains(redis: Redi
     taken: list[bytes] = []
     all_taken = asyncio.Event()
 
-    async def handle(entries: list[StreamEntry]) -> None:
-        taken.extend(fields[b"n"] for _, fields in entries)
-        await reader.ack([entry_id for entry_id, _ in entries])
+    async def handle(message: Numbered) -> Handled:
+        taken.append(message.n)
         if len(taken) == 3:
             all_taken.set()
+        return Handled()
 
     gate = BackpressureGate(redis=redis, budget=_budget(max_entries=2), poll_s=0.01)
     settings = LoopSettings(count=8, claim_idle_ms=20, max_deliveries=2, claim_every_s=0.01)
-    loop = ConsumerLoop(reader, handle, settings, gate=gate)
+    loop = ConsumerLoop(reader, each_numbered(handle), settings, gate=gate)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
     await asyncio.sleep(0.3)  # many polls, longer than claim_idle: nothing may be taken

@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from harness.backends import REDIS_HOST, REDIS_PORT, service_missing
 from shared.config import RetrySettings
 from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
-from shared.resilience.breaker import Breaker, breaker_key, read_breaker
+from shared.resilience.breaker import Breaker, read_breaker
 from shared.resilience.upstream import call_upstream
+from shared.streams.names import breaker_key
 
-REAL_REDIS_DB = 13
 
-
-@pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.integration)])
-async def redis(request: pytest.FixtureRequest) -> AsyncIterator[Redis]:
-    """The same contract against fakeredis and a real Redis DB."""
-    if request.param == "fake":
-        client: Redis = fakeredis.FakeAsyncRedis()
-    else:
-        client = Redis(host=REDIS_HOST, port=REDIS_PORT, db=REAL_REDIS_DB)
-        try:
-            await client.flushdb()
-        except (RedisError, OSError) as exc:
-            service_missing("Redis", exc)
-    yield client
-    await client.flushdb()
-    await client.aclose()
+@pytest.fixture
+def redis(any_redis: Redis) -> Redis:
+    """The breaker's contract holds on fakeredis and on a real Redis alike."""
+    return any_redis
 
 
 def _breaker(redis: Redis, *, open_ms: int = 60_000, probe_ms: int = 60_000) -> Breaker:

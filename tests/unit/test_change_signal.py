@@ -8,12 +8,12 @@ from typing import Any, cast
 
 import pytest
 
-from shared.values.clock import utc_now
 from shared.db.validators import LastSweep, ValidatorStore
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional
 from shared.sources.documents import JsonDocument
 from shared.sources.validators import Validator
+from shared.values.clock import utc_now
 
 DAY = timedelta(hours=24)
 

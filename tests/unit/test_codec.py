@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 
 from shared.errors import InvalidMessage
-from shared.values.hashing import content_hash
 from shared.models.commands import (
     Command,
     CommandMessage,
@@ -33,6 +30,7 @@ from shared.streams.codec import (
     encode_page,
     text_fields,
 )
+from shared.values.hashing import content_hash
 
 JOB_ID = UUID("0b7e3c5e-5d0c-4c43-9b1e-3c8f6a1d2e4f")
 CREATED_AT = datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
@@ -79,14 +77,6 @@ def command_fields(**overrides: str) -> StreamFields:
     }
     fields.update(overrides)
     return {key.encode(): value.encode() for key, value in fields.items()}
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fresh in-memory Redis that returns bytes, like the services' clients."""
-    client = fakeredis.FakeAsyncRedis(decode_responses=False)
-    yield client
-    await client.aclose()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.type}")

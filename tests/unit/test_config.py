@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,20 +9,11 @@ import pytest
 from pydantic import SecretStr
 
 from services.cli import EXIT_CONFIG, main
-from shared.config import load_settings, setting_prefixes
+from shared.config import load_settings
 from shared.errors import ConfigError
 from shared.sources.registry import load_declared
 
-PREFIXES = setting_prefixes()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No setting leaks in from the developer's shell or a ``.env`` in the working directory."""
-    for name in list(os.environ):
-        if name.startswith(PREFIXES) or name.rstrip("_") in {p.rstrip("_") for p in PREFIXES}:
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def config_error(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:

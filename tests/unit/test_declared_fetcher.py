@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from shared.errors import JobFailedError, TransientUpstreamError
 from shared.models.commands import DetailCommand, PageCommand
 from shared.models.spec import SyncSpec
-from shared.resilience.breaker import breaker_key
 from shared.sources.declared.planner import DeclaredPlanner
+from shared.streams.names import breaker_key
 from tests.unit.declared_helpers import BASE, FetcherFactory, definition, fetchers, sent, url
 from tests.unit.fake_upstream import FakeUpstream
 

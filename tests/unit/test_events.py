@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import fakeredis
@@ -10,21 +9,13 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from shared.values.clock import utc_now
 from shared.events import EventOut, EventType, publish_event, read_events
 from shared.events.codec import decode_event, encode_event
 from shared.resilience.breaker import Breaker
 from shared.streams import names
 from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fresh fakeredis."""
-    client: Redis = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
+from shared.values.clock import utc_now
 
 
 async def _types(redis: Redis) -> list[str]:

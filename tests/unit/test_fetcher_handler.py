@@ -1,41 +1,13 @@
-"""The fetcher's handler: one command in, one page and any fanned-out commands out."""
+"""The fetcher: one command in, one page and any fanned-out commands out, acked together."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID
 
-import aiohttp
-import fakeredis
 import pytest
-from redis.asyncio import Redis
 
-from services.fetcher.handler import CommandFetcher
-from shared.config import Settings
-from shared.models.commands import (
-    Command,
-    CommandMessage,
-    DetailCommand,
-    ListCommand,
-    PageCommand,
-    WeatherCommand,
-)
-from shared.models.envelope import Envelope
-from shared.models.pages import PageMessage
-from shared.sources.registry import build_declared_fetcher
-from shared.streams import names
-from shared.streams.attempts import delivery_counts
-from shared.streams.backpressure import BackpressureGate, StreamBudget
-from shared.streams.codec import OutFields, decode_command, decode_page, encode_command
-from shared.streams.consumer import GroupReader
-from shared.streams.groups import ensure_groups
-from shared.streams.publisher import publish
-from tests.unit.declared_helpers import builtin
+from shared.models.commands import Command, DetailCommand, ListCommand, PageCommand, WeatherCommand
+from shared.streams.codec import decode_command
 from tests.unit.fake_upstream import (
     BASE_URL,
     FakeUpstream,
@@ -45,91 +17,17 @@ from tests.unit.fake_upstream import (
     list_url,
     serve_details,
 )
-
-JOB_ID = UUID("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
-TRACE_ID = "trace-45"
-CREATED_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class Pipeline:
-    """The fetcher under test and what it reads from and writes to."""
-
-    redis: Redis
-    reader: GroupReader
-    fetcher: CommandFetcher
-
-
-POKEMON = "pokemon"
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    """Fake PokeAPI answers; a request nobody registered fails as a connection error."""
-    with FakeUpstream() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def pipeline() -> AsyncIterator[Pipeline]:
-    """A real fetcher over fakeredis with both groups, and the real PokeAPI source."""
-    redis = fakeredis.FakeAsyncRedis(decode_responses=False)
-    await ensure_groups(redis)
-    reader = GroupReader(
-        redis=redis,
-        stream=names.COMMANDS,
-        group=names.FETCHERS,
-        consumer="fetcher-test",
-        block_ms=1,
-    )
-    definition = builtin(POKEMON, {"POKEAPI_BASE_URL": BASE_URL, "POKEAPI_RATE_LIMIT": "0"})
-    async with aiohttp.ClientSession() as session:
-        source = build_declared_fetcher(definition, Settings(_env_file=None), session, redis)
-        fetcher = CommandFetcher(
-            redis=redis, reader=reader, sources={POKEMON: source}, stop=asyncio.Event()
-        )
-        yield Pipeline(redis=redis, reader=reader, fetcher=fetcher)
-    await redis.aclose()
-
-
-def message(command: Command, source: str = POKEMON) -> CommandMessage:
-    """A command of the test job."""
-    envelope = Envelope(job_id=JOB_ID, source=source, trace_id=TRACE_ID, created_at=CREATED_AT)
-    return CommandMessage(envelope=envelope, command=command)
-
-
-async def send(pipeline: Pipeline, *commands: CommandMessage) -> list[bytes]:
-    """Publish commands the way the API does, then read them as the fetcher's consumer."""
-    for command in commands:
-        await publish(pipeline.redis, names.COMMANDS, encode_command(command))
-    entries = await pipeline.reader.read(10)
-    assert len(entries) == len(commands)
-    await pipeline.fetcher.handle(entries)
-    return [entry_id for entry_id, _ in entries]
-
-
-async def pages(redis: Redis) -> list[PageMessage]:
-    """Every page on ``itemsync:pages``, decoded."""
-    entries: Any = await redis.xrange(names.PAGES)
-    return [decode_page(fields) for _, fields in entries]
-
-
-async def commands_after(redis: Redis, entry_id: bytes) -> list[CommandMessage]:
-    """Commands added to ``itemsync:commands`` after ``entry_id``, decoded."""
-    entries: Any = await redis.xrange(names.COMMANDS, min=f"({entry_id.decode()}")
-    return [decode_command(fields) for _, fields in entries]
-
-
-async def pending(redis: Redis) -> int:
-    """Entries the fetchers group has not acknowledged."""
-    summary: Any = await redis.xpending(names.COMMANDS, names.FETCHERS)
-    return int(summary["pending"])
-
-
-async def dead(redis: Redis) -> list[dict[str, str]]:
-    """Every dead letter, as text."""
-    entries: Any = await redis.xrange(names.DEAD)
-    return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
+from tests.unit.fetcher_pipeline import (
+    JOB_ID,
+    POKEMON,
+    TRACE_ID,
+    Pipeline,
+    commands_after,
+    message,
+    pages,
+    pending,
+    send,
+)
 
 
 def pokemon_page(offset: int, limit: int, *, fan_out: bool = False) -> PageCommand:
@@ -250,140 +148,6 @@ async def test_permanently_failing_list_is_recorded_not_retried(
     assert await pending(pipeline.redis) == 0
 
 
-async def test_unknown_source_is_dead_lettered(pipeline: Pipeline, upstream: FakeUpstream) -> None:
-    """A command for a source this fetcher lacks goes to the dead stream with its error, acked."""
-    [entry_id] = await send(pipeline, message(DetailCommand(external_id="1"), source="digimon"))
-
-    [letter] = await dead(pipeline.redis)
-    assert "unknown source 'digimon'" in letter["error"]
-    assert letter["source"] == "digimon"
-    assert letter["type"] == "detail"
-    assert letter["entry_id"] == entry_id.decode()
-    assert await pages(pipeline.redis) == []
-    assert await pending(pipeline.redis) == 0
-    assert upstream.requests == {}
-
-
-@pytest.mark.parametrize(
-    "fields",
-    [
-        pytest.param({"type": "list", "body": "{"}, id="missing-envelope"),
-        pytest.param(
-            {
-                "type": "list",
-                "job_id": "not-a-uuid",
-                "source": POKEMON,
-                "trace_id": "t",
-                "created_at": "2024-05-01T12:00:00+00:00",
-                "body": '{"offset": 0, "limit": 20}',
-            },
-            id="bad-job-id",
-        ),
-        pytest.param(
-            {
-                "type": "list",
-                "job_id": str(JOB_ID),
-                "source": POKEMON,
-                "trace_id": "t",
-                "created_at": "2024-05-01T12:00:00+00:00",
-                "body": '{"offset": -20, "limit": 20}',
-            },
-            id="negative-offset",
-        ),
-    ],
-)
-async def test_undecodable_entry_is_dead_lettered(
-    pipeline: Pipeline, upstream: FakeUpstream, fields: OutFields
-) -> None:
-    """An entry the codec rejects goes to the dead stream with the reason and is acked."""
-    entry_id: Any = await pipeline.redis.xadd(names.COMMANDS, fields)
-    await pipeline.fetcher.handle(await pipeline.reader.read(10))
-
-    [letter] = await dead(pipeline.redis)
-    assert letter["error"]
-    assert letter["entry_id"] == entry_id.decode()
-    assert letter["stream"] == names.COMMANDS
-    assert letter["group"] == names.FETCHERS
-    assert letter["type"] == "list"
-    assert await pages(pipeline.redis) == []
-    assert await pending(pipeline.redis) == 0
-    assert upstream.requests == {}
-
-
-async def test_upstream_down_leaves_the_command_pending(
-    pipeline: Pipeline, upstream: FakeUpstream
-) -> None:
-    """A command whose upstream fails transiently every time is not acked and makes no page."""
-    upstream.get(detail_url(25), status=503, repeat=True)
-
-    [entry_id] = await send(pipeline, message(DetailCommand(external_id="25")))
-
-    assert await pending(pipeline.redis) == 1
-    assert await pages(pipeline.redis) == []
-    assert await dead(pipeline.redis) == []
-    assert await commands_after(pipeline.redis, entry_id) == []
-
-
-async def test_pending_command_is_redone_when_upstream_recovers(
-    pipeline: Pipeline, upstream: FakeUpstream
-) -> None:
-    """A command left pending by an outage is handled from the backlog once upstream is back."""
-    for _ in range(3):
-        upstream.get(detail_url(25), status=503)
-    serve_details(upstream, [25])
-    await send(pipeline, message(DetailCommand(external_id="25")))
-    assert await pending(pipeline.redis) == 1
-
-    pipeline.reader.recover_pending()
-    await pipeline.fetcher.handle(await pipeline.reader.read(10))
-
-    [page] = await pages(pipeline.redis)
-    assert page.page.page_key == "detail:25"
-    assert await pending(pipeline.redis) == 0
-
-
-async def test_a_failing_command_does_not_hold_back_the_batch(
-    pipeline: Pipeline, upstream: FakeUpstream
-) -> None:
-    """In one batch, the commands that succeed are published and acked; the failing one is not."""
-    serve_details(upstream, [1, 4])
-    upstream.get(detail_url(25), status=503, repeat=True)
-
-    ids = await send(
-        pipeline,
-        message(DetailCommand(external_id="1")),
-        message(DetailCommand(external_id="25")),
-        message(DetailCommand(external_id="4")),
-    )
-
-    assert sorted(p.page.page_key for p in await pages(pipeline.redis)) == [
-        "detail:1",
-        "detail:4",
-    ]
-    still: Any = await pipeline.redis.xpending_range(
-        names.COMMANDS, names.FETCHERS, min="-", max="+", count=10
-    )
-    assert [row["message_id"] for row in still] == [ids[1]]
-
-
-async def test_entry_deleted_while_pending_is_acked(
-    pipeline: Pipeline, upstream: FakeUpstream
-) -> None:
-    """An entry trimmed away while pending (no fields) is acked without any output."""
-    entry_id = await publish(
-        pipeline.redis, names.COMMANDS, encode_command(message(DetailCommand(external_id="1")))
-    )  # text; XDEL takes it as is
-    await pipeline.reader.read(10)
-    await pipeline.redis.xdel(names.COMMANDS, entry_id)
-    pipeline.reader.recover_pending()
-
-    await pipeline.fetcher.handle(await pipeline.reader.read(10))
-
-    assert await pending(pipeline.redis) == 0
-    assert await pages(pipeline.redis) == []
-    assert await dead(pipeline.redis) == []
-
-
 @pytest.mark.parametrize(
     ("command", "key"),
     [
@@ -406,32 +170,3 @@ def test_page_key_ignores_fan_out() -> None:
     """A redone first page has the same key whether or not it fans out."""
     first = ListCommand(offset=0, limit=20, fan_out=True)
     assert first.page_key == ListCommand(offset=0, limit=20).page_key
-
-
-async def test_a_fetched_page_waits_for_room_with_its_command_pending(
-    pipeline: Pipeline, upstream: FakeUpstream
-) -> None:
-    """Over the pages budget a fetched page is held, its command pending and delivered once."""
-    serve_details(upstream, [25])
-    waiting = await publish(pipeline.redis, names.PAGES, {"type": "page", "body": "{}"})
-    budget = StreamBudget(names.PAGES, names.WRITERS, max_entries=1, max_bytes=0)
-    gate = BackpressureGate(redis=pipeline.redis, budget=budget, poll_s=0.01)
-    fetcher = replace(pipeline.fetcher, gate=gate)
-    command = encode_command(message(DetailCommand(external_id="25")))
-    await publish(pipeline.redis, names.COMMANDS, command)
-    [(entry_id, fields)] = await pipeline.reader.read(10)
-
-    handling = asyncio.create_task(fetcher.handle([(entry_id, fields)]))
-    done, _ = await asyncio.wait({handling}, timeout=0.3)  # many polls of a full gate
-    assert (done, gate.engaged) == (set(), True)
-    assert (await pending(pipeline.redis), await pipeline.redis.xlen(names.PAGES)) == (1, 1)
-    counts = await delivery_counts(pipeline.redis, names.COMMANDS, names.FETCHERS, [entry_id])
-    assert counts == {entry_id: 1}
-    await pipeline.redis.xreadgroup(names.WRITERS, "w1", {names.PAGES: ">"})
-    await pipeline.redis.xack(names.PAGES, names.WRITERS, waiting)
-    await asyncio.wait_for(handling, timeout=5)
-
-    added: Any = await pipeline.redis.xrange(names.PAGES, min=f"({waiting}")
-    assert [decode_page(fields).page.page_key for _, fields in added] == ["detail:25"]
-    assert await pending(pipeline.redis) == 0
-    assert not gate.engaged

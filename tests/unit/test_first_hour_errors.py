@@ -3,42 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pymysql
 import pytest
 
+from harness.processes import free_port
 from services.cli import EXIT_CONFIG, _parser, main
 from services.ops.unreachable import unreachable_message
-from shared.config import LOG_LEVELS, MetricsSettings, load_settings, setting_prefixes
+from shared.config import LOG_LEVELS, MetricsSettings, load_settings
 from shared.errors import ConfigError
 from shared.observability.metrics import ITEMS, render_metrics
 from shared.runtime.ports import PortInUse, ensure_port_free, next_free_port
 from shared.sources.registry import not_enabled_message
 
-SETTING_PREFIXES = setting_prefixes()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No setting leaks in from the developer's shell or a ``.env`` in the working directory."""
-    for name in list(os.environ):
-        if name.startswith(SETTING_PREFIXES):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def taken_port() -> Iterator[int]:
-    """A port something listens on for the length of the test."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        yield int(listener.getsockname()[1])
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def test_every_invalid_variable_is_reported_on_its_own_line(
@@ -202,17 +183,11 @@ def test_worker_metrics_stay_off_node_exporters_port() -> None:
     assert MetricsSettings().port == 8091
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_an_operator_command_without_redis_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`item-sync dlq list` with nothing on REDIS_PORT names the address and `make services`."""
-    port = _closed_port()
+    port = free_port()
     monkeypatch.setenv("REDIS_HOST", "127.0.0.1")
     monkeypatch.setenv("REDIS_PORT", str(port))
     assert main(["dlq", "list"]) == 1
@@ -227,7 +202,7 @@ def test_migrate_without_mysql_says_so_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`item-sync migrate` with nothing on DATABASE_PORT names the address, no traceback."""
-    port = _closed_port()
+    port = free_port()
     monkeypatch.setenv("DATABASE_HOST", "127.0.0.1")
     monkeypatch.setenv("DATABASE_PORT", str(port))
     assert main(["migrate"]) == 1

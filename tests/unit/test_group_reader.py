@@ -1,11 +1,10 @@
-"""Reading a stream as one consumer of a group, and publishing with the ack of the cause."""
+"""Reading a stream as one consumer of a group, and publishing with the ack of the cause,
+on fakeredis and on real Redis."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import fakeredis
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -21,11 +20,9 @@ GROUP = "testers"
 
 
 @pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fresh in-memory Redis that returns bytes, like the services' clients."""
-    client = fakeredis.FakeAsyncRedis(decode_responses=False)
-    yield client
-    await client.aclose()
+def redis(any_redis: Redis) -> Redis:
+    """Every contract here holds on fakeredis and on a real Redis alike."""
+    return any_redis
 
 
 @pytest.fixture

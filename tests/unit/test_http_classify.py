@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
@@ -16,20 +15,6 @@ from tests.unit.fake_upstream import FakeUpstream
 URL = "http://upstream.test/data/2.5/weather"
 QUERY = {"q": "London", "appid": "SECRET"}
 ANY_URL = re.compile(r"^http://upstream\.test/.*$")
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """A real client session; only the transport is faked."""
-    async with aiohttp.ClientSession() as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    """Fake answers for every request in the test."""
-    with FakeUpstream() as fake:
-        yield fake
 
 
 async def fetch(session: aiohttp.ClientSession) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import fakeredis
@@ -31,28 +30,6 @@ ANY_URL = re.compile(r"^http://upstream\.test/.*$")
 def value(name: str, **labels: str) -> float:
     """One sample's current value in the default registry; 0 when it has none yet."""
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fake Redis with fresh streams."""
-    client: Redis = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """A real client session; only the transport is faked."""
-    async with aiohttp.ClientSession() as client:
-        yield client
-
-
-@pytest.fixture
-def upstream() -> Iterator[FakeUpstream]:
-    """Fake answers for every request in the test."""
-    with FakeUpstream() as fake:
-        yield fake
 
 
 def test_count_items_adds_pages_and_each_outcome() -> None:

@@ -20,12 +20,13 @@ from shared.errors import JobFailedError, TransientUpstreamError
 from shared.models.commands import DetailCommand, PageCommand
 from shared.models.http import http_models
 from shared.models.spec import SyncSpec
-from shared.resilience.breaker import breaker_key, read_breaker
+from shared.resilience.breaker import read_breaker
 from shared.sources.declared import LoadedSource, load_sources
 from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.declared.planner import DeclaredPlanner
 from shared.sources.declared.refusals import secret_hint
 from shared.sources.registry import build_declared_fetcher
+from shared.streams.names import breaker_key
 from tests.unit.fake_upstream import FakeUpstream
 
 BASE_URL = "http://openweather.test/data/2.5"

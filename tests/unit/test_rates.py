@@ -8,8 +8,8 @@ import pytest
 
 from shared.config import load_settings
 from shared.errors import ConfigError
-from shared.values.rates import Rate, parse_rate
 from shared.sources.registry import load_declared
+from shared.values.rates import Rate, parse_rate
 
 
 @pytest.mark.parametrize(

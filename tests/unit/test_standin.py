@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from harness.standin.app import create_app
 from harness.standin.catalogue import DEFAULT_FIXTURES
 from harness.standin.hostile import BIG_INTEGER, hostile_detail, hostile_entries
 from harness.standin.pokeapi import parse_int
@@ -23,9 +19,7 @@ from harness.standin.rewrite import absolutize
 from harness.standin.state import Faults, StandinState
 from harness.standin.synthetic import synthetic_detail
 from shared.sources.declared import load_sources
-
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[[StandinState | None], Awaitable[Client]]
+from tests.unit.standin_clients import Client, MakeClient
 
 POKEMON_DIR = DEFAULT_FIXTURES / "pokeapi" / "api" / "v2" / "pokemon"
 WEATHER_DIR = DEFAULT_FIXTURES / "openweather"
@@ -37,22 +31,6 @@ FIXTURE_LIST: list[dict[str, str]] = json.loads((POKEMON_DIR / "index.json").rea
 def weather_fixture(name: str) -> bytes:
     """Return a recorded OpenWeather body byte-exactly."""
     return (WEATHER_DIR / name).read_bytes()
-
-
-@pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    """Start stand-in test servers on demand and close them after the test."""
-    clients: list[Client] = []
-
-    async def make(state: StandinState | None = None) -> Client:
-        client: Client = TestClient(TestServer(create_app(state)))
-        await client.start_server()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.close()
 
 
 @pytest.fixture

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from harness.standin.app import create_app
 from harness.standin.state import DEFAULT_GITHUB_TOKEN, StandinState
+from tests.unit.standin_clients import Client, MakeClient
 
-Client = TestClient[web.Request, web.Application]
-MakeClient = Callable[[StandinState], Awaitable[Client]]
 ISSUES = "/repos/octo/item-sync/issues"
 AUTH = {"Authorization": f"Bearer {DEFAULT_GITHUB_TOKEN}"}
 LINK = re.compile(r'<([^>]+)>; rel="(\w+)"')
@@ -25,22 +20,6 @@ BAD_CREDENTIALS = {
     "documentation_url": "https://docs.github.com/rest",
     "status": "401",
 }
-
-
-@pytest.fixture
-async def make_client() -> AsyncIterator[MakeClient]:
-    """Start stand-in test servers on demand and close them after the test."""
-    clients: list[Client] = []
-
-    async def make(state: StandinState) -> Client:
-        client: Client = TestClient(TestServer(create_app(state)))
-        await client.start_server()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        await client.close()
 
 
 @pytest.fixture

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import fakeredis
 import pytest
+from redis.asyncio import Redis
 
 from services.api.ratelimit import RateLimited, hit
 from shared.values.rates import Rate
 
 
-@pytest.fixture
-async def redis() -> AsyncIterator[fakeredis.FakeAsyncRedis]:
-    """A fresh in-memory Redis."""
-    client = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
-
-
 async def test_the_request_past_the_rate_is_refused_with_the_time_left(
-    redis: fakeredis.FakeAsyncRedis,
+    redis: Redis,
 ) -> None:
     """Three of 3/min pass; the fourth raises with the seconds left in the window."""
     rate = Rate(3, timedelta(minutes=1))
@@ -33,7 +24,7 @@ async def test_the_request_past_the_rate_is_refused_with_the_time_left(
     assert await redis.pttl("itemsync:ratelimit:sync:addr:1.2.3.4") > 0
 
 
-async def test_clients_and_scopes_count_apart(redis: fakeredis.FakeAsyncRedis) -> None:
+async def test_clients_and_scopes_count_apart(redis: Redis) -> None:
     """One client's used-up window does not limit another client or another scope."""
     rate = Rate(1, timedelta(minutes=1))
     await hit(redis, "sync", "addr:a", rate)

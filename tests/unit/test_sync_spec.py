@@ -10,10 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from shared.config import Settings
-from shared.values.hashing import canonical_json
 from shared.models.http import http_models
 from shared.models.spec import DetailParams, ListParams, SyncSpec
 from shared.sources.registry import build_planners, detail_id_types
+from shared.values.hashing import canonical_json
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,11 @@ from redis.asyncio import Redis
 
 from shared.config import Settings
 from shared.errors import JobFailedError, PermanentUpstreamError, TransientUpstreamError
-from shared.values.hashing import content_hash
 from shared.models.commands import PageCommand
 from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.documents import parse_document
 from shared.sources.registry import build_declared_fetcher
+from shared.values.hashing import content_hash
 from tests.unit.declared_helpers import builtin, list_command
 from tests.unit.fake_upstream import (
     BASE_URL,

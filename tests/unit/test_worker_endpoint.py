@@ -6,7 +6,6 @@ import asyncio
 import json
 import time
 import urllib.request
-from collections.abc import AsyncIterator
 
 import fakeredis
 import pytest
@@ -17,16 +16,9 @@ from harness.processes import free_port
 from services.ops.health import probe_health
 from services.runner import child_metrics_ports
 from shared.config import MetricsSettings
-from shared.runtime.health import HealthCheck, Heartbeat, loop_check, redis_check, run_checks
+from shared.runtime.health import HealthCheck, loop_check, redis_check, run_checks
 from shared.runtime.worker_endpoint import worker_endpoint
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A fake Redis that answers PING."""
-    client: Redis = fakeredis.FakeAsyncRedis()
-    yield client
-    await client.aclose()
+from shared.streams.heartbeat import Heartbeat
 
 
 def fetch(port: int, path: str) -> tuple[int, str]:

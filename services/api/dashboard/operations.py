@@ -12,7 +12,6 @@ from aiohttp import web
 from services.api.keys import DB, REDIS, SETTINGS
 from services.api.query import parse_query
 from services.api.responses import json_response
-from shared.values.clock import utc_now
 from shared.config import Settings
 from shared.db.items import search_items
 from shared.db.jobs import list_jobs
@@ -28,8 +27,9 @@ from shared.models.http import ItemsPage
 from shared.models.items import ItemOut
 from shared.models.jobs import JobOut
 from shared.resilience.breaker import read_breaker
-from shared.resilience.budget import budget_key
+from shared.streams import names
 from shared.streams.inspect import describe_streams
+from shared.values.clock import utc_now
 
 
 async def get_streams(request: web.Request) -> web.Response:
@@ -46,7 +46,7 @@ async def get_sources(request: web.Request) -> web.Response:
     for name in settings.api.sources:
         breaker = await read_breaker(redis, name)
         jobs, _ = await list_jobs(pool, source=name, status=None, limit=1, offset=0)
-        budget: Any = await redis.hgetall(budget_key(name))
+        budget: Any = await redis.hgetall(names.budget_key(name))
         answers.append(
             SourceOut(
                 name=name,

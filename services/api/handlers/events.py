@@ -11,10 +11,10 @@ from redis.asyncio import Redis
 from services.api.keys import DB, SETTINGS
 from services.api.live.feeds import FEED_SLOTS, FEEDS_REDIS
 from services.api.live.sse import Feed, open_event_stream, pump_events, resume_id, send_event
-from shared.values.clock import utc_now
 from shared.db.jobs import get_job
 from shared.errors import InvalidRequest, NotFound
 from shared.events import EventOut, EventType, is_terminal, job_event, last_event_id
+from shared.values.clock import utc_now
 
 
 async def get_events(request: web.Request) -> web.StreamResponse:

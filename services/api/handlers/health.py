@@ -10,9 +10,9 @@ from aiohttp import web
 
 from services.api.keys import DB, PLANNERS, REDIS
 from shared.errors import CorruptState
-from shared.runtime.health import migrations_check, mysql_check, redis_check, run_checks
 from shared.redis.durability import redis_warnings
 from shared.resilience.breaker import read_breaker
+from shared.runtime.health import migrations_check, mysql_check, redis_check, run_checks
 
 
 async def health(request: web.Request) -> web.Response:

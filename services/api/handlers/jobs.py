@@ -8,12 +8,12 @@ from services.api.keys import DB, HTTP_MODELS
 from services.api.path_ids import parse_job_id
 from services.api.query import parse_query
 from services.api.responses import json_response
-from shared.values.clock import utc_now
 from shared.db.item_errors import job_errors
 from shared.db.jobs import get_job, list_jobs
 from shared.errors import NotFound
 from shared.models.http import JobsPage
 from shared.models.jobs import JobDetailOut, JobErrorOut, JobOut
+from shared.values.clock import utc_now
 
 ERRORS_SHOWN = 100  # item errors listed in one job's answer; errors_total counts them all
 

@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 
 from shared.errors import PermanentUpstreamError
-from shared.values.hashing import canonical_json, hash_bytes
 from shared.models.pages import FetchedItem
 from shared.sources.documents import JsonDocument
 from shared.sources.validators import Validator
+from shared.values.hashing import canonical_json, hash_bytes
 
 
 def record_item(external_id: str, name: str, record: Any) -> FetchedItem:

@@ -22,13 +22,13 @@ from pydantic import (
     model_validator,
 )
 
-from shared.values.durations import PositiveDuration
-from shared.values.rates import RateLimit
 from shared.sources.declared.auth import Auth, NoAuth
 from shared.sources.declared.paginators import Paginator, paginator_params
 from shared.sources.declared.paths import JsonPath, check_path
 from shared.sources.declared.statuses import ErrorAction, ErrorTable, action_for
 from shared.sources.declared.templates import RECORD_PREFIX, check_request_path, placeholders
+from shared.values.durations import PositiveDuration
+from shared.values.rates import RateLimit
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 _IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"

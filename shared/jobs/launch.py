@@ -10,7 +10,6 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from shared.values.clock import utc_now
 from shared.db.cursors import source_cursor
 from shared.db.job_transitions import fail_job
 from shared.db.jobs import get_job, open_job
@@ -28,6 +27,7 @@ from shared.models.spec import SyncSpec
 from shared.sources.base import SourcePlanner
 from shared.streams import names
 from shared.streams.codec import encode_command
+from shared.values.clock import utc_now
 
 log = structlog.get_logger()
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 
 import aiomysql
 from redis.asyncio import Redis
 
 from shared.db.migrate import pending_migrations
 from shared.observability.redaction import redact
+from shared.streams.heartbeat import Heartbeat
 
 HealthCheck = Callable[[], Awaitable[None]]  # returns when healthy, raises otherwise
 HealthWarnings = Callable[[], Awaitable[list[str]]]  # reported, never failing the check
@@ -20,21 +19,6 @@ CHECK_TIMEOUT_S = 2.0
 
 class Unhealthy(Exception):
     """A check found a problem; its message is shown as is."""
-
-
-@dataclass
-class Heartbeat:
-    """When a worker's loop last came round: a wedged loop stops touching it."""
-
-    last: float = field(default_factory=time.monotonic)
-
-    def touch(self) -> None:
-        """Record one more turn of the loop."""
-        self.last = time.monotonic()
-
-    def age_s(self) -> float:
-        """Seconds since the last turn."""
-        return time.monotonic() - self.last
 
 
 async def run_checks(checks: Mapping[str, HealthCheck]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Building a consumer's reader and loop from settings: the same for every worker."""
+"""What ``STREAM_*`` settings make of a consumer: its reader, loop bounds, gate and health age."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ import structlog
 from aiohttp import web
 
 from shared.config import MetricsSettings
-from shared.runtime.health import HealthCheck, HealthWarnings, run_checks
 from shared.observability.metrics import render_metrics
+from shared.runtime.health import HealthCheck, HealthWarnings, run_checks
 
 log = structlog.get_logger()
 

@@ -1,0 +1,1 @@
+"""Keeping readers' caches honest: markers and pub/sub that say which items changed."""
