@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from bench.declared_github import run_github
-from bench.monitor import pipeline_peaks
+from bench.monitor import pipeline_cpu_s, pipeline_peaks
 from bench.pipeline import bench_pipeline, timed_sync
 from bench.results import Results
 from harness.standin.process import StandinProcess, run_standin
@@ -79,12 +79,15 @@ def _realsize_sync(
         run = timed_sync(pipeline)
         stats = standin.stats()
         peaks = pipeline_peaks(pipeline)
+        cpu = pipeline_cpu_s(pipeline)
     results.figure(f"{name} items/s", "items/s").add(run.items / run.wall_s)
     results.figure(f"{name} wall", "s").add(run.wall_s)
     results.figure(f"{name} requests", "n").add(stats["requests"])
     results.figure(f"{name} body MB", "MB").add(stats["body_bytes"] / 1e6)
     for service, peak in peaks.items():
         results.figure(f"{name} peak RSS {service}", "MB").add(peak)
+    results.figure(f"{name} fetchers CPU", "s").add(_sum(cpu, "fetcher-"))
+    results.figure(f"{name} writer CPU", "s").add(_sum(cpu, "writer-"))
     job = run.job
     if job["status"] != "succeeded" or int(job["items_failed"]) != 0:
         results.facts.setdefault("problems", []).append(
@@ -95,9 +98,14 @@ def _realsize_sync(
     print(
         f"  {kind}: {run.items} items in {run.wall_s:.1f} s ({run.items / run.wall_s:.1f}"
         f" items/s), {stats['requests']} requests, {stats['body_bytes'] / 1e6:.0f} MB;"
-        f" peak RSS MB {rss}",
+        f" peak RSS MB {rss}; CPU s fetchers {_sum(cpu, 'fetcher-'):.1f},"
+        f" writer {_sum(cpu, 'writer-'):.1f}",
         flush=True,
     )
+
+
+def _sum(values: dict[str, float], prefix: str) -> float:
+    return sum(value for service, value in values.items() if service.startswith(prefix))
 
 
 def _compare(results: Results, measured_previous: bool) -> None:
@@ -113,11 +121,11 @@ def _compare(results: Results, measured_previous: bool) -> None:
         )
         return
     print("  side by side (median, min-max):", flush=True)
-    for suffix in ("items/s", "wall", "requests", "body MB"):
+    for suffix in ("items/s", "wall", "fetchers CPU", "writer CPU", "requests", "body MB"):
         cells = [
             _cell(results, f"pokemon real size {kind} {suffix}") for kind in (DECLARED, PREVIOUS)
         ]
-        print(f"    {suffix:<10} declared {cells[0]:<24} previous {cells[1]}", flush=True)
+        print(f"    {suffix:<12} declared {cells[0]:<24} previous {cells[1]}", flush=True)
     services = sorted(
         name.rsplit(" ", 1)[-1]
         for name in results.figures
