@@ -17,7 +17,6 @@ from shared.events import EventType, publish_job_event
 from shared.models.commands import (
     Command,
     CommandMessage,
-    ListCommand,
     PageCommand,
     marked_conditional,
 )
@@ -50,7 +49,7 @@ async def launch_sync(
     if planner.incremental and spec.operation == "list" and not spec.force_sync:
         since = await source_cursor(pool, spec.source)  # force_sync walks the whole source
     commands = marked_conditional(planner.plan(spec, since=since), force_sync=spec.force_sync)
-    fans_out = any(isinstance(c, ListCommand | PageCommand) and c.fan_out for c in commands)
+    fans_out = any(isinstance(c, PageCommand) and c.fan_out for c in commands)
     trace_id = uuid.uuid4().hex
     job, created = await open_job(
         pool,

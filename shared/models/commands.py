@@ -14,46 +14,18 @@ from pydantic import BaseModel, Field
 from shared.models.envelope import Envelope
 
 
-class ListCommand(BaseModel, frozen=True):
-    """Fetch one list page; ``fan_out`` makes it learn ``count`` and emit the other pages."""
-
-    type: Literal["list"] = "list"
-    offset: int = Field(ge=0)
-    limit: int = Field(gt=0, le=1000)
-    fan_out: bool = False
-    # Send stored validators and trust the change signal; False for force_sync (and for
-    # entries written before this field existed: unconditional is always safe).
-    conditional: bool = False
-
-    @property
-    def page_key(self) -> str:
-        """The page's identity within its job; the same whether or not it fans out."""
-        return f"list:{self.offset}"
-
-
 class DetailCommand(BaseModel, frozen=True):
     """Fetch one item by its external id."""
 
     type: Literal["detail"] = "detail"
     external_id: str = Field(min_length=1, max_length=180)
-    conditional: bool = False  # as on ListCommand
+    # Send stored validators; False for force_sync (unconditional is always safe).
+    conditional: bool = False
 
     @property
     def page_key(self) -> str:
         """The page's identity within its job."""
         return f"detail:{self.external_id}"
-
-
-class WeatherCommand(BaseModel, frozen=True):
-    """Fetch the current weather of one city."""
-
-    type: Literal["weather"] = "weather"
-    city: str = Field(min_length=1, max_length=180)
-
-    @property
-    def page_key(self) -> str:
-        """The page's identity within its job."""
-        return f"weather:{self.city}"
 
 
 MAX_KEY_CHARS = 191  # sync_job_pages.page_key
@@ -76,7 +48,8 @@ class PageCommand(BaseModel, frozen=True):
     fan_out: bool = False  # a first page whose answers tell the walk's size
     for_each: str | None = Field(default=None, max_length=1000)  # the for_each value it serves
     incremental: bool = False  # sent the stored cursor: the job sees changed records only
-    conditional: bool = False  # as on ListCommand
+    # Send stored validators; False for force_sync (unconditional is always safe).
+    conditional: bool = False
 
     @property
     def page_key(self) -> str:
@@ -88,18 +61,14 @@ class PageCommand(BaseModel, frozen=True):
         return f"page:{digest}:{self.page}"
 
 
-Command = Annotated[
-    ListCommand | DetailCommand | WeatherCommand | PageCommand, Field(discriminator="type")
-]
+Command = Annotated[DetailCommand | PageCommand, Field(discriminator="type")]
 
 
 def marked_conditional(commands: list[Command], *, force_sync: bool) -> list[Command]:
     """The commands with ``conditional`` set: every sync but a forced one may use validators."""
     marked: list[Command] = []
     for command in commands:
-        if isinstance(command, ListCommand | DetailCommand | PageCommand):
-            command = command.model_copy(update={"conditional": not force_sync})
-        marked.append(command)
+        marked.append(command.model_copy(update={"conditional": not force_sync}))
     return marked
 
 

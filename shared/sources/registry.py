@@ -113,16 +113,28 @@ def build_fetchers(
     ``pool`` (the fetcher's) lets sources send stored validators: conditional requests.
     """
     return {
-        name: build_declared_fetcher(
-            loaded.definition,
-            settings,
-            session,
-            redis,
-            pool,
-            secret_hint=secret_hint(loaded.definition, loaded.file),
-        )
+        name: fetcher_for(loaded, settings, session, redis, pool)
         for name, loaded in load_declared().items()
     }
+
+
+def fetcher_for(
+    loaded: LoadedSource,
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    redis: Redis,
+    pool: aiomysql.Pool | None = None,
+) -> DeclaredFetcher:
+    """The fetcher of one loaded definition, as the fetcher service builds it: a blank
+    secret fails its jobs naming the variables its file reads it from."""
+    return build_declared_fetcher(
+        loaded.definition,
+        settings,
+        session,
+        redis,
+        pool,
+        secret_hint=secret_hint(loaded.definition, loaded.file),
+    )
 
 
 def build_declared_fetcher(

@@ -17,9 +17,7 @@ from shared.models.commands import (
     Command,
     CommandMessage,
     DetailCommand,
-    ListCommand,
     PageCommand,
-    WeatherCommand,
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import Page, PageMessage
@@ -80,7 +78,7 @@ def text_fields(fields: StreamFields) -> dict[str, str]:
     }
 
 
-_StreamBody = Page | ListCommand | DetailCommand | WeatherCommand | PageCommand
+_StreamBody = Page | DetailCommand | PageCommand
 
 
 def _encode(envelope: Envelope, body: _StreamBody) -> OutFields:

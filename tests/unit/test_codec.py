@@ -15,8 +15,7 @@ from shared.models.commands import (
     Command,
     CommandMessage,
     DetailCommand,
-    ListCommand,
-    WeatherCommand,
+    PageCommand,
 )
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, FetchedItem, Page, PageMessage
@@ -37,11 +36,13 @@ CREATED_AT = datetime(2024, 5, 1, 12, 30, 15, 123456, tzinfo=UTC)
 ENVELOPE = Envelope(job_id=JOB_ID, source="pokemon", trace_id="a1b2c3d4", created_at=CREATED_AT)
 FIELD_NAMES = {"type", "job_id", "source", "trace_id", "created_at", "body"}
 
+BASE = "https://api.test/v2"
 COMMANDS: list[Command] = [
-    ListCommand(offset=0, limit=20, fan_out=True),
-    ListCommand(offset=40, limit=20),
+    PageCommand(url=f"{BASE}/pokemon", params={"offset": "0", "limit": "20"}, fan_out=True),
+    PageCommand(url=f"{BASE}/pokemon", params={"offset": "40", "limit": "20"}, page=3, fanned=True),
+    PageCommand(url=f"{BASE}/issues?page=2", page=2, cursor="c2", incremental=True),
     DetailCommand(external_id="25"),
-    WeatherCommand(city="New York"),
+    PageCommand(url=f"{BASE}/weather", params={"q": "New York"}, for_each="New York"),
 ]
 
 PAGE = Page(
@@ -72,14 +73,14 @@ def command_fields(**overrides: str) -> StreamFields:
     fields = {
         str(k): as_text(v)
         for k, v in encode_command(
-            CommandMessage(envelope=ENVELOPE, command=ListCommand(offset=0, limit=20))
+            CommandMessage(envelope=ENVELOPE, command=PageCommand(url=f"{BASE}/pokemon"))
         ).items()
     }
     fields.update(overrides)
     return {key.encode(): value.encode() for key, value in fields.items()}
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.type}")
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.type}-{c.page_key}")
 def test_command_round_trips(command: Command) -> None:
     """A command decodes to exactly the message that was encoded."""
     message = CommandMessage(envelope=ENVELOPE, command=command)
@@ -130,7 +131,7 @@ def test_minimal_page_round_trips() -> None:
         *(CommandMessage(envelope=ENVELOPE, command=command) for command in COMMANDS),
         PageMessage(envelope=ENVELOPE, page=PAGE),
     ],
-    ids=["list-fan-out", "list", "detail", "weather", "page"],
+    ids=["first-page", "fanned-page", "next-url-page", "detail", "for-each-page", "page"],
 )
 def test_fields_are_flat_strings_with_compact_body(message: CommandMessage | PageMessage) -> None:
     """Entries have exactly the six flat text fields; body is compact UTF-8 JSON sans type."""
@@ -155,14 +156,18 @@ def test_fields_are_flat_strings_with_compact_body(message: CommandMessage | Pag
 
 
 def test_command_body_holds_only_the_command_fields() -> None:
-    """A list command's body is its own fields, nothing from the envelope."""
-    fields = encode_command(
-        CommandMessage(envelope=ENVELOPE, command=ListCommand(offset=20, limit=20))
-    )
+    """A list page command's body is its own fields, nothing from the envelope."""
+    command = PageCommand(url=f"{BASE}/pokemon", params={"offset": "20", "limit": "20"})
+    fields = encode_command(CommandMessage(envelope=ENVELOPE, command=command))
     assert json.loads(as_text(fields["body"])) == {
-        "offset": 20,
-        "limit": 20,
+        "url": f"{BASE}/pokemon",
+        "params": {"offset": "20", "limit": "20"},
+        "page": 1,
+        "cursor": None,
+        "fanned": False,
         "fan_out": False,
+        "for_each": None,
+        "incremental": False,
         "conditional": False,
     }
 
@@ -235,15 +240,17 @@ def test_empty_entry_is_invalid() -> None:
         pytest.param({"source": ""}, "source", id="source-empty"),
         pytest.param({"trace_id": "x" * 65}, "trace_id", id="trace-id-too-long"),
         pytest.param({"created_at": "yesterday"}, "created_at", id="created-at-garbage"),
-        pytest.param({"body": '{"offset": -1, "limit": 20}'}, "offset", id="negative-offset"),
-        pytest.param({"body": '{"offset": 0, "limit": 0}'}, "limit", id="zero-limit"),
-        pytest.param({"body": '{"offset": 0, "limit": 1001}'}, "limit", id="limit-too-big"),
-        pytest.param({"body": '{"offset": "ten", "limit": 20}'}, "offset", id="offset-not-int"),
-        pytest.param({"body": '{"limit": 20}'}, "offset", id="offset-missing"),
+        pytest.param({"body": '{"url": "http://a.test/p", "page": 0}'}, "page", id="page-zero"),
+        pytest.param({"body": '{"url": ""}'}, "url", id="url-empty"),
+        pytest.param(
+            {"body": '{"url": "http://a.test/p", "page": "x"}'}, "page", id="page-not-int"
+        ),
+        pytest.param({"body": '{"url": "http://a.test/p", "params": [1]}'}, "params", id="params"),
+        pytest.param({"body": '{"page": 2}'}, "url", id="url-missing"),
         pytest.param(
             {"type": "detail", "body": '{"external_id": ""}'}, "external_id", id="empty-detail-id"
         ),
-        pytest.param({"type": "weather", "body": "{}"}, "city", id="weather-without-city"),
+        pytest.param({"type": "weather", "body": "{}"}, "command", id="retired-weather-type"),
     ],
 )
 def test_invalid_command_entries_raise(overrides: dict[str, str], reason: str) -> None:
@@ -259,7 +266,7 @@ def test_page_entry_is_not_a_command() -> None:
         decode_command(fields)
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.type}")
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.type}-{c.page_key}")
 def test_command_entry_is_not_a_page(command: Command) -> None:
     """A real command entry read as a page raises InvalidMessage naming its type."""
     fields = as_stream_fields(encode_command(CommandMessage(envelope=ENVELOPE, command=command)))

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared.models.commands import Command, DetailCommand, ListCommand, PageCommand, WeatherCommand
+from shared.models.commands import Command, DetailCommand, PageCommand
 from shared.streams.codec import decode_command
 from tests.unit.fake_upstream import (
     BASE_URL,
@@ -151,11 +151,8 @@ async def test_permanently_failing_list_is_recorded_not_retried(
 @pytest.mark.parametrize(
     ("command", "key"),
     [
-        (ListCommand(offset=0, limit=20, fan_out=True), "list:0"),
-        (ListCommand(offset=40, limit=20), "list:40"),
         (DetailCommand(external_id="25"), "detail:25"),
         (DetailCommand(external_id="10001"), "detail:10001"),
-        (WeatherCommand(city="New York"), "weather:New York"),
         (pokemon_page(offset=0, limit=20, fan_out=True), "page:1"),
         (pokemon_page(offset=40, limit=20), "page:3"),
         (PageCommand(url="http://x.test/w", for_each="New York"), "page:New York:1"),
@@ -168,5 +165,6 @@ def test_page_key(command: Command, key: str) -> None:
 
 def test_page_key_ignores_fan_out() -> None:
     """A redone first page has the same key whether or not it fans out."""
-    first = ListCommand(offset=0, limit=20, fan_out=True)
-    assert first.page_key == ListCommand(offset=0, limit=20).page_key
+    first = pokemon_page(offset=0, limit=20, fan_out=True)
+    again = first.model_copy(update={"fan_out": False, "cursor": "c", "url": f"{BASE_URL}/x"})
+    assert first.page_key == again.page_key == "page:1"

@@ -14,8 +14,8 @@ from redis.asyncio import Redis
 from yarl import URL
 
 from shared.config import Settings
-from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.models.commands import DetailCommand, PageCommand, WeatherCommand
+from shared.errors import TransientUpstreamError
+from shared.models.commands import DetailCommand, PageCommand
 from shared.models.http import TAG_MARK, http_models
 from shared.models.spec import DetailParams, ListParams, SyncSpec
 from shared.sources.declared.fetcher import DeclaredFetcher
@@ -416,15 +416,6 @@ async def test_detail_command_not_found(source: DeclaredFetcher, upstream: FakeU
 
     assert page.items == []
     assert [failed.external_id for failed in page.failed] == ["99999"]
-
-
-async def test_weather_command_is_permanent(
-    source: DeclaredFetcher, upstream: FakeUpstream
-) -> None:
-    """A command of another source's kind raises PermanentUpstreamError without any request."""
-    with pytest.raises(PermanentUpstreamError, match="cannot run a 'weather' command"):
-        await source.fetch(WeatherCommand(city="London"))
-    assert upstream.requests == {}
 
 
 async def test_nothing_unregistered_is_requested(
