@@ -1,4 +1,4 @@
-"""``SOURCE_*``: what every source shares."""
+"""``SOURCE_*``: what every source shares (each source itself is a YAML definition)."""
 
 from __future__ import annotations
 

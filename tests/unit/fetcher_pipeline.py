@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from services.fetcher.main import command_consumer
 from shared.config import Settings
-from shared.models.commands import Command, CommandMessage
+from shared.models.commands import Command, CommandMessage, PageCommand
 from shared.models.envelope import Envelope
 from shared.models.pages import PageMessage
 from shared.sources.registry import build_declared_fetcher
@@ -30,7 +30,6 @@ from tests.unit.declared_helpers import builtin
 from tests.unit.fake_upstream import BASE_URL
 
 POKEMON = "pokemon"
-
 JOB_ID = UUID("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
 TRACE_ID = "trace-45"
 CREATED_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -108,3 +107,14 @@ async def dead(redis: Redis) -> list[dict[str, str]]:
     """Every dead letter, as text."""
     entries: Any = await redis.xrange(names.DEAD)
     return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
+
+
+def pokemon_page(offset: int, limit: int, *, fan_out: bool = False) -> PageCommand:
+    """The built-in pokemon definition's list page at ``offset``, as planned or fanned out."""
+    return PageCommand(
+        url=f"{BASE_URL}/pokemon",
+        params={"offset": str(offset), "limit": str(limit)},
+        page=offset // limit + 1,
+        fanned=offset > 0 and not fan_out,
+        fan_out=fan_out,
+    )

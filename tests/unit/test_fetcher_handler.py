@@ -9,7 +9,6 @@ import pytest
 from shared.models.commands import Command, DetailCommand, PageCommand
 from shared.streams.codec import decode_command
 from tests.unit.fake_upstream import (
-    BASE_URL,
     FakeUpstream,
     detail_json,
     detail_url,
@@ -26,19 +25,9 @@ from tests.unit.fetcher_pipeline import (
     message,
     pages,
     pending,
+    pokemon_page,
     send,
 )
-
-
-def pokemon_page(offset: int, limit: int, *, fan_out: bool = False) -> PageCommand:
-    """The built-in pokemon definition's list page at ``offset``, as planned or fanned out."""
-    return PageCommand(
-        url=f"{BASE_URL}/pokemon",
-        params={"offset": str(offset), "limit": str(limit)},
-        page=offset // limit + 1,
-        fanned=offset > 0 and not fan_out,
-        fan_out=fan_out,
-    )
 
 
 async def test_fan_out_list_emits_first_page_and_remaining_commands(
@@ -151,11 +140,11 @@ async def test_permanently_failing_list_is_recorded_not_retried(
 @pytest.mark.parametrize(
     ("command", "key"),
     [
-        (DetailCommand(external_id="25"), "detail:25"),
-        (DetailCommand(external_id="10001"), "detail:10001"),
         (pokemon_page(offset=0, limit=20, fan_out=True), "page:1"),
         (pokemon_page(offset=40, limit=20), "page:3"),
         (PageCommand(url="http://x.test/w", for_each="New York"), "page:New York:1"),
+        (DetailCommand(external_id="25"), "detail:25"),
+        (DetailCommand(external_id="10001"), "detail:10001"),
     ],
 )
 def test_page_key(command: Command, key: str) -> None:
@@ -166,5 +155,5 @@ def test_page_key(command: Command, key: str) -> None:
 def test_page_key_ignores_fan_out() -> None:
     """A redone first page has the same key whether or not it fans out."""
     first = pokemon_page(offset=0, limit=20, fan_out=True)
-    again = first.model_copy(update={"fan_out": False, "cursor": "c", "url": f"{BASE_URL}/x"})
+    again = first.model_copy(update={"fan_out": False, "cursor": "c", "url": "http://other.test/x"})
     assert first.page_key == again.page_key == "page:1"
