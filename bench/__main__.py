@@ -17,6 +17,7 @@ from pathlib import Path
 from bench import ceiling, report, streams
 from bench.api_bench import run_api
 from bench.conditional import run_conditional
+from bench.declared import run_declared
 from bench.memory import run_memory
 from bench.peer_dlt import run_peer
 from bench.plan import FULL, QUICK, Plan
@@ -29,8 +30,10 @@ from harness.standin.process import run_standin
 
 SECTIONS = (
     "throughput", "limits", "peer", "writer", "latency", "api", "memory", "realsize",
-    "conditional",
+    "conditional", "declared",
 )  # fmt: skip
+# Not in a run without --only: it repeats the realsize sync under two checkouts.
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != "declared")
 DEFAULT_JSON = Path("bench/results")
 
 
@@ -67,7 +70,13 @@ def _memory(
         run_memory(results, workdir, extra_env=extra_env)
 
 
-def run(plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path) -> Results:
+def run(
+    plan: Plan,
+    sections: set[str],
+    extra_env: dict[str, str],
+    workdir: Path,
+    previous_python: str | None = None,
+) -> Results:
     """Run the chosen sections of ``plan``; the results."""
     results = Results()
     base = plan.base_items
@@ -109,6 +118,11 @@ def run(plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path
     if "conditional" in sections:
         print("unchanged re-syncs: conditional requests and the change signal", flush=True)
         run_conditional(results, workdir, extra_env=extra_env)
+    if "declared" in sections:
+        run_declared(
+            results, workdir / "declared", repeats=plan.declared_repeats, extra_env=extra_env,
+            previous_python=previous_python, github_issues=plan.github_issues,
+        )  # fmt: skip
     return results
 
 
@@ -124,7 +138,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, about 3 minutes")
     parser.add_argument(
-        "--only", default=",".join(SECTIONS), help=f"comma list of {', '.join(SECTIONS)}"
+        "--only", default=",".join(DEFAULT_SECTIONS), help=f"comma list of {', '.join(SECTIONS)}"
+    )
+    parser.add_argument(
+        "--previous",
+        metavar="PYTHON",
+        help="declared: also run the realsize sync under this interpreter's checkout",
     )
     parser.add_argument(
         "--env", type=_env_pair, action="append", default=[], metavar="KEY=VALUE",
@@ -139,7 +158,7 @@ def main() -> None:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="item-sync-bench-") as tmp:
-        results = run(plan, sections, dict(args.env), Path(tmp))
+        results = run(plan, sections, dict(args.env), Path(tmp), args.previous)
     elapsed = time.monotonic() - started
     print()
     print(f"item-sync bench, plan {plan.name}, {elapsed:.0f} s")
@@ -165,6 +184,7 @@ def main() -> None:
             "plan": plan.name,
             "elapsed_s": elapsed,
             "env": dict(args.env),
+            "previous": args.previous,
             "ratios": derived,
             "targets": [v.to_json() for v in judged],
         },

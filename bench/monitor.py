@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -28,15 +30,35 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far, NaN once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return float("nan")
+    # After the command name: state is field 3, utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pipeline_cpu_s(pipeline: Pipeline) -> dict[str, float]:
+    """CPU seconds used by each running service, keyed ``role-index``: unlike wall time,
+    hardly moved by other work on the machine."""
+    return _by_service(pipeline, cpu_seconds)
+
+
 def pipeline_peaks(pipeline: Pipeline) -> dict[str, float]:
     """Peak RSS in MB of each running service, keyed ``role-index``."""
-    peaks: dict[str, float] = {}
+    return _by_service(pipeline, peak_rss_mb)
+
+
+def _by_service(pipeline: Pipeline, read: Callable[[int], float]) -> dict[str, float]:
+    values: dict[str, float] = {}
     counts: dict[str, int] = {}
     for service in pipeline.services:
         index = counts.get(service.role, 0)
         counts[service.role] = index + 1
-        peaks[f"{service.role}-{index}"] = peak_rss_mb(service.process.pid)
-    return peaks
+        values[f"{service.role}-{index}"] = read(service.process.pid)
+    return values
 
 
 class StreamWatch:

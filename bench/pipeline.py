@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -112,8 +113,12 @@ def bench_pipeline(
     writers: int,
     extra_env: dict[str, str],
     roles: tuple[str, ...] = ("api", "scheduler"),
+    python: str = sys.executable,
 ) -> Iterator[Pipeline]:
-    """A migrated, empty pipeline with ``fetchers`` x ``writers`` running; stopped on exit."""
+    """A migrated, empty pipeline with ``fetchers`` x ``writers`` running; stopped on exit.
+
+    ``python`` runs the services: another checkout's venv measures that checkout's code.
+    """
     env = pipeline_env(
         standin,
         database=PIPELINE_DB,
@@ -123,6 +128,6 @@ def bench_pipeline(
         **{**UNCONDITIONAL, **extra_env},
     )
     workdir.mkdir(parents=True, exist_ok=True)
-    with migrated_pipeline(env, workdir) as pipeline:
+    with migrated_pipeline(env, workdir, python) as pipeline:
         pipeline.start_and_wait(*roles, *["fetcher"] * fetchers, *["writer"] * writers)
         yield pipeline

@@ -22,6 +22,8 @@ class Plan:
     api_repeats: int
     reads_items: int  # items seeded for the read routes' figures
     stream_messages: int
+    declared_repeats: int  # real-size syncs per checkout, GitHub-shaped first + incremental
+    github_issues: int  # issues the GitHub-shaped stand-in serves
 
     @property
     def base_items(self) -> int:
@@ -52,6 +54,8 @@ FULL = Plan(
     api_repeats=3,
     reads_items=100_000,
     stream_messages=100_000,
+    declared_repeats=2,
+    github_issues=10_000,
 )
 
 QUICK = Plan(
@@ -68,4 +72,6 @@ QUICK = Plan(
     api_repeats=3,
     reads_items=20_000,
     stream_messages=20_000,
+    declared_repeats=1,
+    github_issues=2_000,
 )

@@ -70,6 +70,8 @@ class Pipeline:
     env: dict[str, str]
     workdir: Path
     services: list[ServiceProcess] = field(default_factory=list)
+    # The interpreter the services run under: another checkout's venv runs that checkout.
+    python: str = sys.executable
 
     @property
     def api_url(self) -> str:
@@ -82,7 +84,7 @@ class Pipeline:
         log_path = self.workdir / f"{role}-{index}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(  # noqa: S603 - our own CLI
-                [sys.executable, "-m", "services.cli", role],
+                [self.python, "-m", "services.cli", role],
                 env={**self.env, **env_overrides},
                 cwd=self.workdir,
                 stdout=log_file,
@@ -107,7 +109,7 @@ class Pipeline:
     def run_cli(self, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run a one-shot ``item-sync`` command to completion."""
         return subprocess.run(  # noqa: S603 - our own CLI
-            [sys.executable, "-m", "services.cli", *args],
+            [self.python, "-m", "services.cli", *args],
             env=self.env,
             cwd=self.workdir,
             capture_output=True,
@@ -198,9 +200,11 @@ def pipeline_env(
 
 
 @contextmanager
-def running_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
-    """A pipeline whose services are all stopped on exit."""
-    pipeline = Pipeline(env=env, workdir=workdir)
+def running_pipeline(
+    env: dict[str, str], workdir: Path, python: str = sys.executable
+) -> Iterator[Pipeline]:
+    """A pipeline whose services (run by ``python``) are all stopped on exit."""
+    pipeline = Pipeline(env=env, workdir=workdir, python=python)
     try:
         yield pipeline
     finally:
@@ -208,9 +212,11 @@ def running_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
 
 
 @contextmanager
-def migrated_pipeline(env: dict[str, str], workdir: Path) -> Iterator[Pipeline]:
+def migrated_pipeline(
+    env: dict[str, str], workdir: Path, python: str = sys.executable
+) -> Iterator[Pipeline]:
     """A pipeline on an emptied, migrated database and Redis DB; its services stopped on exit."""
     reset_backends(env)
-    with running_pipeline(env, workdir) as pipeline:
+    with running_pipeline(env, workdir, python) as pipeline:
         pipeline.migrate()
         yield pipeline
