@@ -74,3 +74,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(prefixes) or name.rstrip("_") in sections:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+async def client(make_client: MakeClient) -> Client:
+    """A stand-in serving the full recorded fixtures with no faults."""
+    return await make_client(None)
