@@ -14,7 +14,11 @@ from redis.asyncio import Redis
 
 from harness.standin.app import create_app
 from harness.standin.state import StandinState
-from shared.config import setting_prefixes
+from shared.config import Settings, setting_prefixes
+from shared.sources.declared.fetcher import DeclaredFetcher
+from shared.sources.registry import build_declared_fetcher
+from tests.unit.builtin_pokemon import DEFINITION
+from tests.unit.declared_helpers import FetcherFactory, fetchers
 from tests.unit.fake_upstream import FakeUpstream
 from tests.unit.fetcher_pipeline import Pipeline, open_pipeline
 from tests.unit.standin_clients import Client, MakeClient
@@ -74,3 +78,23 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith(prefixes) or name.rstrip("_") in sections:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+async def client(make_client: MakeClient) -> Client:
+    """A stand-in serving the full recorded fixtures with no faults."""
+    return await make_client(None)
+
+
+@pytest.fixture
+async def pokemon_source(redis: Redis) -> AsyncIterator[DeclaredFetcher]:
+    """The built-in pokemon definition's fetcher: a real session, at ``http://pokeapi.test``."""
+    async with aiohttp.ClientSession() as session:
+        yield build_declared_fetcher(DEFINITION, Settings(_env_file=None), session, redis)
+
+
+@pytest.fixture
+async def build_fetcher(redis: Redis) -> AsyncIterator[FetcherFactory]:
+    """Builds a definition's real fetcher (breaker and retries on in-memory Redis)."""
+    async with fetchers(redis) as factory:
+        yield factory

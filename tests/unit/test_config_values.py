@@ -1,4 +1,4 @@
-"""Settings from the environment, and the one-line error an invalid value gives."""
+"""Settings from the environment: defaults, sections, durations, lists, and invalid values."""
 
 from __future__ import annotations
 
@@ -6,23 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from services.cli import EXIT_CONFIG, main
 from shared.config import load_settings
-from shared.errors import ConfigError
 from shared.sources.registry import load_declared
+from tests.unit.config_errors import config_error
 
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-def config_error(monkeypatch: pytest.MonkeyPatch, **env: str) -> str:
-    """The message of the ConfigError that ``env`` causes."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError) as caught:
-        load_settings(env_file=None)
-    return str(caught.value)
 
 
 def test_defaults_match_the_design() -> None:
@@ -163,47 +152,6 @@ def test_invalid_value_names_the_variable(
     assert repr(value) in message
 
 
-@pytest.mark.parametrize(
-    "secret_env",
-    [
-        {"DATABASE_PASSWORD": "hunter2-db"},
-        {"REDIS_PASSWORD": "hunter2-redis"},
-        {"API_TOKEN": "hunter2-token"},
-        {"OPENWEATHER_API_KEY": "hunter2-key"},
-    ],
-)
-def test_secrets_are_not_echoed_in_errors(
-    monkeypatch: pytest.MonkeyPatch, secret_env: dict[str, str]
-) -> None:
-    """A ConfigError caused by another variable never shows a secret that is also set."""
-    message = config_error(monkeypatch, DATABASE_PORT="abc", **secret_env)
-    assert "DATABASE_PORT=" in message
-    assert "hunter2" not in message
-
-
-def test_unreadable_key_file_does_not_echo_secrets(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A key file that cannot be read raises ConfigError that shows no secret."""
-    message = config_error(
-        monkeypatch,
-        OPENWEATHER_API_KEY_FILE=str(tmp_path / "missing.key"),
-        DATABASE_PASSWORD="hunter2",
-        API_TOKEN="hunter2-token",
-    )
-    assert "\n" not in message
-    assert "OPENWEATHER_API_KEY_FILE" in message
-    assert "hunter2" not in message
-
-
-def test_unreadable_key_file_names_the_variable(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """An unreadable OPENWEATHER_API_KEY_FILE gives a ConfigError naming that variable."""
-    message = config_error(monkeypatch, OPENWEATHER_API_KEY_FILE=str(tmp_path / "missing.key"))
-    assert "OPENWEATHER_API_KEY_FILE=" in message
-
-
 def test_unparsable_section_variable_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """A bare section variable such as DATABASE=garbage gives a ConfigError naming it."""
     message = config_error(monkeypatch, DATABASE="garbage")
@@ -220,129 +168,10 @@ def test_zero_durations_are_rejected_where_they_break_a_service(
     assert f"{name}=" in message
 
 
-@pytest.mark.parametrize("content", ["s3cr3t-key\n", "s3cr3t-key", "  s3cr3t-key \r\n\n"])
-def test_api_key_is_read_from_file(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, content: str
-) -> None:
-    """OPENWEATHER_API_KEY_FILE supplies the key, stripped, as a SecretStr that hides it."""
-    key_file = tmp_path / "openweather.key"
-    key_file.write_text(content, encoding="utf-8")
-    monkeypatch.setenv("OPENWEATHER_API_KEY_FILE", str(key_file))
-    settings = load_settings(env_file=None)
-    definition = load_declared()["openweather"].definition
-    assert definition.auth.secret_values() == ["s3cr3t-key"]
-    key = getattr(definition.auth, "value", None)
-    assert isinstance(key, SecretStr)
-    assert "s3cr3t" not in repr(key)
-    assert "s3cr3t" not in str(key)
-    assert "s3cr3t" not in repr(definition)
-    assert "s3cr3t" not in definition.model_dump_json()
-    assert "s3cr3t" not in repr(settings)
-
-
-def test_api_key_variable_wins_over_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """When both are set, OPENWEATHER_API_KEY is used and the file is not read."""
-    monkeypatch.setenv("OPENWEATHER_API_KEY", "from-env")
-    monkeypatch.setenv("OPENWEATHER_API_KEY_FILE", str(tmp_path / "does-not-exist"))
-    assert load_declared()["openweather"].definition.auth.secret_values() == ["from-env"]
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [("WORKER_SYNC_INTERVAL", "soon"), ("DATABASE_PORT", "abc"), ("API_API_TYPE", "digimon")],
-)
-def test_cli_exits_2_with_one_line_naming_the_variable(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, value: str
-) -> None:
-    """``item-sync migrate`` with an invalid variable prints one line and exits 2 before any I/O."""
-    monkeypatch.setenv(name, value)
-    monkeypatch.setenv("DATABASE_PASSWORD", "hunter2")
-    assert main(["migrate"]) == EXIT_CONFIG == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    lines = captured.err.splitlines()
-    assert len(lines) == 1
-    assert f"{name}=" in lines[0]
-    assert "hunter2" not in captured.err
-
-
-def test_cli_reads_dotenv_in_the_working_directory(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The CLI reads ``.env`` from the working directory, so its invalid values stop it too."""
-    (tmp_path / ".env").write_text("RETRY_MAX_RETRIES=-1\n", encoding="utf-8")
-    assert main(["migrate"]) == EXIT_CONFIG
-    assert "RETRY_MAX_RETRIES=" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize(
-    "name", ["API_TOKEN", "DATABASE_PASSWORD", "REDIS_PASSWORD", "OPENWEATHER_API_KEY"]
-)
-def test_a_secret_too_short_to_mask_stops_start_up(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
-) -> None:
-    """A secret under four characters could not be masked in logs: exit 2 naming it."""
-    monkeypatch.setenv(name, "abc")
-    assert main(["migrate"]) == EXIT_CONFIG
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1
-    assert f"{name}=***" in lines[0]
-    assert "at least 4 characters" in lines[0]
-    assert "abc" not in lines[0]
-
-
-def test_a_key_file_holding_a_short_key_stops_start_up(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A key file whose key is too short to mask names OPENWEATHER_API_KEY_FILE."""
-    key_file = tmp_path / "openweather.key"
-    key_file.write_text("ab\n", encoding="utf-8")
-    message = config_error(monkeypatch, OPENWEATHER_API_KEY_FILE=str(key_file))
-    assert "OPENWEATHER_API_KEY_FILE=" in message
-    assert "at least 4 characters" in message
-
-
 def test_an_empty_database_password_still_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
     """DATABASE_PASSWORD may stay empty: no password, nothing to mask."""
     monkeypatch.setenv("DATABASE_PASSWORD", "")
     assert load_settings(env_file=None).database.password.get_secret_value() == ""
-
-
-@pytest.mark.parametrize("command", ["api", "run"])
-@pytest.mark.parametrize("token", [None, "", "   "])
-def test_api_refuses_to_start_without_a_token(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    command: str,
-    token: str | None,
-) -> None:
-    """With no API_TOKEN (or a blank one) and anonymous writes off, api exits 2 with one line."""
-    if token is not None:
-        monkeypatch.setenv("API_TOKEN", token)
-    assert main([command]) == EXIT_CONFIG
-    lines = capsys.readouterr().err.splitlines()
-    assert len(lines) == 1
-    assert "API_TOKEN" in lines[0]
-    assert "API_ALLOW_ANONYMOUS_WRITES=true" in lines[0]
-
-
-@pytest.mark.parametrize(
-    ("env", "allowed"),
-    [
-        ({"API_TOKEN": "a-token"}, True),
-        ({"API_ALLOW_ANONYMOUS_WRITES": "true"}, True),
-        ({"API_ALLOW_ANONYMOUS_WRITES": "false"}, False),
-        ({}, False),
-    ],
-)
-def test_write_access_is_either_a_token_or_an_explicit_choice(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], allowed: bool
-) -> None:
-    """The API may start with a token, or when anonymous writes were asked for by name."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    problem = load_settings(env_file=None).api.write_access_problem()
-    assert (problem is None) == allowed
 
 
 def test_trusted_proxies_are_parsed_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
