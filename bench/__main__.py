@@ -54,17 +54,31 @@ def _limits(results: Results, plan: Plan) -> None:
         )
 
 
+def _topologies(
+    results: Results,
+    workdir: Path,
+    plan: Plan,
+    size: int,
+    topologies: tuple[tuple[int, int], ...],
+    extra_env: dict[str, str],
+    *,
+    watch_memory: bool,
+) -> None:
+    """The pipeline at ``size`` in each (fetchers, writers) topology, the plan's repeats."""
+    for fetchers, writers in topologies:
+        run_topology(
+            results, workdir, size=size, fetchers=fetchers, writers=writers,
+            repeats=plan.repeats_for(size), extra_env=extra_env, watch_memory=watch_memory,
+        )  # fmt: skip
+
+
 def _memory(
     results: Results, plan: Plan, sections: set[str], extra_env: dict[str, str], workdir: Path
 ) -> None:
     if "memory" in sections:
         big = plan.memory_items
         print(f"pipeline throughput and memory at {label(big)}", flush=True)
-        for fetchers, writers in plan.big_topologies:
-            run_topology(
-                results, workdir, size=big, fetchers=fetchers, writers=writers,
-                repeats=plan.repeats_for(big), extra_env=extra_env, watch_memory=True,
-            )  # fmt: skip
+        _topologies(results, workdir, plan, big, plan.big_topologies, extra_env, watch_memory=True)
     if "realsize" in sections:
         print("peak memory at real size (1,351 recorded-size details)", flush=True)
         run_memory(results, workdir, extra_env=extra_env)
@@ -82,11 +96,7 @@ def run(
     base = plan.base_items
     if "throughput" in sections:
         print("pipeline throughput", flush=True)
-        for fetchers, writers in plan.topologies:
-            run_topology(
-                results, workdir, size=base, fetchers=fetchers, writers=writers,
-                repeats=plan.repeats_for(base), extra_env=extra_env, watch_memory=False,
-            )  # fmt: skip
+        _topologies(results, workdir, plan, base, plan.topologies, extra_env, watch_memory=False)
     if "limits" in sections:
         _limits(results, plan)
     if "peer" in sections:

@@ -10,6 +10,8 @@ sampled meanwhile.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -19,7 +21,8 @@ from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, start_sync, timed_sync
 from bench.results import Results
 from bench.writer_stage import drain, wait_held_back
-from harness.standin.process import run_standin
+from harness.processes import Pipeline
+from harness.standin.process import StandinProcess, run_standin
 
 TARGET_RSS_MB = 150.0
 
@@ -28,33 +31,44 @@ def run_memory(results: Results, workdir: Path, *, extra_env: dict[str, str]) ->
     """Both real-size scenarios; figures in MB, one sample each."""
     with run_standin("--recorded-sizes") as standin:
         print("  real-size sync 2x1: first sync of the whole catalogue", flush=True)
-        with (
-            bench_pipeline(
-                standin, workdir / "memory_sync", fetchers=2, writers=1, extra_env=extra_env
-            ) as pipeline,
-            StreamWatch() as watch,
-        ):
+        name = "real-size sync 2x1"
+        with _scenario(results, name, standin, workdir / "memory_sync", 1, extra_env) as pipeline:
             run = timed_sync(pipeline)
-            _record(results, "real-size sync 2x1", pipeline_peaks(pipeline), watch)
-            results.figure("real-size sync 2x1 wall", "s").add(run.wall_s)
-            results.facts["real-size sync 2x1 job"] = _job_summary(run.job)
+        results.figure(f"{name} wall", "s").add(run.wall_s)
+        results.facts[f"{name} job"] = _job_summary(run.job)
         print(
             "  real-size backlog: fetch with no writer until held back, then 1 writer", flush=True
         )
         client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
-        with (
-            bench_pipeline(
-                standin, workdir / "memory_backlog", fetchers=2, writers=0, extra_env=extra_env
-            ) as pipeline,
-            StreamWatch() as watch,
-        ):
+        name = "real-size backlog"
+        with _scenario(
+            results, name, standin, workdir / "memory_backlog", 0, extra_env
+        ) as pipeline:
             job_id = start_sync(pipeline)
             wait_held_back(client)
             _writer, job = drain(pipeline, job_id)
-            peaks = pipeline_peaks(pipeline)
-            _record(results, "real-size backlog", peaks, watch)
-            results.facts["real-size backlog job"] = _job_summary(job)
+        results.facts[f"{name} job"] = _job_summary(job)
         client.close()
+
+
+@contextmanager
+def _scenario(
+    results: Results,
+    name: str,
+    standin: StandinProcess,
+    workdir: Path,
+    writers: int,
+    extra_env: dict[str, str],
+) -> Iterator[Pipeline]:
+    """A pipeline of 2 fetchers and ``writers`` under watch; its peaks recorded as ``name``."""
+    with (
+        bench_pipeline(
+            standin, workdir, fetchers=2, writers=writers, extra_env=extra_env
+        ) as pipeline,
+        StreamWatch() as watch,
+    ):
+        yield pipeline
+        _record(results, name, pipeline_peaks(pipeline), watch)
 
 
 def _record(results: Results, name: str, peaks: dict[str, float], watch: StreamWatch) -> None:

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from shared.db.job_transitions import add_deleted
 from shared.db.ledger import seen_external_ids
+from shared.db.placeholders import chunks
 from shared.db.times import to_db
 from shared.models.spec import SyncSpec
 
@@ -52,9 +53,7 @@ async def mark_unseen_deleted(
     unseen = await _unseen_live_items(conn, spec.source, seen, started_at)
     marked = Marked(item_ids=unseen)
     async with conn.cursor() as cur:
-        for start in range(0, len(unseen), MARK_CHUNK):
-            chunk = unseen[start : start + MARK_CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
+        for chunk, marks in chunks(unseen, MARK_CHUNK):
             # The guards are re-checked on the current row: an item revived or refreshed
             # by another job after our scan stays live.
             marked.count += await cur.execute(

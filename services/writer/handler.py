@@ -51,23 +51,12 @@ class PageWriter:
         traces = {m.envelope.job_id: m.envelope.trace_id for m in messages}
         sources = {m.envelope.job_id: m.envelope.source for m in messages}
         for job_id, tally in result.tallies.items():
-            count_items(
-                sources[job_id],
-                pages=tally.pages,
-                created=tally.created,
-                updated=tally.updated,
-                unchanged=tally.unchanged,
-                failed=tally.failed,
-            )
+            count_items(sources[job_id], **tally.counts())
             log.info(
                 "pages.written",
                 job_id=str(job_id),
                 trace_id=traces.get(job_id),
-                pages=tally.pages,
-                created=tally.created,
-                updated=tally.updated,
-                unchanged=tally.unchanged,
-                failed=tally.failed,
+                **tally.counts(),
                 deleted=tally.deleted,
                 duration_ms=round((time.perf_counter() - started) * 1000, 1),
             )

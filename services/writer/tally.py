@@ -25,21 +25,19 @@ class JobTally:
     failed: int = 0
     deleted: int = 0  # live items the closing of a complete sync marked deleted
 
-    @property
-    def seen(self) -> int:
-        """Every item the pages named, fetched or failed."""
-        return self.created + self.updated + self.unchanged + self.failed
+    def counts(self) -> dict[str, int]:
+        """Pages written and items by outcome: what the job's row, metrics and logs add up."""
+        return {
+            "pages": self.pages,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+        }
 
     def progress(self) -> JobProgress:
         """The counts added to the job's row."""
-        return JobProgress(
-            pages=self.pages,
-            pages_total=self.pages_total,
-            created=self.created,
-            updated=self.updated,
-            unchanged=self.unchanged,
-            failed=self.failed,
-        )
+        return JobProgress(pages_total=self.pages_total, **self.counts())
 
 
 @dataclass

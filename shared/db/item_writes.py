@@ -15,6 +15,7 @@ from datetime import datetime
 import aiomysql
 
 from shared.db.literals import SqlValue, multi_row_statements, session_escapes
+from shared.db.placeholders import chunks
 from shared.db.times import from_db, to_db
 from shared.models.pages import FetchedItem
 
@@ -69,9 +70,7 @@ async def lock_items(
     """Lock the source's rows of ``keys`` (sorted by the caller) and read them, by key."""
     stored: dict[str, StoredItem] = {}
     async with conn.cursor() as cur:
-        for start in range(0, len(keys), _SELECT_CHUNK):
-            chunk = keys[start : start + _SELECT_CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
+        for chunk, marks in chunks(keys, _SELECT_CHUNK):
             await cur.execute(
                 "SELECT external_id, id, content_hash, synced_at, deleted_at, etag,"  # noqa: S608
                 " last_modified FROM items"
@@ -129,9 +128,7 @@ async def touch_synced(conn: aiomysql.Connection, item_ids: Iterable[int], at: d
     """Move ``synced_at`` of the rows on to ``at``; a row synced later keeps its time."""
     ids = sorted(item_ids)
     async with conn.cursor() as cur:
-        for start in range(0, len(ids), _UPDATE_CHUNK):
-            chunk = ids[start : start + _UPDATE_CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
+        for chunk, marks in chunks(ids, _UPDATE_CHUNK):
             await cur.execute(
                 f"UPDATE items SET synced_at = %s WHERE id IN ({marks})"  # noqa: S608 - placeholders
                 " AND synced_at < %s",
@@ -143,9 +140,7 @@ async def revive_items(conn: aiomysql.Connection, item_ids: Iterable[int]) -> No
     """Clear ``deleted_at`` of the rows: their items are listed again."""
     ids = sorted(item_ids)
     async with conn.cursor() as cur:
-        for start in range(0, len(ids), _UPDATE_CHUNK):
-            chunk = ids[start : start + _UPDATE_CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
+        for chunk, marks in chunks(ids, _UPDATE_CHUNK):
             await cur.execute(
                 f"UPDATE items SET deleted_at = NULL WHERE id IN ({marks})",  # noqa: S608
                 chunk,

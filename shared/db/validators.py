@@ -12,6 +12,7 @@ from datetime import datetime
 
 import aiomysql
 
+from shared.db.placeholders import chunks
 from shared.db.times import from_db, to_db
 from shared.models.jobs import JobStatus
 from shared.sources.validators import Validator
@@ -51,9 +52,7 @@ class ValidatorStore:
         found: dict[str, Validator] = {}
         keys = sorted(set(external_ids))
         async with self.pool.acquire() as conn, conn.cursor() as cur:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                marks = ", ".join(["%s"] * len(chunk))
+            for chunk, marks in chunks(keys, _CHUNK):
                 await cur.execute(
                     "SELECT external_id, etag, last_modified FROM items"  # noqa: S608 - placeholders
                     f" WHERE api_source = %s AND external_id IN ({marks})"

@@ -46,7 +46,7 @@ class StreamsOut(BaseModel, frozen=True):
 
 
 class DeadLetterOut(BaseModel, frozen=True):
-    """One dead letter as the dashboard lists it."""
+    """One dead letter as an operator sees it: in the dashboard and ``item-sync dlq list``."""
 
     dead_id: str
     stream: str

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 
 
-class ItemRow(BaseModel, frozen=True):
-    """One row of ``items``; ``payload_json`` is the stored JSON text, untouched."""
+class _ItemFields(BaseModel, frozen=True):
+    """The fields an item has both as stored and as served."""
 
     id: int
     api_source: str
@@ -20,21 +20,16 @@ class ItemRow(BaseModel, frozen=True):
     updated_at: datetime
     synced_at: datetime
     deleted_at: datetime | None
+
+
+class ItemRow(_ItemFields, frozen=True):
+    """One row of ``items``; ``payload_json`` is the stored JSON text, untouched."""
+
     payload_json: str | None = None  # only loaded where the payload is served
 
 
-class ItemOut(BaseModel, frozen=True):
+class ItemOut(_ItemFields, frozen=True):
     """An item in an API answer, without its payload (lists) or with it (one item)."""
-
-    id: int
-    api_source: str
-    external_id: str
-    name: str
-    content_hash: str
-    created_at: datetime
-    updated_at: datetime
-    synced_at: datetime
-    deleted_at: datetime | None
 
     @classmethod
     def from_row(cls, row: ItemRow) -> ItemOut:

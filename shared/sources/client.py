@@ -11,7 +11,7 @@ from shared.resilience.budget import RequestBudget
 from shared.resilience.guard import CallGuard
 from shared.resilience.upstream import call_upstream
 from shared.sources.documents import JsonDocument
-from shared.sources.http import StatusActions, get_document, get_if_changed
+from shared.sources.http import StatusActions, get_if_changed, unconditional
 from shared.sources.validators import NotModified, Validator
 
 
@@ -36,22 +36,10 @@ class UpstreamClient:
 
         ``whole=False`` keeps only an object's top-level scalars parsed (see ``JsonDocument``).
         """
-        return await call_upstream(
-            lambda: get_document(
-                self.session,
-                url,
-                source=self.source,
-                what=what,
-                timeout_s=self.timeout_s,
-                params=params,
-                whole=whole,
-                headers=self.headers,
-                actions=self.actions,
-            ),
-            breaker=self.breaker,
-            retry=self.retry,
-            budget=self.budget,
+        answer = await self.get_if_changed(
+            url, what=what, validator=None, params=params, whole=whole
         )
+        return unconditional(answer, what=what)
 
     async def get_if_changed(
         self,

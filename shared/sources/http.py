@@ -52,6 +52,11 @@ async def get_document(
         headers=headers,
         actions=actions,
     )
+    return unconditional(answer, what=what)
+
+
+def unconditional(answer: JsonDocument | NotModified, *, what: str) -> JsonDocument:
+    """The document of an unconditional request's answer (which 304 never answers)."""
     if isinstance(answer, NotModified):  # only a conditional request may be answered 304
         raise PermanentUpstreamError(f"{what}: HTTP 304", status=304)
     return answer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -12,6 +11,7 @@ from redis.asyncio import Redis
 from shared.errors import InvalidMessage
 from shared.events.model import EventOut, EventType
 from shared.events.publish import publish_event
+from shared.models.dashboard import DeadLetterOut
 from shared.observability.redaction import redact
 from shared.streams import names
 from shared.streams.codec import OutFields, StreamFields, text_fields
@@ -81,19 +81,7 @@ async def _announce(
 _DEAD_ONLY_FIELDS = {b"error", b"deliveries", b"stream", b"group", b"entry_id", b"attempts"}
 
 
-@dataclass(frozen=True)
-class DeadEntry:
-    """One dead letter as an operator sees it."""
-
-    dead_id: str
-    stream: str
-    entry_id: str
-    error: str
-    deliveries: str
-    fields: dict[str, str]
-
-
-async def list_dead(redis: Redis, *, limit: int = 100) -> list[DeadEntry]:
+async def list_dead(redis: Redis, *, limit: int = 100) -> list[DeadLetterOut]:
     """The oldest dead letters first."""
     entries: Any = await redis.xrange(names.DEAD, count=limit)
     return [_dead_entry(entry_id, fields) for entry_id, fields in entries]
@@ -142,9 +130,9 @@ async def _select(redis: Redis, dead_ids: Sequence[str]) -> list[tuple[bytes, St
     return chosen
 
 
-def _dead_entry(entry_id: bytes, fields: StreamFields) -> DeadEntry:
+def _dead_entry(entry_id: bytes, fields: StreamFields) -> DeadLetterOut:
     text = text_fields(fields)
-    return DeadEntry(
+    return DeadLetterOut(
         dead_id=entry_id.decode(),
         stream=text.get("stream", "?"),
         entry_id=text.get("entry_id", "?"),

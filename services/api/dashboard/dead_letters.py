@@ -14,7 +14,6 @@ from shared.errors import InvalidMessage, NotFound
 from shared.models.dashboard import (
     ChosenDeadLetters,
     DeadLetterIdsRequest,
-    DeadLetterOut,
     DeadLettersOut,
     PurgedOut,
     ReplayedOut,
@@ -30,8 +29,7 @@ async def get_dead_letters(request: web.Request) -> web.Response:
     redis = request.app[REDIS]
     entries = await list_dead(redis, limit=LISTED)
     total: Any = await redis.xlen(names.DEAD)
-    letters = [DeadLetterOut(**entry.__dict__) for entry in entries]
-    return json_response(DeadLettersOut(dead_letters=letters, total=int(total)))
+    return json_response(DeadLettersOut(dead_letters=entries, total=int(total)))
 
 
 async def post_replay(request: web.Request) -> web.Response:

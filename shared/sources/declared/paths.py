@@ -48,8 +48,12 @@ def find(body: Any, path: str) -> Any:
     """The value at ``path`` in ``body``, or ``MISSING`` when the answer has none there."""
     if path == WHOLE_BODY:
         return body
-    value = body
-    for segment in path.split("."):
+    return walk(body, path.split("."))
+
+
+def walk(value: Any, segments: list[str]) -> Any:
+    """The value down ``segments`` (keys, and indexes into lists), or ``MISSING``."""
+    for segment in segments:
         if isinstance(value, dict) and segment in value:
             value = value[segment]
         elif isinstance(value, list) and segment.isdigit() and int(segment) < len(value):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from shared.sources.declared.paths import MISSING, walk
 from shared.sources.declared.problems import Problem
 
 _VARIABLE = re.compile(r"\$\{(?!file:)([A-Za-z_][A-Za-z0-9_]*)")
@@ -24,15 +25,8 @@ def variables_in(text: str) -> list[str]:
 
 def written_at(written: Any, key: str) -> Any:
     """The value as written at a problem's key path (``list.paginator.limit``), if any."""
-    value = written
-    for part in key.split(".") if key else []:
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
+    value = walk(written, key.split(".") if key else [])
+    return None if value is MISSING else value
 
 
 def naming_variables(
