@@ -19,6 +19,7 @@ class JobTally:
 
     pages: int = 0
     pages_total: int | None = None
+    pages_added: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -35,6 +36,7 @@ class JobTally:
         return JobProgress(
             pages=self.pages,
             pages_total=self.pages_total,
+            pages_added=self.pages_added,
             created=self.created,
             updated=self.updated,
             unchanged=self.unchanged,
