@@ -67,6 +67,7 @@ class CommandFetcher:
             failed=result.failed,
             total=result.total,
             pages_total=result.pages_total,
+            pages_added=result.pages_added,
             not_modified=result.not_modified,
             fetched_at=utc_now(),
             job_error=job_error,

@@ -19,6 +19,7 @@ class JobTally:
 
     pages: int = 0
     pages_total: int | None = None
+    pages_added: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -37,7 +38,9 @@ class JobTally:
 
     def progress(self) -> JobProgress:
         """The counts added to the job's row."""
-        return JobProgress(pages_total=self.pages_total, **self.counts())
+        return JobProgress(
+            pages_total=self.pages_total, pages_added=self.pages_added, **self.counts()
+        )
 
 
 @dataclass

@@ -124,6 +124,7 @@ async def _claim_pages(
         tally = result.tallies.setdefault(message.envelope.job_id, JobTally())
         tally.pages += 1
         tally.failed += len(message.page.failed)
+        tally.pages_added += message.page.pages_added
         if message.page.pages_total is not None:
             tally.pages_total = message.page.pages_total
     return fresh

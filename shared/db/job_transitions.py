@@ -35,7 +35,8 @@ _CLOSE = (
     " active_key = NULL WHERE id = %s AND " + OPEN_CONDITION
 )
 _ADD_PROGRESS = (
-    "UPDATE sync_jobs SET pages_done = pages_done + %s, pages_total = COALESCE(%s, pages_total),"
+    "UPDATE sync_jobs SET pages_done = pages_done + %s,"
+    " pages_total = COALESCE(%s, pages_total) + %s,"
     " items_seen = items_seen + %s, items_created = items_created + %s,"
     " items_updated = items_updated + %s, items_unchanged = items_unchanged + %s,"
     " items_failed = items_failed + %s, status = IF(status = %s, %s, status) WHERE id = %s"
@@ -48,6 +49,7 @@ class JobProgress:
 
     pages: int = 0
     pages_total: int | None = None  # set by the page that fans out
+    pages_added: int = 0  # for_each walks: the follow-ups these pages emitted
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -83,6 +85,7 @@ async def add_progress(
             (
                 progress.pages,
                 progress.pages_total,
+                progress.pages_added,
                 progress.seen,
                 progress.created,
                 progress.updated,

@@ -49,7 +49,10 @@ async def launch_sync(
     if planner.incremental and spec.operation == "list" and not spec.force_sync:
         since = await source_cursor(pool, spec.source)  # force_sync walks the whole source
     commands = marked_conditional(planner.plan(spec, since=since), force_sync=spec.force_sync)
-    fans_out = any(isinstance(c, PageCommand) and c.fan_out for c in commands)
+    # A for_each job counts its first pages now; each walk adds its follow-ups as it goes.
+    fans_out = any(
+        isinstance(c, PageCommand) and c.fan_out and c.for_each is None for c in commands
+    )
     trace_id = uuid.uuid4().hex
     job, created = await open_job(
         pool,

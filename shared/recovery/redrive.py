@@ -56,17 +56,19 @@ def commands_still_needed(
 
     A first list page that was written fixed ``pages_total``, so the pages it fanned
     out to are known and only the unwritten ones are needed; one that was not
-    written is needed itself, and fans out again when it runs.
+    written is needed itself, and fans out again when it runs. A walk whose pages
+    cannot be rebuilt (page by page: the next page is known only to the one before;
+    or one of several for_each walks) starts again at its first page.
     """
     needed: list[Command] = []
     for command in planner.plan(job.spec()):
         if command.page_key not in written:
             needed.append(command)
             continue
-        if job.pages_total is not None:
-            for follow in planner.fanned_out(command, job.pages_total):
-                if follow.page_key not in written:
-                    needed.append(follow)
+        for follow in planner.fanned_out(command, job.pages_total):
+            # The first page itself: a walk re-walked; its written pages land as duplicates.
+            if follow.page_key == command.page_key or follow.page_key not in written:
+                needed.append(follow)
     return marked_conditional(needed, force_sync=job.force_sync)
 
 

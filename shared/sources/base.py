@@ -23,6 +23,7 @@ class SourcePage:
     total: int | None = None
     follow_ups: list[Command] = field(default_factory=list)
     pages_total: int | None = None
+    pages_added: int = 0  # follow-ups a for_each walk adds to the job's page count
     not_modified: list[NotModifiedItem] = field(default_factory=list)  # answered 304
     change_signal: str | None = None  # read as a complete list job started
     unchanged_by_signal: bool = False  # the signal ended the job: nothing else was fetched
@@ -56,9 +57,11 @@ class SourcePlanner(Protocol):
         ``since`` is the source's stored incremental cursor (none for a forced sync)."""
         ...
 
-    def fanned_out(self, command: Command, pages_total: int) -> list[Command]:
+    def fanned_out(self, command: Command, pages_total: int | None) -> list[Command]:
         """The pages ``command`` fanned out to once the job's size was ``pages_total``
-        (none when it is not a first page that fans out); for re-driving a stalled job."""
+        (none when it is not a first page that fans out); for re-driving a stalled job.
+        A walk those cannot rebuild (page by page, or one of several for_each walks)
+        answers ``command`` itself: the walk again from its first page."""
         ...
 
 

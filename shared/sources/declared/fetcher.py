@@ -111,6 +111,7 @@ class DeclaredFetcher:
             total=page.total,
             follow_ups=page.follow_ups,
             pages_total=page.pages_total,
+            pages_added=page.pages_added,
             change_signal=signal.value,
             cursor=page.cursor,
             incremental=command.incremental,
@@ -152,6 +153,9 @@ class DeclaredFetcher:
             total=total,
             follow_ups=follow_ups,
             pages_total=self._walk_total(command, nxt.pages_total),
+            # A for_each job counts each value's first page as it opens, then the pages
+            # each walk goes on to: known at once when fanned out, one by one otherwise.
+            pages_added=len(follow_ups) if command.for_each is not None else 0,
             cursor=cursor,
         )
 

@@ -120,15 +120,19 @@ class DeclaredPlanner:
             incremental=incremental,
         )
 
-    def fanned_out(self, command: Command, pages_total: int) -> list[Command]:
+    def fanned_out(self, command: Command, pages_total: int | None) -> list[Command]:
         """The pages a first page fanned out to, given the job's page count.
 
         Only a walk whose size is known fans out (offset with ``total``, page_number with
-        ``total_pages``); a sequential walk's next page is known only to the one before.
+        ``total_pages``). A sequential walk's next page is known only to the one before,
+        and a for_each job's count is the sum of its walks: such a walk answers its first
+        page again, to be walked anew (the pages already written land as duplicates).
         """
         paginator = self.definition.list_.paginator
         if not isinstance(command, PageCommand) or not command.fan_out or command.page != 1:
             return []
+        if command.for_each is not None or pages_total is None:
+            return [command]
         if isinstance(paginator, OffsetPaginator) and paginator.total is not None:
             param = paginator.offset_param
             start = int(command.params.get(param, "0"))
@@ -137,7 +141,7 @@ class DeclaredPlanner:
             param = paginator.page_param
             start, step = int(command.params.get(param, str(paginator.start))), 1
         else:
-            return []
+            return [command]
         return [
             command.model_copy(
                 update={
