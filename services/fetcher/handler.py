@@ -19,7 +19,7 @@ from shared.errors import (
     JobFailedError,
     PermanentUpstreamError,
 )
-from shared.models.commands import CommandMessage
+from shared.models.commands import CommandMessage, walk_end
 from shared.models.envelope import Envelope
 from shared.models.pages import FailedItem, Page, PageMessage
 from shared.sources.base import SourceFetcher, SourcePage
@@ -56,7 +56,10 @@ class CommandFetcher:
         except PermanentUpstreamError as exc:
             # The whole command failed for good: record it on the job, do not retry.
             failed = FailedItem(external_id=key, error=str(exc))
-            result = SourcePage(items=[], failed=[failed])
+            ended = walk_end(message.command)  # a for_each walk ends with its failed page
+            result = SourcePage(
+                items=[], failed=[failed], pages_added=ended or 0, walk_ended=ended is not None
+            )
         follow_ups = [
             CommandMessage(envelope=_stamped(message.envelope), command=follow)
             for follow in result.follow_ups
@@ -68,6 +71,7 @@ class CommandFetcher:
             total=result.total,
             pages_total=result.pages_total,
             pages_added=result.pages_added,
+            walk_ended=result.walk_ended,
             not_modified=result.not_modified,
             fetched_at=utc_now(),
             job_error=job_error,

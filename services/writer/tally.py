@@ -20,6 +20,7 @@ class JobTally:
     pages: int = 0
     pages_total: int | None = None
     pages_added: int = 0
+    walks_ended: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -39,7 +40,10 @@ class JobTally:
     def progress(self) -> JobProgress:
         """The counts added to the job's row."""
         return JobProgress(
-            pages_total=self.pages_total, pages_added=self.pages_added, **self.counts()
+            pages_total=self.pages_total,
+            pages_added=self.pages_added,
+            walks_ended=self.walks_ended,
+            **self.counts(),
         )
 
 

@@ -125,6 +125,7 @@ async def _claim_pages(
         tally.pages += 1
         tally.failed += len(message.page.failed)
         tally.pages_added += message.page.pages_added
+        tally.walks_ended += message.page.walk_ended
         if message.page.pages_total is not None:
             tally.pages_total = message.page.pages_total
     return fresh

@@ -36,7 +36,7 @@ _CLOSE = (
 )
 _ADD_PROGRESS = (
     "UPDATE sync_jobs SET pages_done = pages_done + %s,"
-    " pages_total = COALESCE(%s, pages_total) + %s,"
+    " pages_total = COALESCE(%s, pages_total) + %s, walks_ended = walks_ended + %s,"
     " items_seen = items_seen + %s, items_created = items_created + %s,"
     " items_updated = items_updated + %s, items_unchanged = items_unchanged + %s,"
     " items_failed = items_failed + %s, status = IF(status = %s, %s, status) WHERE id = %s"
@@ -49,7 +49,8 @@ class JobProgress:
 
     pages: int = 0
     pages_total: int | None = None  # set by the page that fans out
-    pages_added: int = 0  # for_each walks: the follow-ups these pages emitted
+    pages_added: int = 0  # for_each walks: the pages the walks these pages ended counted
+    walks_ended: int = 0  # for_each walks these pages ended
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -75,7 +76,8 @@ class JobProgressRow:
 async def add_progress(
     conn: aiomysql.Connection, job_id: uuid.UUID, progress: JobProgress, now: datetime
 ) -> JobProgressRow:
-    """Add a batch's counts; a pending job starts running, and ends when its last page landed.
+    """Add a batch's counts; a pending job starts running, and ends when its last page landed
+    (a for_each job: once every walk ended and every page it counted landed).
 
     A job already closed still counts pages that arrive late but keeps its outcome.
     """
@@ -86,6 +88,7 @@ async def add_progress(
                 progress.pages,
                 progress.pages_total,
                 progress.pages_added,
+                progress.walks_ended,
                 progress.seen,
                 progress.created,
                 progress.updated,
@@ -98,10 +101,11 @@ async def add_progress(
         )
         # The UPDATE holds the row lock: what we read back is what this transaction decides on.
         await cur.execute(
-            "SELECT status, pages_total, pages_done, items_failed FROM sync_jobs WHERE id = %s",
+            "SELECT status, pages_total, pages_done, items_failed, walks, walks_ended"
+            " FROM sync_jobs WHERE id = %s",
             (str(job_id),),
         )
-        status, pages_total, pages_done, items_failed = await cur.fetchone()
+        status, pages_total, pages_done, items_failed, walks, walks_ended = await cur.fetchone()
     row = JobProgressRow(
         status=JobStatus(status),
         pages_total=pages_total,
@@ -110,6 +114,8 @@ async def add_progress(
         closed=False,
     )
     if row.status is not JobStatus.RUNNING or pages_total is None or pages_done < pages_total:
+        return row
+    if walks is not None and walks_ended < walks:  # a for_each walk has pages to count
         return row
     final = JobStatus.PARTIAL if items_failed else JobStatus.SUCCEEDED
     closed = await close_job(conn, job_id, final, now)

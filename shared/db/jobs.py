@@ -35,6 +35,7 @@ async def open_job(
     trigger: JobTrigger,
     trace_id: str,
     pages_total: int | None = None,
+    walks: int | None = None,
 ) -> tuple[SyncJobRow, bool]:
     """Open a pending job for ``spec``, or return the identical one still open; True when new."""
     key = spec.active_key
@@ -45,8 +46,8 @@ async def open_job(
                 async with conn.cursor() as cur:
                     await cur.execute(
                         "INSERT INTO sync_jobs (id, source, `trigger`, operation, params,"
-                        " force_sync, status, trace_id, active_key, started_at, pages_total)"
-                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        " force_sync, status, trace_id, active_key, started_at, pages_total,"
+                        " walks) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                         (
                             str(job_id),
                             spec.source,
@@ -59,6 +60,7 @@ async def open_job(
                             key,
                             to_db(utc_now()),
                             pages_total,
+                            walks,
                         ),
                     )
                 await conn.commit()

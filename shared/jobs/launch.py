@@ -49,10 +49,11 @@ async def launch_sync(
     if planner.incremental and spec.operation == "list" and not spec.force_sync:
         since = await source_cursor(pool, spec.source)  # force_sync walks the whole source
     commands = marked_conditional(planner.plan(spec, since=since), force_sync=spec.force_sync)
-    # A for_each job counts its first pages now; each walk adds its follow-ups as it goes.
+    # A for_each job counts its first pages now; each walk adds the rest as it ends.
     fans_out = any(
         isinstance(c, PageCommand) and c.fan_out and c.for_each is None for c in commands
     )
+    walks = sum(isinstance(c, PageCommand) and c.for_each is not None for c in commands)
     trace_id = uuid.uuid4().hex
     job, created = await open_job(
         pool,
@@ -60,6 +61,7 @@ async def launch_sync(
         trigger=trigger,
         trace_id=trace_id,
         pages_total=None if fans_out else len(commands),
+        walks=walks or None,
     )
     if not created:
         return job, False

@@ -7,6 +7,7 @@ page and the fetcher needs no knowledge of command types.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -62,6 +63,20 @@ class PageCommand(BaseModel, frozen=True):
 
 
 Command = Annotated[DetailCommand | PageCommand, Field(discriminator="type")]
+
+
+def walk_end(command: Command, follow_ups: Sequence[Command] = ()) -> int | None:
+    """The pages a for_each walk counts beyond its first, told by the page that ends it.
+
+    A page ends its walk when it leads on to no page but fanned ones: the first page of
+    a fan-out (its size then known) or the last page of a page-by-page walk (its size is
+    its number). None for a page that does not end a for_each walk.
+    """
+    if not isinstance(command, PageCommand) or command.for_each is None or command.fanned:
+        return None
+    if any(not (isinstance(f, PageCommand) and f.fanned) for f in follow_ups):
+        return None
+    return command.page - 1 + len(follow_ups)
 
 
 def marked_conditional(commands: list[Command], *, force_sync: bool) -> list[Command]:

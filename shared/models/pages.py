@@ -69,9 +69,11 @@ class Page(BaseModel, frozen=True):
     not_modified: list[NotModifiedItem] = Field(default_factory=list)
     total: int | None = Field(default=None, ge=0)  # upstream's count, where it has one
     pages_total: int | None = Field(default=None, ge=1)  # set by the page that fans out
-    # The pages this page's walk added to the job's count: a for_each walk counts its
-    # follow-ups as it goes, so the job ends once no value's walk has a page to go.
+    # A for_each job counts one page per value as it opens; the page that ends a value's
+    # walk (``walk_ended``) adds the walk's other pages, so the job ends once every walk
+    # has and every page counted landed, whatever order the writers commit them in.
     pages_added: int = Field(default=0, ge=0)
+    walk_ended: bool = False
     fetched_at: AwareDatetime
     # A failure of the whole job (the upstream rejected our credentials, say): the
     # writer closes the job as failed with this message, masked like every stored error.

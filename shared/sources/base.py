@@ -23,7 +23,8 @@ class SourcePage:
     total: int | None = None
     follow_ups: list[Command] = field(default_factory=list)
     pages_total: int | None = None
-    pages_added: int = 0  # follow-ups a for_each walk adds to the job's page count
+    pages_added: int = 0  # a for_each walk's pages after its first, told by its last
+    walk_ended: bool = False  # this page ends its for_each walk (see ``walk_end``)
     not_modified: list[NotModifiedItem] = field(default_factory=list)  # answered 304
     change_signal: str | None = None  # read as a complete list job started
     unchanged_by_signal: bool = False  # the signal ended the job: nothing else was fetched

@@ -11,12 +11,12 @@ Requests go to ``base_url``'s host only, with the auth set on every one.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from shared.errors import JobFailedError, PermanentUpstreamError
-from shared.models.commands import Command, DetailCommand, PageCommand
+from shared.models.commands import Command, DetailCommand, PageCommand, walk_end
 from shared.models.pages import FailedItem, FetchedItem, NotModifiedItem
 from shared.sources.base import SourcePage
 from shared.sources.client import UpstreamClient
@@ -87,8 +87,11 @@ class DeclaredFetcher:
         signal = await self._read_signal(command)
         if signal.unchanged:
             # Nothing changed upstream since the last sweep: one page ends the job.
-            return SourcePage(
-                items=[], pages_total=1, change_signal=signal.value, unchanged_by_signal=True
+            return _ending_walk(
+                command,
+                SourcePage(
+                    items=[], pages_total=1, change_signal=signal.value, unchanged_by_signal=True
+                ),
             )
         try:
             page = await self._walk_one(command)
@@ -98,11 +101,17 @@ class DeclaredFetcher:
             if exc.action == "job_failed":
                 raise job_failure(self.definition, exc) from exc
             if exc.action == "ignore":  # the page holds nothing, and the walk ends here
-                return SourcePage(items=[], pages_total=self._walk_total(command, command.page))
+                return _ending_walk(
+                    command,
+                    SourcePage(items=[], pages_total=self._walk_total(command, command.page)),
+                )
             # The page failed; a walk ends with it (its size is then known to be this far).
             failed = FailedItem(external_id=command.for_each or command.page_key, error=str(exc))
-            return SourcePage(
-                items=[], failed=[failed], pages_total=self._walk_total(command, command.page)
+            return _ending_walk(
+                command,
+                SourcePage(
+                    items=[], failed=[failed], pages_total=self._walk_total(command, command.page)
+                ),
             )
         return SourcePage(
             items=page.items,
@@ -112,6 +121,7 @@ class DeclaredFetcher:
             follow_ups=page.follow_ups,
             pages_total=page.pages_total,
             pages_added=page.pages_added,
+            walk_ended=page.walk_ended,
             change_signal=signal.value,
             cursor=page.cursor,
             incremental=command.incremental,
@@ -146,6 +156,7 @@ class DeclaredFetcher:
         page = await self._items(records, answer, send_validators=command.conditional)
         follow_ups: list[Command] = [self._follow_up(command, request) for request in nxt.requests]
         total = _total(answer.body, paginator)
+        ended = walk_end(command, follow_ups)
         return SourcePage(
             items=page.items,
             failed=page.failed,
@@ -153,9 +164,10 @@ class DeclaredFetcher:
             total=total,
             follow_ups=follow_ups,
             pages_total=self._walk_total(command, nxt.pages_total),
-            # A for_each job counts each value's first page as it opens, then the pages
-            # each walk goes on to: known at once when fanned out, one by one otherwise.
-            pages_added=len(follow_ups) if command.for_each is not None else 0,
+            # A for_each job counts each value's first page as it opens; the page that
+            # ends a walk adds its other pages (see ``walk_end``).
+            pages_added=ended or 0,
+            walk_ended=ended is not None,
             cursor=cursor,
         )
 
@@ -251,6 +263,12 @@ class DeclaredFetcher:
         return await self._signal_reader.read_signal(
             url, signal.field, may_skip=command.conditional
         )
+
+
+def _ending_walk(command: PageCommand, page: SourcePage) -> SourcePage:
+    """``page``, the last of its for_each walk: it leads on to nothing."""
+    ended = walk_end(command)
+    return replace(page, pages_added=ended or 0, walk_ended=ended is not None)
 
 
 def _sorted(results: list[Any]) -> SourcePage:
