@@ -118,7 +118,7 @@ class Pipeline:
             check=False,
         )
 
-    def wait_for_api(self, timeout_s: float = 20.0) -> None:
+    def wait_for_api(self, timeout_s: float = 60.0) -> None:
         """Block until /health answers 200."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -22,7 +22,7 @@ from harness.processes import free_port, service_env
 
 ROOT = Path(__file__).resolve().parents[2]
 README_REDIS_DB = 13
-STACK_READY_S = 40.0
+STACK_READY_S = 120.0  # make run-local up and its first sync done, on a busy machine
 STOP_WITHIN_S = 60.0  # Ctrl-C to every service gone, on a busy machine
 
 

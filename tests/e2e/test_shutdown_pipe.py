@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.processes import Pipeline
 
-EXIT_WITHIN_S = 12.0  # below the runner's 15 s before it kills a child, with room to spare
+WAIT_EXIT_S = 60.0  # a deadline only: the runner itself kills a child after its grace
 
 
 def _read_until(
@@ -98,15 +98,15 @@ def test_run_stops_every_child_cleanly_after_its_stdout_reader_went_away(
         assert sorted(children) == ["api", "fetcher-1", "fetcher-2", "scheduler", "writer-1"]
         runner.stdout.close()  # as `| tee` does on Ctrl-C: every later write hits EPIPE
 
-        stopping = time.monotonic()
         runner.send_signal(signal.SIGTERM)
-        code = runner.wait(timeout=EXIT_WITHIN_S + 15)
-        took_s = time.monotonic() - stopping
+        code = runner.wait(timeout=WAIT_EXIT_S)
     finally:
         _stop_for_good(runner)
     errors = stderr_path.read_text(encoding="utf-8", errors="replace")
+    # 0 only when every child exited 0 within the runner's grace: one that ignored SIGTERM
+    # would have been killed, logged run.child_failed_to_stop, and made it 1.
     assert code == 0, errors
-    assert took_s < EXIT_WITHIN_S, errors
+    assert "run.child_failed_to_stop" not in errors
     assert all(_gone(pid) for pid in children.values())
     assert "Traceback" not in errors
     assert "BrokenPipeError" not in errors

@@ -79,6 +79,13 @@ class TcpProxy:
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
+        # A connection accepted in the last turns may have its transport made but not yet
+        # handed to _on_connect: the selector loop knows every transport it made, so sweep
+        # them all (a private table, but the one place that sees them all).
+        transports = getattr(asyncio.get_running_loop(), "_transports", {})
+        for transport in list(transports.values()):
+            if transport is not None and not transport.is_closing():
+                transport.abort()
         # An aborted transport closes its socket in a callback scheduled on this loop:
         # let those run before the loop stops, or the socket outlives it.
         for _ in range(3):
