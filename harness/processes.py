@@ -31,6 +31,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def run_cli(
+    *args: str,
+    env: Mapping[str, str],
+    cwd: Path,
+    python: str = sys.executable,
+    timeout_s: float = 60.0,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``item-sync ARGS`` to completion as a user runs it: a real process, its exit code
+    and its output as text."""
+    return subprocess.run(  # noqa: S603 - our own CLI
+        [python, "-m", "services.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+
+
 @dataclass
 class ServiceProcess:
     """One ``item-sync <role>`` child with its log file."""
@@ -108,14 +128,8 @@ class Pipeline:
 
     def run_cli(self, *args: str, timeout_s: float = 60.0) -> subprocess.CompletedProcess[str]:
         """Run a one-shot ``item-sync`` command to completion."""
-        return subprocess.run(  # noqa: S603 - our own CLI
-            [self.python, "-m", "services.cli", *args],
-            env=self.env,
-            cwd=self.workdir,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            check=False,
+        return run_cli(
+            *args, env=self.env, cwd=self.workdir, python=self.python, timeout_s=timeout_s
         )
 
     def wait_for_api(self, timeout_s: float = 60.0) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from harness.processes import service_env
+from harness.processes import run_cli, service_env
 from shared.sources.declared import BUILTIN_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,15 +46,7 @@ def sources_dir(tmp_path: Path) -> Path:
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "services.cli", "sources", *args],
-        env=service_env(**env),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli("sources", *args, env=service_env(**env), cwd=ROOT)
 
 
 def test_list_shows_every_source_its_file_and_whether_it_is_enabled(sources_dir: Path) -> None:

@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness.processes import free_port, service_env
+from harness.processes import free_port, run_cli, service_env
 from harness.standin.process import StandinProcess, run_standin
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "check-github-token-5d1e"
 ISSUES = 45
 GITHUB = """\
@@ -57,15 +55,7 @@ def _check(
         REDIS_PORT=nowhere,
         DATABASE_PORT=nowhere,
     )
-    return subprocess.run(
-        [sys.executable, "-m", "services.cli", "sources", "check", "github"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli("sources", "check", "github", env=env, cwd=tmp_path)
 
 
 def test_check_prints_the_first_records_and_the_next_page(
@@ -133,15 +123,7 @@ def test_a_key_in_the_query_is_shown_masked_only(tmp_path: Path) -> None:
             OPENWEATHER_API_KEY=key,
             OPENWEATHER_CITIES="London,Paris",
         )
-        done = subprocess.run(
-            [sys.executable, "-m", "services.cli", "sources", "check", "openweather"],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_cli("sources", "check", "openweather", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "for_each: 2 values of {city}, one request each; checking the first: London"
