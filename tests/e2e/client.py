@@ -100,18 +100,25 @@ def upstream_details(standin: StandinProcess) -> dict[str, dict[str, Any]]:
     return {external_id: json.loads(body) for external_id, body in served_details(standin).items()}
 
 
-def stored_rows(pipeline: Pipeline) -> dict[str, dict[str, Any]]:
-    """external_id → row of every pokemon item; fails on duplicate external ids."""
+def mysql_rows(pipeline: Pipeline, query: str) -> list[dict[str, Any]]:
+    """Every row ``query`` returns from the pipeline's database, as dicts."""
     conn = pymysql.connect(
         host="127.0.0.1", user="root", password="", database=pipeline.env["DATABASE_DATABASE"]
     )
     with conn.cursor(pymysql.cursors.DictCursor) as cur:
-        cur.execute(
-            "SELECT id, external_id, name, payload, updated_at, synced_at FROM items"
-            " WHERE api_source = 'pokemon'"
-        )
-        rows = cur.fetchall()
+        cur.execute(query)
+        rows = list(cur.fetchall())
     conn.close()
+    return rows
+
+
+def stored_rows(pipeline: Pipeline) -> dict[str, dict[str, Any]]:
+    """external_id → row of every pokemon item; fails on duplicate external ids."""
+    rows = mysql_rows(
+        pipeline,
+        "SELECT id, external_id, name, payload, updated_at, synced_at FROM items"
+        " WHERE api_source = 'pokemon'",
+    )
     by_id = {row["external_id"]: row for row in rows}
     assert len(by_id) == len(rows), "duplicate external ids in items"
     return by_id

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pymysql
 import pytest
 
 from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
 from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN, sync
+from tests.e2e.client import API_TOKEN, mysql_rows, sync
 from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
 
 TOKEN = "e2e-github-token-5d0a"
@@ -70,10 +69,7 @@ def test_a_for_each_walk_of_several_pages_per_value_ends_succeeded(
     assert done["status"] == "succeeded", pipeline.logs()
     assert (done["pages_total"], done["pages_done"]) == (6, 6)
     assert done["items_created"] == 2 * ISSUES
-    conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=E2E_DATABASE)
-    with conn.cursor() as cur:
-        cur.execute("SELECT external_id FROM items WHERE api_source = 'github'")
-        stored = sorted(row[0] for row in cur.fetchall())
-    conn.close()
+    rows = mysql_rows(pipeline, "SELECT external_id FROM items WHERE api_source = 'github'")
+    stored = sorted(row["external_id"] for row in rows)
     expected = sorted(f"{repo}/issues/{n}" for repo in REPOS for n in range(1, ISSUES + 1))
     assert stored == expected

@@ -7,9 +7,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import pymysql
 import pytest
 import redis
 
@@ -18,7 +16,7 @@ from harness.processes import Pipeline, free_port, reset_backends, running_pipel
 from harness.secrets import assert_no_secret, mysql_dump
 from harness.standin.process import StandinProcess, run_standin
 from shared.streams.names import breaker_key
-from tests.e2e.client import API_TOKEN, http, redis_dump, start_sync, sync, wait_job
+from tests.e2e.client import API_TOKEN, http, mysql_rows, redis_dump, start_sync, sync, wait_job
 from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
 
 TOKEN = "e2e-github-token-91ce"
@@ -90,17 +88,6 @@ def wrong_token_pipeline(
         yield running
 
 
-def _rows(pipeline: Pipeline, query: str) -> list[dict[str, Any]]:
-    conn = pymysql.connect(
-        host="127.0.0.1", user="root", password="", database=pipeline.env["DATABASE_DATABASE"]
-    )
-    with conn.cursor(pymysql.cursors.DictCursor) as cur:
-        cur.execute(query)
-        rows = list(cur.fetchall())
-    conn.close()
-    return rows
-
-
 def test_declared_github_source_syncs_every_issue_once_then_only_what_changed(
     github_pipeline: Pipeline, github_standin: StandinProcess
 ) -> None:
@@ -114,9 +101,9 @@ def test_declared_github_source_syncs_every_issue_once_then_only_what_changed(
     done = sync(pipeline, api_source="github", operation="list")
     assert done["status"] == "succeeded", pipeline.logs()
     assert (done["pages_total"], done["items_created"]) == (3, ISSUES)
-    stored = _rows(pipeline, "SELECT external_id FROM items WHERE api_source = 'github'")
+    stored = mysql_rows(pipeline, "SELECT external_id FROM items WHERE api_source = 'github'")
     assert sorted(int(row["external_id"]) for row in stored) == list(range(1, ISSUES + 1))
-    (kept,) = _rows(pipeline, "SELECT cursor_value FROM source_cursors")
+    (kept,) = mysql_rows(pipeline, "SELECT cursor_value FROM source_cursors")
 
     github_standin.control("POST", "github/issues/7/touch")
     again = sync(pipeline, api_source="github", operation="list")
@@ -124,9 +111,9 @@ def test_declared_github_source_syncs_every_issue_once_then_only_what_changed(
     assert again["items_updated"] == 1
     assert again["items_seen"] < ISSUES  # only what changed since the kept cursor
     assert again["items_deleted"] == 0  # an incremental job marks no deletions
-    (moved,) = _rows(pipeline, "SELECT cursor_value FROM source_cursors")
+    (moved,) = mysql_rows(pipeline, "SELECT cursor_value FROM source_cursors")
     assert moved["cursor_value"] > kept["cursor_value"]
-    live = _rows(
+    live = mysql_rows(
         pipeline,
         "SELECT COUNT(*) AS n FROM items WHERE api_source = 'github' AND deleted_at IS NULL",
     )

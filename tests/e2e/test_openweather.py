@@ -7,14 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pymysql
 import pytest
 import redis
 
 from harness.backends import REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline, migrated_pipeline
 from harness.standin.process import StandinProcess
-from tests.e2e.client import http, redis_dump, sync
+from tests.e2e.client import http, mysql_rows, redis_dump, sync
 from tests.e2e.conftest import e2e_env, weather_env
 
 KEY = "e2e-owm-key-7c41d09b"  # what the stand-in accepts
@@ -46,17 +45,6 @@ def weather_pipeline(
         yield running
 
 
-def _rows(pipeline: Pipeline, query: str) -> list[dict[str, Any]]:
-    conn = pymysql.connect(
-        host="127.0.0.1", user="root", password="", database=pipeline.env["DATABASE_DATABASE"]
-    )
-    with conn.cursor(pymysql.cursors.DictCursor) as cur:
-        cur.execute(query)
-        rows = list(cur.fetchall())
-    conn.close()
-    return rows
-
-
 def _redis_dump(pipeline: Pipeline) -> str:
     """Every key in the pipeline's Redis DB, with its value, as text."""
     with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
@@ -75,7 +63,7 @@ def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
     answers.append(done)
     assert done["status"] == "partial", pipeline.logs()
     assert (done["items_created"], done["items_failed"]) == (2, 1)
-    items = _rows(
+    items = mysql_rows(
         pipeline,
         "SELECT id, external_id, name, payload FROM items WHERE api_source = 'openweather'",
     )
@@ -85,7 +73,7 @@ def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
         recorded = json.loads(path.read_bytes())
         assert json.loads(stored[city]["payload"]) == recorded
         assert stored[city]["external_id"] == str(recorded["id"])
-    errors = _rows(pipeline, "SELECT job_id, external_id, error FROM sync_job_errors")
+    errors = mysql_rows(pipeline, "SELECT job_id, external_id, error FROM sync_job_errors")
     assert [(e["job_id"], e["external_id"]) for e in errors] == [(done["id"], "Atlantis")]
     assert "404" in errors[0]["error"]
 
@@ -108,9 +96,9 @@ def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
         [
             *(service.log() for service in pipeline.services),
             json.dumps(answers),
-            repr(_rows(pipeline, "SELECT * FROM sync_jobs")),
-            repr(_rows(pipeline, "SELECT * FROM sync_job_errors")),
-            repr(_rows(pipeline, "SELECT * FROM items")),
+            repr(mysql_rows(pipeline, "SELECT * FROM sync_jobs")),
+            repr(mysql_rows(pipeline, "SELECT * FROM sync_job_errors")),
+            repr(mysql_rows(pipeline, "SELECT * FROM items")),
             _redis_dump(pipeline),
         ]
     )
