@@ -15,26 +15,14 @@ from bench.monitor import pipeline_peaks
 from bench.pipeline import SyncRun, bench_pipeline, timed_sync
 from bench.results import Results
 from harness.processes import Pipeline
+from harness.standin.github_source import github_definition
 from harness.standin.process import StandinProcess, run_standin
 
 TOKEN = "bench-github-token-5f2a"  # noqa: S105  # the stand-in's throwaway token
-PER_PAGE = 100  # as the definition asks
+PER_PAGE = 100  # issues a page the definition asks for
 TOUCHED = (3, 1_000, 4_321, 7_777, 9_999)  # issue numbers edited before the second sync
 FETCHERS, WRITERS = 2, 1
-DEFINITION = """\
-name: github
-base_url: ${GITHUB_BASE_URL}
-auth: {type: bearer, token: ${GITHUB_TOKEN}}
-headers: {Accept: application/vnd.github+json}
-list:
-  path: /repos/acme/widgets/issues
-  params: {state: all, per_page: 100}
-  paginator: {type: link_header, max_pages: 1000}
-  records: $
-  id: number
-  name: title
-incremental: {cursor_field: updated_at, param: since}
-"""
+DEFINITION = github_definition(per_page=PER_PAGE, max_pages=1000)
 
 
 def run_github(

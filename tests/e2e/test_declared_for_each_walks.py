@@ -9,26 +9,17 @@ from pathlib import Path
 import pytest
 
 from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.standin.github_source import OWNER, github_definition
 from harness.standin.process import StandinProcess, run_standin
 from tests.e2e.client import API_TOKEN, mysql_rows, sync
 from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
 
 TOKEN = "e2e-github-token-5d0a"
 ISSUES = 45  # per repository: three pages of 20 each
-REPOS = ("acme/widgets", "acme/gadgets")
-DEFINITION = """\
-name: github
-base_url: ${GITHUB_BASE_URL}
-auth: {type: bearer, token: ${GITHUB_TOKEN}}
-list:
-  path: /repos/acme/{repo}/issues
-  for_each: {values: "widgets,gadgets", as: repo}
-  params: {state: all, per_page: 20}
-  paginator: {type: link_header, max_pages: 50}
-  records: $
-  id: {path: url, pattern: '/repos/([^/]+/[^/]+/issues/\\d+)$'}
-  name: title
-"""
+REPOS = ("widgets", "gadgets")
+DEFINITION = github_definition(
+    per_page=20, max_pages=50, repos=REPOS, accept_header=False, incremental=False
+)
 
 
 @pytest.fixture
@@ -71,5 +62,5 @@ def test_a_for_each_walk_of_several_pages_per_value_ends_succeeded(
     assert done["items_created"] == 2 * ISSUES
     rows = mysql_rows(pipeline, "SELECT external_id FROM items WHERE api_source = 'github'")
     stored = sorted(row["external_id"] for row in rows)
-    expected = sorted(f"{repo}/issues/{n}" for repo in REPOS for n in range(1, ISSUES + 1))
+    expected = sorted(f"{OWNER}/{repo}/issues/{n}" for repo in REPOS for n in range(1, ISSUES + 1))
     assert stored == expected

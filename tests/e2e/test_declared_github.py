@@ -14,6 +14,7 @@ import redis
 from harness.backends import REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
 from harness.secrets import assert_no_secret, mysql_dump
+from harness.standin.github_source import github_definition
 from harness.standin.process import StandinProcess, run_standin
 from shared.streams.names import breaker_key
 from tests.e2e.client import API_TOKEN, http, mysql_rows, redis_dump, start_sync, sync, wait_job
@@ -22,20 +23,7 @@ from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
 TOKEN = "e2e-github-token-91ce"
 WRONG_TOKEN = "wrong-gh-Qm7xT2vK9pLr4sWz8nBc"  # distinctive: found only if it leaked
 ISSUES = 45
-DEFINITION = """\
-name: github
-base_url: ${GITHUB_BASE_URL}
-auth: {type: bearer, token: ${GITHUB_TOKEN}}
-headers: {Accept: application/vnd.github+json}
-list:
-  path: /repos/acme/widgets/issues
-  params: {state: all, per_page: 20}
-  paginator: {type: link_header, max_pages: 50}
-  records: $
-  id: number
-  name: title
-incremental: {cursor_field: updated_at, param: since}
-"""
+DEFINITION = github_definition(per_page=20, max_pages=50)
 
 
 @pytest.fixture
