@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,26 @@ def weather_env(standin: StandinProcess) -> dict[str, str]:
         "OPENWEATHER_CITIES": "London,Zocca,Atlantis",
         "LOG_LEVEL": "debug",  # the most a service ever prints: none of it may hold a secret
     }
+
+
+@contextmanager
+def declared_github_pipeline(
+    standin: StandinProcess, tmp_path: Path, *, definition: str, token: str
+) -> Iterator[Pipeline]:
+    """A migrated, empty pipeline with GitHub enabled beside PokeAPI: its SOURCES_DIR holds
+    the one ``github.yaml``, ``definition``, reading ``standin`` with ``token``."""
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "github.yaml").write_text(definition, encoding="utf-8")
+    env = e2e_env(
+        standin,
+        API_API_TYPE="pokemon,github",
+        SOURCES_DIR=str(sources),
+        GITHUB_BASE_URL=standin.github_url,
+        GITHUB_TOKEN=token,
+    )
+    with migrated_pipeline(env, tmp_path) as running:
+        yield running
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.processes import Pipeline
 from harness.standin.github_source import OWNER, github_definition
 from harness.standin.process import StandinProcess, run_standin
-from tests.e2e.client import API_TOKEN, mysql_rows, sync
-from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
+from tests.e2e.client import mysql_rows, sync
+from tests.e2e.conftest import declared_github_pipeline
 
 TOKEN = "e2e-github-token-5d0a"
 ISSUES = 45  # per repository: three pages of 20 each
@@ -25,28 +25,12 @@ DEFINITION = github_definition(
 @pytest.fixture
 def github_pipeline(backends: None, tmp_path: Path) -> Iterator[Pipeline]:
     """A migrated, empty pipeline whose one declared source walks two repositories' issues."""
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    (sources / "github.yaml").write_text(DEFINITION, encoding="utf-8")
     server: StandinProcess
-    with run_standin("--github-token", TOKEN, "--github-issues", str(ISSUES)) as server:
-        env = service_env(
-            DATABASE_DATABASE=E2E_DATABASE,
-            REDIS_DB=str(E2E_REDIS_DB),
-            SERVER_PORT=str(free_port()),
-            API_TOKEN=API_TOKEN,
-            API_API_TYPE="pokemon,github",
-            POKEAPI_BASE_URL=server.pokeapi_url,
-            SOURCES_DIR=str(sources),
-            GITHUB_BASE_URL=server.github_url,
-            GITHUB_TOKEN=TOKEN,
-            WORKER_ENABLED="false",
-        )
-        reset_backends(env)
-        with running_pipeline(env, tmp_path) as running:
-            migrated = running.run_cli("migrate")
-            assert migrated.returncode == 0, migrated.stderr
-            yield running
+    with (
+        run_standin("--github-token", TOKEN, "--github-issues", str(ISSUES)) as server,
+        declared_github_pipeline(server, tmp_path, definition=DEFINITION, token=TOKEN) as running,
+    ):
+        yield running
 
 
 def test_a_for_each_walk_of_several_pages_per_value_ends_succeeded(

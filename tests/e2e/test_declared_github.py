@@ -5,20 +5,19 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import redis
 
 from harness.backends import REDIS_HOST, REDIS_PORT
-from harness.processes import Pipeline, free_port, reset_backends, running_pipeline, service_env
+from harness.processes import Pipeline
 from harness.secrets import assert_no_secret, mysql_dump
 from harness.standin.github_source import github_definition
 from harness.standin.process import StandinProcess, run_standin
 from shared.streams.names import breaker_key
 from tests.e2e.client import API_TOKEN, http, mysql_rows, redis_dump, start_sync, sync, wait_job
-from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB
+from tests.e2e.conftest import E2E_DATABASE, E2E_REDIS_DB, declared_github_pipeline
 
 TOKEN = "e2e-github-token-91ce"
 WRONG_TOKEN = "wrong-gh-Qm7xT2vK9pLr4sWz8nBc"  # distinctive: found only if it leaked
@@ -33,37 +32,14 @@ def github_standin() -> Iterator[StandinProcess]:
         yield server
 
 
-@contextmanager
-def _github_pipeline(standin: StandinProcess, tmp_path: Path, token: str) -> Iterator[Pipeline]:
-    """A migrated, empty pipeline whose SOURCES_DIR holds the one github.yaml, with ``token``."""
-    sources = tmp_path / "sources"
-    sources.mkdir()
-    (sources / "github.yaml").write_text(DEFINITION, encoding="utf-8")
-    env = service_env(
-        DATABASE_DATABASE=E2E_DATABASE,
-        REDIS_DB=str(E2E_REDIS_DB),
-        SERVER_PORT=str(free_port()),
-        API_TOKEN=API_TOKEN,
-        API_API_TYPE="pokemon,github",
-        POKEAPI_BASE_URL=standin.pokeapi_url,
-        SOURCES_DIR=str(sources),
-        GITHUB_BASE_URL=standin.github_url,
-        GITHUB_TOKEN=token,
-        WORKER_ENABLED="false",
-    )
-    reset_backends(env)
-    with running_pipeline(env, tmp_path) as running:
-        migrated = running.run_cli("migrate")
-        assert migrated.returncode == 0, migrated.stderr
-        yield running
-
-
 @pytest.fixture
 def github_pipeline(
     backends: None, github_standin: StandinProcess, tmp_path: Path
 ) -> Iterator[Pipeline]:
     """The pipeline with the token the stand-in accepts."""
-    with _github_pipeline(github_standin, tmp_path, TOKEN) as running:
+    with declared_github_pipeline(
+        github_standin, tmp_path, definition=DEFINITION, token=TOKEN
+    ) as running:
         yield running
 
 
@@ -72,7 +48,9 @@ def wrong_token_pipeline(
     backends: None, github_standin: StandinProcess, tmp_path: Path
 ) -> Iterator[Pipeline]:
     """The pipeline with a token the stand-in rejects, in every service's settings."""
-    with _github_pipeline(github_standin, tmp_path, WRONG_TOKEN) as running:
+    with declared_github_pipeline(
+        github_standin, tmp_path, definition=DEFINITION, token=WRONG_TOKEN
+    ) as running:
         yield running
 
 
