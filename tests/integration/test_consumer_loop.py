@@ -14,26 +14,21 @@ from shared.errors import Delay
 from shared.models.pages import Page, PageMessage
 from shared.streams import names
 from shared.streams.codec import decode_page
-from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import list_dead, purge_dead, replay_dead
 from shared.streams.groups import ensure_groups
 from shared.streams.handler import Consumer, Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from shared.streams.trim import trim_acknowledged
-from tests.numbered import ENVELOPE, Numbered, batch_numbered, each_numbered
+from tests.numbered import (
+    ENVELOPE,
+    Numbered,
+    batch_numbered,
+    commands_pending,
+    commands_reader,
+    each_numbered,
+)
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
-
-
-def _reader(redis: Redis, consumer: str) -> GroupReader:
-    return GroupReader(
-        redis=redis, stream=names.COMMANDS, group=names.FETCHERS, consumer=consumer, block_ms=20
-    )
-
-
-async def _pending(redis: Redis) -> int:
-    summary: Any = await redis.xpending(names.COMMANDS, names.FETCHERS)
-    return int(summary["pending"])
 
 
 async def _run_for(loop: ConsumerLoop[Numbered], seconds: float) -> None:
@@ -72,7 +67,7 @@ async def test_a_poison_entry_is_dead_lettered_and_the_rest_flow(
         return Handled()
 
     consumer = batch_numbered(handle_batch) if whole_batch else each_numbered(handle)
-    loop = ConsumerLoop(_reader(redis, "c1"), consumer, FAST)
+    loop = ConsumerLoop(commands_reader(redis, "c1"), consumer, FAST)
     await _run_for(loop, 1.5)
     assert sorted(handled) == [b"0", b"1", b"2", b"3", b"4"]
     dead = await list_dead(redis)
@@ -81,7 +76,7 @@ async def test_a_poison_entry_is_dead_lettered_and_the_rest_flow(
     assert "ValueError: cannot handle this one" in dead[0].error
     assert int(dead[0].deliveries) >= FAST.max_deliveries
     assert dead[0].fields["n"] == "poison"
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
 
 
 async def test_replay_puts_a_dead_letter_back_and_purge_removes(any_redis: Redis) -> None:
@@ -121,9 +116,9 @@ async def test_stop_requeues_what_is_still_held(any_redis: Redis) -> None:
         await asyncio.sleep(60)
         return Handled()
 
-    loop = ConsumerLoop(_reader(redis, "c1"), each_numbered(never_finishes), FAST)
+    loop = ConsumerLoop(commands_reader(redis, "c1"), each_numbered(never_finishes), FAST)
     await _run_for(loop, 0.3)
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
     entries: Any = await redis.xrange(names.COMMANDS)
     assert len(entries) == 2
     assert entries[-1][1][b"n"] == b"slow"
@@ -144,11 +139,11 @@ async def test_live_slow_work_is_not_taken_over(any_redis: Redis) -> None:
         await asyncio.sleep(0.6)
         return Handled()
 
-    loop = ConsumerLoop(_reader(redis, "c1"), each_numbered(slow), FAST)
+    loop = ConsumerLoop(commands_reader(redis, "c1"), each_numbered(slow), FAST)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
     await started.wait()
-    other = _reader(redis, "c2")
+    other = commands_reader(redis, "c2")
     stolen = []
     for _ in range(10):
         await asyncio.sleep(0.05)
@@ -156,7 +151,7 @@ async def test_live_slow_work_is_not_taken_over(any_redis: Redis) -> None:
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert stolen == []
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
 
 
 async def test_trimming_keeps_every_entry_a_group_still_needs(any_redis: Redis) -> None:
@@ -164,7 +159,7 @@ async def test_trimming_keeps_every_entry_a_group_still_needs(any_redis: Redis) 
     redis = any_redis
     await ensure_groups(redis)
     ids = [await redis.xadd(names.COMMANDS, {"n": str(n)}) for n in range(6)]
-    reader = _reader(redis, "c1")
+    reader = commands_reader(redis, "c1")
     delivered = await reader.read(4)  # 0..3 delivered; 4 and 5 not yet
     await reader.ack([delivered[0][0], delivered[1][0], delivered[3][0]])  # 2 stays pending
     removed = await trim_acknowledged(redis, names.COMMANDS)
@@ -188,11 +183,11 @@ async def test_a_byte_budget_keeps_batches_of_large_entries_small(any_redis: Red
     settings = LoopSettings(
         count=10, claim_idle_ms=5000, max_deliveries=3, grace_s=0.2, max_batch_bytes=250_000
     )
-    loop = ConsumerLoop(_reader(redis, "c1"), batch_numbered(handle), settings)
+    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(handle), settings)
     await _run_for(loop, 1.0)
     assert sum(batches) == 12
     assert max(batches) == 2
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
 
 
 async def test_a_delayed_entry_is_requeued_carrying_its_failures_not_the_delay(
@@ -214,13 +209,13 @@ async def test_a_delayed_entry_is_requeued_carrying_its_failures_not_the_delay(
         return Handled()
 
     with capture_logs() as logs:
-        await _run_for(ConsumerLoop(_reader(redis, "c1"), each_numbered(handle), FAST), 1.0)
+        await _run_for(ConsumerLoop(commands_reader(redis, "c1"), each_numbered(handle), FAST), 1.0)
     entries: Any = await redis.xrange(names.COMMANDS)
     [(original_id, _), (_, copy)] = entries  # the original stays until trimmed
     assert original_id == first
     assert copy == {b"n": b"flaky", b"attempts": b"1"}
     assert handled == [b"flaky"]
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
     assert await list_dead(redis) == []
     delayed = [line for line in logs if line["event"] == "numbered.delayed"]
     assert [(line["reason"], line["page_key"]) for line in delayed] == [("circuit_open", "flaky")]
@@ -247,12 +242,12 @@ async def test_an_entry_the_decoder_rejects_is_dead_lettered_at_once(any_redis: 
         return Handled()
 
     consumer: Consumer[Numbered] = each_numbered(handle)
-    await _run_for(ConsumerLoop(_reader(redis, "c1"), consumer, FAST), 0.3)
+    await _run_for(ConsumerLoop(commands_reader(redis, "c1"), consumer, FAST), 0.3)
     [dead] = await list_dead(redis)
     assert (dead.entry_id, dead.deliveries) == (bad.decode(), "1")  # type: ignore[union-attr]
     assert "lacks field(s) n" in dead.error
     assert handled == [b"good"]
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
 
 
 async def test_outputs_go_out_with_the_ack_and_after_ack_runs_once_acked(
@@ -265,7 +260,7 @@ async def test_outputs_go_out_with_the_ack_and_after_ack_runs_once_acked(
     seen_pending: list[int] = []
 
     async def after_ack() -> None:
-        seen_pending.append(await _pending(redis))
+        seen_pending.append(await commands_pending(redis))
 
     async def handle(message: Numbered) -> Handled:
         page = PageMessage(
@@ -274,8 +269,8 @@ async def test_outputs_go_out_with_the_ack_and_after_ack_runs_once_acked(
         )
         return Handled(outputs=[page], after_ack=after_ack)
 
-    await _run_for(ConsumerLoop(_reader(redis, "c1"), each_numbered(handle), FAST), 0.3)
+    await _run_for(ConsumerLoop(commands_reader(redis, "c1"), each_numbered(handle), FAST), 0.3)
     pages: Any = await redis.xrange(names.PAGES)
     assert [decode_page(fields).page.page_key for _, fields in pages] == ["cause"]
     assert seen_pending == [0]
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0

@@ -5,29 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from redis.asyncio import Redis
 
 from shared.streams import names
-from shared.streams.consumer import GroupReader
 from shared.streams.groups import ensure_groups
 from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
-from tests.numbered import Numbered, batch_numbered, each_numbered
+from tests.numbered import (
+    Numbered,
+    batch_numbered,
+    commands_pending,
+    commands_reader,
+    each_numbered,
+)
 
 TWO = LoopSettings(count=2, claim_idle_ms=150, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
-
-
-def _reader(redis: Redis, consumer: str) -> GroupReader:
-    return GroupReader(
-        redis=redis, stream=names.COMMANDS, group=names.FETCHERS, consumer=consumer, block_ms=20
-    )
-
-
-async def _pending(redis: Redis) -> int:
-    summary: Any = await redis.xpending(names.COMMANDS, names.FETCHERS)
-    return int(summary["pending"])
 
 
 async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
@@ -80,18 +73,18 @@ async def test_a_slow_command_does_not_hold_the_others_back(any_redis: Redis) ->
         await redis.xadd(names.COMMANDS, {"n": n})
     tracked = _Tracked(b"slow", asyncio.Event())
     stop, task = await _running(
-        ConsumerLoop(_reader(redis, "c1"), each_numbered(tracked.handle), TWO)
+        ConsumerLoop(commands_reader(redis, "c1"), each_numbered(tracked.handle), TWO)
     )
     await _until(lambda: len(tracked.done) == 5)
     assert sorted(tracked.done) == [b"0", b"1", b"2", b"3", b"4"]
     assert tracked.most_in_hand == 2  # the free slot took one entry after another
     await asyncio.sleep(3 * TWO.claim_idle_ms / 1000)  # well past claim_idle: kept claimed
-    assert await _pending(redis) == 1
+    assert await commands_pending(redis) == 1
     tracked.release.set()
     await _until(lambda: len(tracked.done) == 6)
     await _stopped(stop, task)
     assert tracked.started == Counter({n: 1 for n in tracked.done})  # each handled once
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
 
 
 async def test_a_whole_batch_consumer_takes_the_next_batch_once_the_one_in_hand_is_done(
@@ -114,7 +107,9 @@ async def test_a_whole_batch_consumer_takes_the_next_batch_once_the_one_in_hand_
         batches.append([message.n for message in messages])
         return Handled()
 
-    stop, task = await _running(ConsumerLoop(_reader(redis, "c1"), batch_numbered(handle), TWO))
+    stop, task = await _running(
+        ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(handle), TWO)
+    )
     await _until(lambda: sum(len(batch) for batch in batches) == 5)
     await _stopped(stop, task)
     assert batches == [[b"0", b"1"], [b"2", b"3"], [b"4"]]
@@ -131,21 +126,21 @@ async def test_stop_hands_back_the_slow_entry_and_another_consumer_finishes_it(
         await redis.xadd(names.COMMANDS, {"n": n})
     first = _Tracked(b"slow", asyncio.Event())  # never released: outlives the grace time
     stop, task = await _running(
-        ConsumerLoop(_reader(redis, "c1"), each_numbered(first.handle), TWO)
+        ConsumerLoop(commands_reader(redis, "c1"), each_numbered(first.handle), TWO)
     )
     await _until(lambda: len(first.done) == 3)
     await _stopped(stop, task)
-    assert await _pending(redis) == 0  # the slow entry went back to the stream
+    assert await commands_pending(redis) == 0  # the slow entry went back to the stream
     released = asyncio.Event()
     released.set()
     second = _Tracked(b"slow", released)
     stop, task = await _running(
-        ConsumerLoop(_reader(redis, "c2"), each_numbered(second.handle), TWO)
+        ConsumerLoop(commands_reader(redis, "c2"), each_numbered(second.handle), TWO)
     )
     await _until(lambda: second.done == [b"slow"])
     await _stopped(stop, task)
     assert sorted(first.done + second.done) == [b"0", b"1", b"2", b"slow"]
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
 
 
 async def test_a_reconnect_does_not_hand_out_entries_already_in_hand(any_redis: Redis) -> None:
@@ -154,7 +149,7 @@ async def test_a_reconnect_does_not_hand_out_entries_already_in_hand(any_redis: 
     await ensure_groups(redis)
     await redis.xadd(names.COMMANDS, {"n": "slow"})
     tracked = _Tracked(b"slow", asyncio.Event())
-    reader = _reader(redis, "c1")
+    reader = commands_reader(redis, "c1")
     stop, task = await _running(ConsumerLoop(reader, each_numbered(tracked.handle), TWO))
     await _until(lambda: tracked.started[b"slow"] == 1)
     reader.recover_pending()  # as after a Redis error: the backlog is read again
@@ -165,7 +160,7 @@ async def test_a_reconnect_does_not_hand_out_entries_already_in_hand(any_redis: 
     await _until(lambda: len(tracked.done) == 4)
     await _stopped(stop, task)
     assert tracked.started[b"slow"] == 1
-    assert await _pending(redis) == 0
+    assert await commands_pending(redis) == 0
 
 
 async def test_the_backlog_pass_reads_each_held_entry_once(any_redis: Redis) -> None:
@@ -174,7 +169,7 @@ async def test_the_backlog_pass_reads_each_held_entry_once(any_redis: Redis) -> 
     await ensure_groups(redis)
     for n in range(3):
         await redis.xadd(names.COMMANDS, {"n": str(n)})
-    reader = _reader(redis, "c1")
+    reader = commands_reader(redis, "c1")
     await reader.read_new(3)
     reader.recover_pending()
     passes = [await reader.read_held(2) for _ in range(3)]

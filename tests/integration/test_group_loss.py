@@ -10,20 +10,13 @@ from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
 from shared.streams import names
-from shared.streams.consumer import GroupReader
 from shared.streams.groups import ensure_group, ensure_groups
 from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from shared.streams.trim import trim_acknowledged
-from tests.numbered import Numbered, batch_numbered
+from tests.numbered import Numbered, batch_numbered, commands_reader
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
-
-
-def _reader(redis: Redis, consumer: str) -> GroupReader:
-    return GroupReader(
-        redis=redis, stream=names.COMMANDS, group=names.FETCHERS, consumer=consumer, block_ms=20
-    )
 
 
 async def test_a_read_after_a_flush_recreates_the_group_and_reads_new_entries(
@@ -31,7 +24,7 @@ async def test_a_read_after_a_flush_recreates_the_group_and_reads_new_entries(
 ) -> None:
     """After FLUSHDB the next read recreates the group from the stream's start: no NOGROUP."""
     await ensure_groups(any_redis)
-    reader = _reader(any_redis, "c1")
+    reader = commands_reader(any_redis, "c1")
     await any_redis.flushdb()
     await any_redis.xadd(names.COMMANDS, {"n": "after"})  # a publisher got there first
     with capture_logs() as logs:
@@ -47,7 +40,7 @@ async def test_a_read_after_a_flush_recreates_the_group_and_reads_new_entries(
 async def test_claiming_and_holding_after_a_flush_recreate_the_group(any_redis: Redis) -> None:
     """Reclaim, keep-claimed and the stop-time release all survive a vanished group."""
     await ensure_groups(any_redis)
-    reader = _reader(any_redis, "c1")
+    reader = commands_reader(any_redis, "c1")
     await any_redis.flushdb()
     assert await reader.claim_stale(min_idle_ms=0, count=10) == []
     await any_redis.flushdb()
@@ -61,7 +54,7 @@ async def test_a_second_consumer_finds_the_group_another_recreated(any_redis: Re
     await ensure_groups(any_redis)
     await any_redis.flushdb()
     await any_redis.xadd(names.COMMANDS, {"n": "after"})
-    first, second = _reader(any_redis, "c1"), _reader(any_redis, "c2")
+    first, second = commands_reader(any_redis, "c1"), commands_reader(any_redis, "c2")
     await first.read(1)
     assert await ensure_group(any_redis, names.COMMANDS, names.FETCHERS) is False
     with capture_logs() as logs:
@@ -84,7 +77,7 @@ async def test_a_running_loop_recovers_from_a_flush_with_one_log_line(redis: Red
         handled.extend(message.n for message in messages)
         return Handled()
 
-    loop = ConsumerLoop(_reader(redis, "c1"), batch_numbered(handle), FAST)
+    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(handle), FAST)
     stop = asyncio.Event()
     with capture_logs() as logs:
         task = asyncio.create_task(loop.run_until(stop))

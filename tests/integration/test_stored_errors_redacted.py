@@ -15,13 +15,12 @@ from shared.db.job_transitions import fail_job
 from shared.models.pages import FailedItem
 from shared.observability.redaction import forget_secrets, register_secrets
 from shared.streams import names
-from shared.streams.consumer import GroupReader
 from shared.streams.deadletter import dead_letter, list_dead
 from shared.streams.groups import ensure_groups
 from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from tests.integration.jobs_helpers import item, new_job, page, reload
-from tests.numbered import Numbered, each_numbered
+from tests.numbered import Numbered, commands_reader, each_numbered
 
 KEY = "int-owm-key-51d2"
 LEAKY = f'GET http://up/weather?q=Rome&appid={KEY} said {{"password": "hunter22"}}'
@@ -55,9 +54,7 @@ async def test_errors_a_consumer_keeps_and_dead_letters_are_redacted(redis: Redi
     async def handle(message: Numbered) -> Handled:
         raise ValueError(LEAKY)
 
-    reader = GroupReader(
-        redis=redis, stream=names.COMMANDS, group=names.FETCHERS, consumer="c1", block_ms=20
-    )
+    reader = commands_reader(redis, "c1")
     stop = asyncio.Event()
     task = asyncio.create_task(ConsumerLoop(reader, each_numbered(handle), FAST).run_until(stop))
     for _ in range(100):
@@ -84,9 +81,7 @@ async def test_a_dead_letter_masks_its_error_and_envelope_but_keeps_the_body(
     body = '{"offset": 0, "limit": 20}'
     fields = {b"type": b"list", b"source": f"appid={KEY}".encode(), b"body": body.encode()}
     entry_id = await redis.xadd(names.COMMANDS, fields)  # type: ignore[arg-type]
-    reader = GroupReader(
-        redis=redis, stream=names.COMMANDS, group=names.FETCHERS, consumer="c1", block_ms=20
-    )
+    reader = commands_reader(redis, "c1")
     await reader.read(10)
     await dead_letter(redis, reader, entry_id, fields, LEAKY, deliveries=1)
     [dead] = await list_dead(redis)
