@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -23,3 +24,15 @@ def wait_until(
             raise AssertionError(f"{what}: not within {timeout_s}s\n{details()}")
         time.sleep(POLL_S)
     return time.monotonic() - started
+
+
+async def wait_until_async(
+    condition: Callable[[], bool], *, timeout_s: float = 5.0, poll_s: float = 0.01
+) -> None:
+    """Poll ``condition`` until it holds, yielding to the event loop between polls (so the
+    tasks that make it hold run); fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"condition not met within {timeout_s}s")
+        await asyncio.sleep(poll_s)

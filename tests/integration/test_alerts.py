@@ -22,6 +22,7 @@ from shared.config import AlertSettings, Settings
 from shared.events import EventOut, EventType, publish_event
 from shared.streams import names
 from shared.values.clock import utc_now
+from tests.e2e.waiting import wait_until_async
 
 
 @dataclass
@@ -76,13 +77,6 @@ async def _run_alerters(redis: Redis, url: str, stop: asyncio.Event) -> list[asy
     return [*running, asyncio.create_task(close_session())]
 
 
-async def _until(condition: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
-
-
 async def test_each_alert_is_delivered_once_after_the_webhook_recovers(
     redis: Redis, receiver: tuple[Receiver, str]
 ) -> None:
@@ -95,13 +89,14 @@ async def test_each_alert_is_delivered_once_after_the_webhook_recovers(
         started = time.monotonic()
         failed_id = await publish_event(redis, _job_finished("failed"))
         await publish_event(redis, _job_finished("succeeded"))  # no alert for a success
-        await _until(lambda: hook.requests >= 1)  # the webhook is now failing, slowly
+        # The webhook is now failing, slowly.
+        await wait_until_async(lambda: hook.requests >= 1, timeout_s=10, poll_s=0.05)
         opened = EventOut(
             type=EventType.BREAKER_OPENED, at=utc_now(), source="pokemon", data={"failures": 5}
         )
         opened_id = await publish_event(redis, opened)
         assert time.monotonic() - started < 1.0  # the publishers never waited for the webhook
-        await _until(lambda: len(hook.accepted) >= 2)
+        await wait_until_async(lambda: len(hook.accepted) >= 2, timeout_s=10, poll_s=0.05)
         await asyncio.sleep(0.5)  # time enough for a duplicate to show up
     finally:
         stop.set()
@@ -127,7 +122,7 @@ async def test_alerters_start_at_the_end_of_the_stream(
     try:
         await asyncio.sleep(0.3)
         fresh = await publish_event(redis, _job_finished("timed_out"))
-        await _until(lambda: len(hook.accepted) >= 1)
+        await wait_until_async(lambda: len(hook.accepted) >= 1, timeout_s=10, poll_s=0.05)
         await asyncio.sleep(0.3)
     finally:
         stop.set()
@@ -146,6 +141,6 @@ async def test_the_api_process_runs_an_alerter_when_webhooks_are_set(
         await asyncio.sleep(0.3)  # the alerter has joined its group
         closed = EventOut(type=EventType.BREAKER_CLOSED, at=utc_now(), source="pokemon")
         closed_id = await publish_event(redis, closed)
-        await _until(lambda: len(hook.accepted) >= 1)
+        await wait_until_async(lambda: len(hook.accepted) >= 1, timeout_s=10, poll_s=0.05)
     assert [a["event_id"] for a in hook.accepted] == [closed_id]
     assert hook.accepted[0]["text"] == "item-sync: breaker of pokemon closed; calls resumed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 from redis.asyncio import Redis
 
@@ -12,6 +12,7 @@ from shared.streams import names
 from shared.streams.groups import ensure_groups
 from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
+from tests.e2e.waiting import wait_until_async
 from tests.numbered import (
     Numbered,
     batch_numbered,
@@ -21,14 +22,6 @@ from tests.numbered import (
 )
 
 TWO = LoopSettings(count=2, claim_idle_ms=150, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
-
-
-async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout_s``."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 class _Tracked:
@@ -75,13 +68,13 @@ async def test_a_slow_command_does_not_hold_the_others_back(any_redis: Redis) ->
     stop, task = await _running(
         ConsumerLoop(commands_reader(redis, "c1"), each_numbered(tracked.handle), TWO)
     )
-    await _until(lambda: len(tracked.done) == 5)
+    await wait_until_async(lambda: len(tracked.done) == 5)
     assert sorted(tracked.done) == [b"0", b"1", b"2", b"3", b"4"]
     assert tracked.most_in_hand == 2  # the free slot took one entry after another
     await asyncio.sleep(3 * TWO.claim_idle_ms / 1000)  # well past claim_idle: kept claimed
     assert await commands_pending(redis) == 1
     tracked.release.set()
-    await _until(lambda: len(tracked.done) == 6)
+    await wait_until_async(lambda: len(tracked.done) == 6)
     await _stopped(stop, task)
     assert tracked.started == Counter({n: 1 for n in tracked.done})  # each handled once
     assert await commands_pending(redis) == 0
@@ -110,7 +103,7 @@ async def test_a_whole_batch_consumer_takes_the_next_batch_once_the_one_in_hand_
     stop, task = await _running(
         ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(handle), TWO)
     )
-    await _until(lambda: sum(len(batch) for batch in batches) == 5)
+    await wait_until_async(lambda: sum(len(batch) for batch in batches) == 5)
     await _stopped(stop, task)
     assert batches == [[b"0", b"1"], [b"2", b"3"], [b"4"]]
     assert most_in_hand == 1
@@ -128,7 +121,7 @@ async def test_stop_hands_back_the_slow_entry_and_another_consumer_finishes_it(
     stop, task = await _running(
         ConsumerLoop(commands_reader(redis, "c1"), each_numbered(first.handle), TWO)
     )
-    await _until(lambda: len(first.done) == 3)
+    await wait_until_async(lambda: len(first.done) == 3)
     await _stopped(stop, task)
     assert await commands_pending(redis) == 0  # the slow entry went back to the stream
     released = asyncio.Event()
@@ -137,7 +130,7 @@ async def test_stop_hands_back_the_slow_entry_and_another_consumer_finishes_it(
     stop, task = await _running(
         ConsumerLoop(commands_reader(redis, "c2"), each_numbered(second.handle), TWO)
     )
-    await _until(lambda: second.done == [b"slow"])
+    await wait_until_async(lambda: second.done == [b"slow"])
     await _stopped(stop, task)
     assert sorted(first.done + second.done) == [b"0", b"1", b"2", b"slow"]
     assert await commands_pending(redis) == 0
@@ -151,13 +144,13 @@ async def test_a_reconnect_does_not_hand_out_entries_already_in_hand(any_redis: 
     tracked = _Tracked(b"slow", asyncio.Event())
     reader = commands_reader(redis, "c1")
     stop, task = await _running(ConsumerLoop(reader, each_numbered(tracked.handle), TWO))
-    await _until(lambda: tracked.started[b"slow"] == 1)
+    await wait_until_async(lambda: tracked.started[b"slow"] == 1)
     reader.recover_pending()  # as after a Redis error: the backlog is read again
     for n in range(3):
         await redis.xadd(names.COMMANDS, {"n": str(n)})
-    await _until(lambda: len(tracked.done) == 3)
+    await wait_until_async(lambda: len(tracked.done) == 3)
     tracked.release.set()
-    await _until(lambda: len(tracked.done) == 4)
+    await wait_until_async(lambda: len(tracked.done) == 4)
     await _stopped(stop, task)
     assert tracked.started[b"slow"] == 1
     assert await commands_pending(redis) == 0

@@ -14,6 +14,7 @@ from shared.streams.groups import ensure_group, ensure_groups
 from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
 from shared.streams.trim import trim_acknowledged
+from tests.e2e.waiting import wait_until_async
 from tests.numbered import Numbered, batch_numbered, commands_reader
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
@@ -82,11 +83,11 @@ async def test_a_running_loop_recovers_from_a_flush_with_one_log_line(redis: Red
     with capture_logs() as logs:
         task = asyncio.create_task(loop.run_until(stop))
         await redis.xadd(names.COMMANDS, {"n": "before"})
-        await _wait_until(lambda: handled == [b"before"])
+        await wait_until_async(lambda: handled == [b"before"])
         await redis.flushdb()
         for n in range(3):
             await redis.xadd(names.COMMANDS, {"n": f"after-{n}"})
-        await _wait_until(lambda: len(handled) == 4)
+        await wait_until_async(lambda: len(handled) == 4)
         stop.set()
         await asyncio.wait_for(task, timeout=5)
     assert handled == [b"before", b"after-0", b"after-1", b"after-2"]
@@ -95,11 +96,3 @@ async def test_a_running_loop_recovers_from_a_flush_with_one_log_line(redis: Red
     assert "stream.batch_failed" not in events
     summary: Any = await redis.xpending(names.COMMANDS, names.FETCHERS)
     assert int(summary["pending"]) == 0
-
-
-async def _wait_until(condition: Any, timeout_s: float = 5.0) -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout_s``."""
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -12,13 +11,7 @@ from redis.asyncio import Redis
 from services.api.local_cache import LocalItemCache, follow_item_changes
 from shared.cache.item_changes import announce_changed
 from shared.streams import names
-
-
-async def _until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
+from tests.e2e.waiting import wait_until_async
 
 
 @pytest.fixture
@@ -27,7 +20,7 @@ async def followed(redis: Redis) -> AsyncIterator[LocalItemCache]:
     cache = LocalItemCache(max_bytes=1 << 20, ttl_s=60)
     stop = asyncio.Event()
     task = asyncio.create_task(follow_item_changes(redis, cache, stop))
-    await _until(lambda: cache._live)
+    await wait_until_async(lambda: cache._live)
     yield cache
     stop.set()
     await task
@@ -40,7 +33,7 @@ async def test_an_announced_change_drops_the_kept_answer(
     followed.put(41, b"old", followed.epoch)
     followed.put(42, b"other", followed.epoch)
     await announce_changed(redis, [41])
-    await _until(lambda: followed.get(41) is None)
+    await wait_until_async(lambda: followed.get(41) is None)
     assert followed.get(42) == b"other"
     assert await redis.get(names.item_cache_key(41)) == b""  # the Redis slot is marked too
 
@@ -51,8 +44,8 @@ async def test_a_killed_subscription_empties_the_cache_until_it_is_back(
     """Killing the subscriber's connection forgets everything; once resubscribed it works."""
     followed.put(1, b"x", followed.epoch)
     await redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
-    await _until(lambda: followed.get(1) is None)
-    await _until(lambda: followed._live)
+    await wait_until_async(lambda: followed.get(1) is None)
+    await wait_until_async(lambda: followed._live)
     followed.put(2, b"y", followed.epoch)
     await announce_changed(redis, [2])
-    await _until(lambda: followed.get(2) is None)
+    await wait_until_async(lambda: followed.get(2) is None)
