@@ -16,6 +16,16 @@ from shared.sources.registry import build_planners, detail_id_types
 from shared.values.hashing import canonical_json
 
 
+def _read_back(spec: SyncSpec) -> SyncSpec:
+    """``spec`` as its job's columns store it, read back."""
+    return SyncSpec.from_stored(
+        source=spec.source,
+        operation=spec.operation,
+        params_json=spec.stored_params(),
+        force_sync=spec.force_sync,
+    )
+
+
 @pytest.mark.parametrize(
     "spec",
     [
@@ -28,12 +38,7 @@ from shared.values.hashing import canonical_json
 )
 def test_a_stored_spec_reads_back_as_the_same_spec(spec: SyncSpec) -> None:
     """The params column and the other columns parse back into an equal spec, JSON types kept."""
-    stored = SyncSpec.from_stored(
-        source=spec.source,
-        operation=spec.operation,
-        params_json=spec.stored_params(),
-        force_sync=spec.force_sync,
-    )
+    stored = _read_back(spec)
     assert stored == spec
     assert stored.params_dict() == spec.params_dict()
 
@@ -122,10 +127,5 @@ def test_a_request_reads_back_from_its_job_as_the_same_spec(body: dict[str, Any]
         detail_id_types(build_planners(Settings(_env_file=None))), default="pokemon"
     )
     spec = models.sync_request.model_validate(body).root.spec()
-    stored = SyncSpec.from_stored(
-        source=spec.source,
-        operation=spec.operation,
-        params_json=spec.stored_params(),
-        force_sync=spec.force_sync,
-    )
+    stored = _read_back(spec)
     assert stored == spec
