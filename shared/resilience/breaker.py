@@ -9,11 +9,15 @@ hosts agree. ``redis-cli HGETALL itemsync:breaker:<source>`` shows the state.
 
 A fetcher whose own calls succeed may skip re-reading a closed breaker for
 ``recheck_s``: one Redis round trip per request was a fifth of a fetcher's time.
-Any failure it sees sends it back to Redis on every call.
+When that reading is due, one call re-reads it and the calls that come meanwhile
+share its answer if it is still clean (closed, no failures); any other answer each
+reads for itself, so a half-open breaker still lets one probe through. Any failure a
+fetcher sees sends it back to Redis on every call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass, field
@@ -103,16 +107,36 @@ class Breaker:
     recheck_s: float = 0.0  # how long a clean, closed reading may be reused
     _clean: bool = True  # last known: closed with no failures, so a success needs no write
     _clean_until: float = field(default=0.0, init=False)  # monotonic; reuse the reading until
+    # The re-read of a clean reading in flight, shared by the calls that come meanwhile.
+    _rereading: asyncio.Future[tuple[str, int, int]] | None = field(default=None, init=False)
 
     async def guard(self) -> None:
         """Return when a call may go out; raise ``CircuitOpenError`` with the wait otherwise."""
         if self._clean and time.monotonic() < self._clean_until:
             return
-        state, allowed, extra = await self._run("allow")
+        shared = self._rereading if self._clean else None
+        if shared is not None and _is_clean(await asyncio.shield(shared)):
+            return
+        state, allowed, extra = await self._read()
         if not allowed:
             raise CircuitOpenError(self.source, retry_after_s=max(extra, 1) / 1000)
         self._clean = state == "closed" and extra == 0
         self._clean_until = time.monotonic() + self.recheck_s if self._clean else 0.0
+
+    async def _read(self) -> tuple[str, int, int]:
+        """``allow`` in Redis; a re-read of a clean reading is shared (see the docstring)."""
+        if not (self._clean and self.recheck_s > 0):
+            return await self._run("allow")
+        rereading = asyncio.ensure_future(self._run("allow"))
+        self._rereading = rereading
+        rereading.add_done_callback(self._reread)
+        return await asyncio.shield(rereading)  # a cancelled caller leaves it to the others
+
+    def _reread(self, rereading: asyncio.Future[tuple[str, int, int]]) -> None:
+        if self._rereading is rereading:
+            self._rereading = None
+        if not rereading.cancelled():
+            rereading.exception()  # retrieved here too: every waiter may have been cancelled
 
     async def succeeded(self) -> None:
         """Record a call that reached a healthy upstream."""
@@ -145,6 +169,11 @@ class Breaker:
 
 BREAKER_STATES = ("closed", "open", "half_open")
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,19}")
+
+
+def _is_clean(reading: tuple[str, int, int]) -> bool:
+    state, allowed, extra = reading
+    return state == "closed" and bool(allowed) and extra == 0
 
 
 async def read_breaker(redis: Redis, source: str) -> BreakerState:

@@ -187,3 +187,43 @@ async def test_a_failure_seen_ends_the_reused_reading(redis: Redis) -> None:
     assert await _allowed(reader)
     await reader.failed()  # threshold 1: this opens it
     assert not await _allowed(reader)
+
+
+async def _guards(breaker: Breaker, calls: int) -> list[bool]:
+    return list(await asyncio.gather(*(_allowed(breaker) for _ in range(calls))))
+
+
+async def test_calls_that_come_while_a_clean_reading_is_reread_share_that_read(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the reused reading is due, one call re-reads it; the others wait for its answer."""
+    reader = Breaker(
+        redis=redis, source="pokemon", threshold=3, open_ms=60_000, probe_ms=60_000, recheck_s=0.05
+    )
+    reads = 0
+    real_eval = redis.eval
+
+    async def counted(*args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await real_eval(*args)
+
+    monkeypatch.setattr(redis, "eval", counted)
+    assert await _guards(reader, 20) == [True] * 20
+    assert reads == 1
+    await asyncio.sleep(0.06)
+    assert await _guards(reader, 20) == [True] * 20
+    assert reads == 2
+
+
+async def test_a_shared_reread_that_finds_a_probe_due_lets_one_call_through(redis: Redis) -> None:
+    """Another fetcher opened the breaker and its open time is over: of the calls that
+    come together, one is the half-open probe and the others are held back."""
+    reader = Breaker(
+        redis=redis, source="pokemon", threshold=3, open_ms=60_000, probe_ms=60_000, recheck_s=0.05
+    )
+    assert await _allowed(reader)
+    await _trip(_breaker(redis, open_ms=20))
+    await asyncio.sleep(0.06)
+    assert sorted(await _guards(reader, 20)) == [False] * 19 + [True]
+    assert (await read_breaker(redis, "pokemon")).state == "half_open"
