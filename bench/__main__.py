@@ -22,6 +22,7 @@ from bench.memory import run_memory
 from bench.peer_dlt import run_peer
 from bench.plan import FULL, QUICK, Plan
 from bench.reads_bench import run_reads
+from bench.realsize_peer import run_realsize_peer
 from bench.results import Results
 from bench.targets import ratios, verdicts
 from bench.throughput import label, run_latency, run_topology
@@ -30,10 +31,11 @@ from harness.standin.process import run_standin
 
 SECTIONS = (
     "throughput", "limits", "peer", "writer", "latency", "api", "memory", "realsize",
-    "conditional", "declared",
+    "conditional", "declared", "realsize-peer",
 )  # fmt: skip
-# Not in a run without --only: it repeats the realsize sync under two checkouts.
-DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != "declared")
+# Not in a run without --only: declared repeats the realsize sync under two checkouts, and
+# realsize-peer's dlt load alone takes a minute or more.
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s not in ("declared", "realsize-peer"))
 DEFAULT_JSON = Path("bench/results")
 
 
@@ -128,6 +130,8 @@ def run(
     if "conditional" in sections:
         print("unchanged re-syncs: conditional requests and the change signal", flush=True)
         run_conditional(results, workdir, extra_env=extra_env)
+    if "realsize-peer" in sections:
+        run_realsize_peer(results, workdir, extra_env=extra_env)
     if "declared" in sections:
         run_declared(
             results, workdir / "declared", repeats=plan.declared_repeats, extra_env=extra_env,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def _source(base_url: str, parallelized: bool) -> Any:
     return rest_api_source(config, max_table_nesting=0, parallelized=parallelized)
 
 
-def _load_twice(base_url: str, parallelized: bool, pipelines_dir: str) -> dict[str, float]:
+def _loads(base_url: str, parallelized: bool, pipelines_dir: str, loads: int) -> dict[str, float]:
     import dlt
 
     destination = dlt.destinations.sqlalchemy(
@@ -73,10 +74,16 @@ def _load_twice(base_url: str, parallelized: bool, pipelines_dir: str) -> dict[s
         dataset_name=PEER_DB,
     )
     timings: dict[str, float] = {}
-    for load in ("first", "second"):
+    for load in ("first", "second")[:loads]:
         started = time.perf_counter()
         pipeline.run(_source(base_url, parallelized))
         timings[f"{load}_s"] = time.perf_counter() - started
+    # Linux reports ru_maxrss in KiB; dlt's own worker processes, if any, are children.
+    peak_kib = max(
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    timings["peak_rss_mb"] = peak_kib / 1024
     return timings
 
 
@@ -98,8 +105,9 @@ def _rows() -> int:
     return int(row[0]) if row else 0
 
 
-def peer_loads(base_url: str, parallelized: bool) -> dict[str, float]:
-    """A first and an identical second load in a child process; seconds each and rows."""
+def peer_loads(base_url: str, parallelized: bool, *, loads: int = 2) -> dict[str, float]:
+    """A first and (``loads`` 2) an identical second load in a child process: seconds each,
+    the child's peak RSS in MB and the rows loaded."""
     _reset_databases()
     with tempfile.TemporaryDirectory(prefix="bench-dlt-") as tmp:
         env = {
@@ -109,7 +117,7 @@ def peer_loads(base_url: str, parallelized: bool) -> dict[str, float]:
             "DLT_DATA_DIR": tmp,
             "DLT_PROJECT_DIR": tmp,
         }
-        command = [sys.executable, "-m", "bench.peer_dlt", base_url, tmp]
+        command = [sys.executable, "-m", "bench.peer_dlt", base_url, tmp, "--loads", str(loads)]
         if parallelized:
             command.append("--parallelized")
         # Our own interpreter and module with our own arguments.
@@ -145,13 +153,14 @@ def run_peer(results: Results, base_url: str, *, size: int, repeats: int, label:
 
 
 def main() -> None:
-    """Child process: load twice, print the timings as one JSON line."""
+    """Child process: load once or twice, print the timings and peak RSS as one JSON line."""
     parser = argparse.ArgumentParser(prog="python -m bench.peer_dlt")
     parser.add_argument("base_url")
     parser.add_argument("pipelines_dir")
     parser.add_argument("--parallelized", action="store_true")
+    parser.add_argument("--loads", type=int, choices=(1, 2), default=2)
     args = parser.parse_args()
-    print(json.dumps(_load_twice(args.base_url, args.parallelized, args.pipelines_dir)))
+    print(json.dumps(_loads(args.base_url, args.parallelized, args.pipelines_dir, args.loads)))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Where the time goes: py-spy samples the fetcher and the writer through one first sync.
 
-``python -m bench.profile [--items N]`` runs a 1 x 1 pipeline, records both services with
-``py-spy record --format raw`` during a first sync of N synthetic items, and prints the top
-functions by own time (the frame on top of the stack) and by total time (anywhere on it).
+``python -m bench.profile [--items N | --realsize] [--idle]`` runs a 1 x 1 pipeline, records
+both services with ``py-spy record --format raw`` during a first sync of N synthetic items
+(or of the real-size catalogue, ``--recorded-sizes``), and prints the top functions by own
+time (the frame on top of the stack) and by total time (anywhere on it). ``--idle`` keeps
+the samples of a service waiting (on MySQL, say), so shares are of wall time, not CPU.
 The raw stack files are kept in ``bench/results/``.
 """
 
@@ -81,7 +83,13 @@ def main() -> None:
     parser.add_argument(
         "--resync", action="store_true", help="record an unchanged re-sync instead of the first"
     )
+    parser.add_argument(
+        "--realsize", action="store_true", help="the 1,351 recorded-size details, not --items"
+    )
+    parser.add_argument("--idle", action="store_true", help="keep samples of waiting threads")
     args = parser.parse_args()
+    catalogue = ("--recorded-sizes",) if args.realsize else ("--synthetic", str(args.items))
+    env = {"POKEAPI_RATE_LIMIT": "0"} if args.realsize else {}  # as the realsize sections
     # The bench extra installs py-spy beside this interpreter, which may not be on PATH.
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if py_spy is None:
@@ -89,8 +97,8 @@ def main() -> None:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory(prefix="item-sync-profile-") as tmp,
-        run_standin("--synthetic", str(args.items)) as standin,
-        bench_pipeline(standin, Path(tmp), fetchers=1, writers=1, extra_env={}) as pipeline,
+        run_standin(*catalogue) as standin,
+        bench_pipeline(standin, Path(tmp), fetchers=1, writers=1, extra_env=env) as pipeline,
     ):
         if args.resync:
             timed_sync(pipeline)  # the first sync, not recorded
@@ -99,7 +107,8 @@ def main() -> None:
             if service.role in ("fetcher", "writer"):
                 out = OUT_DIR / f"profile-{service.role}.txt"
                 command = [py_spy, "record", "--format", "raw", "--rate", "200", "--output",
-                           str(out), "--pid", str(service.process.pid)]  # fmt: skip
+                           str(out), "--pid", str(service.process.pid),
+                           *(["--idle"] if args.idle else [])]  # fmt: skip
                 recorders[service.role] = (
                     # py-spy from PATH with our own arguments.
                     subprocess.Popen(command, stdout=subprocess.DEVNULL),  # noqa: S603

@@ -133,7 +133,7 @@ class Pipeline:
         )
 
     def wait_for_api(self, timeout_s: float = 60.0) -> None:
-        """Block until /health answers 200."""
+        """Block until /health answers 200 (a minute: a busy machine starts services slowly)."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:

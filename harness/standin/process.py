@@ -20,7 +20,7 @@ from typing import IO, Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_PREFIX = "STANDIN READY "
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 60.0  # a busy machine starts the stand-in slowly
 STOP_TIMEOUT_S = 5.0
 CONTROL_TIMEOUT_S = 10.0
 # The stand-in is local: a proxy from the environment (http_proxy) must never be used.

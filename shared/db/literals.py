@@ -2,7 +2,8 @@
 
 The driver escapes a string with ``str.translate`` over a table: 33 µs for a
 1.6 KB JSON payload here, a quarter of a writer's time. Chained ``str.replace``
-makes exactly the same escapes about thirty times faster. Values are only
+makes the same escapes about thirty times faster, less one: a double quote is left
+as it is, which the server reads the same inside a single-quoted literal. Values are only
 strings, whole numbers, naive datetimes and None; anything else is refused.
 
 How a quote is escaped depends on the session: under ``NO_BACKSLASH_ESCAPES`` a
@@ -20,6 +21,8 @@ import aiomysql
 from pymysql.constants import SERVER_STATUS
 
 # The driver's escape table, in an order that never escapes an escape: backslash first.
+# Without its '"' -> '\\"': a double quote is an ordinary character inside a single-quoted
+# literal, and JSON is full of them (escaping them made real-size statements 23% longer).
 _ESCAPES = (
     ("\\", "\\\\"),
     ("\0", "\\0"),
@@ -27,7 +30,6 @@ _ESCAPES = (
     ("\r", "\\r"),
     ("\032", "\\Z"),
     ("'", "\\'"),
-    ('"', '\\"'),
 )
 
 SqlValue = str | int | datetime | None

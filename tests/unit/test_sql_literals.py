@@ -19,12 +19,18 @@ def _random_text(rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_quote_escapes_exactly_as_the_driver_does(seed: int) -> None:
-    """For any mix of special characters the literal equals pymysql's."""
+def test_quote_escapes_as_the_driver_does_but_double_quotes(seed: int) -> None:
+    """For any mix of special characters the literal is pymysql's, with '"' left as it is."""
     rng = random.Random(seed)
     for _ in range(2000):
         text = _random_text(rng)
-        assert quote(text) == f"'{escape_string(text)}'"
+        driver = '"'.join(escape_string(part) for part in text.split('"'))
+        assert quote(text) == f"'{driver}'"
+
+
+def test_json_text_keeps_its_double_quotes() -> None:
+    """A JSON document's quotes cost no byte: only backslashes and single quotes grow."""
+    assert quote(r"""{"a": "b\"c", "d": "it's"}""") == r"""'{"a": "b\\"c", "d": "it\'s"}'"""
 
 
 @pytest.mark.parametrize(
