@@ -182,6 +182,7 @@ def test_every_child_stops_gracefully_when_the_runner_is_killed(
             if not _gone(pid):
                 os.kill(pid, signal.SIGKILL)
         _stop_for_good(runner)
+        runner.stdout.close()
     errors = stderr_path.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in errors, errors
     stopped = sorted(line["service"] for line in after if line["event"] == "service.stopped")
