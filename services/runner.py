@@ -4,7 +4,9 @@ The children write their own lines to the stdout they inherit (each line is
 one write, see ``shared.observability.log_sink``). They run in their own process group, so a
 Ctrl-C in the terminal reaches only this process, which passes on exactly one
 SIGTERM: each child then finishes and hands back the work it holds. A second
-signal is passed on too, and makes the children stop waiting for that work.
+signal is passed on too, and makes the children stop waiting for that work. If this
+process dies without a word (``kill -9``, an OOM kill), each child sees it and stops
+as on that first SIGTERM (``shared.runtime.parent``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import structlog
 from shared.config import Settings
 from shared.db.migrate import migrate
 from shared.observability.logging import configure_logging
+from shared.runtime.parent import parent_env
 
 STOP_GRACE_S = 15.0
 POLL_S = 0.1
@@ -65,7 +68,8 @@ def _start_children(settings: Settings, *, fetchers: int, writers: int) -> list[
     for role, port in zip(roles, ports, strict=True):
         process = subprocess.Popen(  # noqa: S603 - our own CLI
             [sys.executable, "-m", "services.cli", role],
-            env={**os.environ, "METRICS_PORT": str(port)},
+            # Each child stops on its own if we die without stopping it (kill -9, OOM).
+            env={**os.environ, "METRICS_PORT": str(port), **parent_env()},
             process_group=0,  # the terminal's Ctrl-C reaches us only; we pass on one SIGTERM
         )
         children.append(_Child(name=_numbered(role, children), process=process))

@@ -147,11 +147,13 @@ async def close_job(
     return bool(changed)
 
 
-async def fail_job(pool: aiomysql.Pool, job_id: uuid.UUID, error: str) -> None:
-    """Close an open job as failed with a reason, in a transaction of its own."""
+async def fail_job(pool: aiomysql.Pool, job_id: uuid.UUID, error: str) -> bool:
+    """Close an open job as failed with a reason, in a transaction of its own; False when it
+    had ended."""
     async with pool.acquire() as conn:
-        await close_job(conn, job_id, JobStatus.FAILED, utc_now(), error=redact(error))
+        closed = await close_job(conn, job_id, JobStatus.FAILED, utc_now(), error=redact(error))
         await conn.commit()
+    return closed
 
 
 async def time_out_jobs(pool: aiomysql.Pool, older_than: datetime) -> list[uuid.UUID]:

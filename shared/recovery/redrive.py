@@ -3,11 +3,15 @@
 MySQL is the truth and Redis a buffer: when Redis loses its data, the commands
 and pages in flight go with it and their job would stay open forever. A job is
 *stalled* when it is open, no page of it was written for ``quiet``, and none of
-its entries is queued or pending in either stream (or parked in the dead-letter
-stream, waiting for an operator). Its commands are emitted
+its entries is queued or pending in either stream. Its commands are emitted
 again, minus the pages the page ledger already holds; a list job whose first
 page (the one that learns ``count`` and fans out) is not in the ledger restarts
 from that page. A page that lands twice is applied once, so counters stay exact.
+
+A stalled job with an entry in the dead-letter stream is not re-driven (that would
+only poison again) and must not stay open for good either: it ends ``failed``, its
+error naming the dead letter and why it died. The entry stays there for
+``item-sync dlq``; a page replayed later still lands, on a job that keeps its outcome.
 
 Once across the fleet: a sweep runs under a MySQL named lock (Redis may just
 have been emptied, so it cannot hold the lock), and reads the streams before
@@ -28,16 +32,20 @@ import structlog
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
+from shared.db.job_transitions import fail_job
 from shared.db.jobs import quiet_open_jobs
 from shared.db.ledger import written_page_keys
 from shared.db.locks import fleet_lock
+from shared.events.announce import announce_jobs
 from shared.jobs.launch import publish_commands
 from shared.models.commands import Command, marked_conditional
+from shared.models.dashboard import DeadLetterOut
 from shared.models.envelope import Envelope
 from shared.models.jobs import SyncJobRow
 from shared.recovery.inflight import jobs_in_flight
 from shared.resilience.backoff import wait_unless_stopped
 from shared.sources.base import SourcePlanner
+from shared.streams import names
 from shared.streams.groups import ensure_groups
 from shared.values.clock import utc_now
 
@@ -72,6 +80,17 @@ def commands_still_needed(
     return marked_conditional(needed, force_sync=job.force_sync)
 
 
+def dead_letter_reason(dead: list[DeadLetterOut]) -> str:
+    """A job's error when its work ended in ``dead`` (oldest first): the first one, and why."""
+    first, others = dead[0], len(dead) - 1
+    more = f" (and {others} more dead letter(s) of this job)" if others else ""
+    return (
+        f"dead-lettered: {first.stream} entry {first.entry_id} ({first.fields.get('type', '?')})"
+        f" is {first.dead_id} in {names.DEAD} after {first.deliveries} deliveries{more}:"
+        f" {first.error}"
+    )
+
+
 def sweep_every_s(quiet: timedelta) -> float:
     """How often a writer looks for stalled jobs: a quarter of the bound, 0.5 s to 15 s."""
     return min(max(quiet.total_seconds() / 4, 0.5), 15.0)
@@ -98,11 +117,15 @@ class Redriver:
         async with fleet_lock(self.pool, LOCK_NAME, wait_s=self.lock_wait_s) as held:
             if not held:
                 return []
-            busy = await jobs_in_flight(self.redis)  # the streams first, then MySQL
+            in_flight = await jobs_in_flight(self.redis)  # the streams first, then MySQL
             stalled = await quiet_open_jobs(self.pool, quiet_since=utc_now() - quiet, job_id=job_id)
             redriven: list[uuid.UUID] = []
             for job in stalled:
-                if job.id not in busy and await self._redrive(job, quiet):
+                if job.id in in_flight.working:
+                    continue
+                if job.id in in_flight.dead:
+                    await self._end_dead_lettered(job, in_flight.dead[job.id])
+                elif await self._redrive(job, quiet):
                     redriven.append(job.id)
             return redriven
 
@@ -115,6 +138,18 @@ class Redriver:
             except Exception as exc:  # Redis or MySQL away: the next sweep tries again
                 log.warning("redrive.sweep_failed", error=f"{type(exc).__name__}: {exc}")
             await wait_unless_stopped(stop, every_s)
+
+    async def _end_dead_lettered(self, job: SyncJobRow, dead: list[DeadLetterOut]) -> None:
+        if not await fail_job(self.pool, job.id, dead_letter_reason(dead)):
+            return  # it ended meanwhile
+        log.warning(
+            "job.dead_lettered",
+            job_id=str(job.id),
+            trace_id=job.trace_id,
+            source=job.source,
+            dead_letters=[letter.dead_id for letter in dead],
+        )
+        await announce_jobs(self.redis, self.pool, (), finished={job.id})
 
     async def _redrive(self, job: SyncJobRow, quiet: timedelta) -> bool:
         planner = self.planners.get(job.source)

@@ -6,6 +6,9 @@ half_open ──(probe succeeds)──▶ closed      half_open ──(probe fai
 
 Every transition runs in one Lua script on Redis's clock, so fetchers on many
 hosts agree. ``redis-cli HGETALL itemsync:breaker:<source>`` shows the state.
+State the script cannot read (a field that is not a number, an unknown state, a key
+of another type) is deleted and the breaker starts closed: the one caller that reset
+it logs ``breaker.state_reset``. A garbled buffer must never fail every fetch.
 
 A fetcher whose own calls succeed may skip re-reading a closed breaker for
 ``recheck_s``: one Redis round trip per request was a fifth of a fetcher's time.
@@ -23,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
@@ -32,6 +36,8 @@ from shared.events.publish import publish_event
 from shared.streams.names import breaker_key
 from shared.values.clock import utc_now
 
+log = structlog.get_logger()
+
 _SCRIPT = """
 local key = KEYS[1]
 local op = ARGV[1]
@@ -40,8 +46,43 @@ local open_ms = tonumber(ARGV[3])
 local probe_ms = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local state = redis.call('HGET', key, 'state') or 'closed'
-local failures = tonumber(redis.call('HGET', key, 'failures') or '0')
+
+-- Redis is a recoverable buffer: state nobody can read (a redis-cli slip, a key of
+-- another type) is dropped and the breaker starts closed, rather than failing every call.
+local function unreadable(h)
+  local s = h.state or 'closed'
+  if s ~= 'closed' and s ~= 'open' and s ~= 'half_open' then
+    return 'state ' .. string.sub(s, 1, 40) .. ' is none of closed, open, half_open'
+  end
+  for _, name in ipairs({'failures', 'trips', 'probes', 'opened_at_ms', 'open_until_ms',
+                         'probe_until_ms', 'closed_at_ms'}) do
+    local v = h[name]
+    if v ~= nil and (#v > 18 or not string.match(v, '^%-?%d+$')) then
+      return name .. ' ' .. string.sub(v, 1, 40) .. ' is not a whole number'
+    end
+  end
+  if s == 'open' and h.open_until_ms == nil then return 'state open without open_until_ms' end
+  if s == 'half_open' and h.probe_until_ms == nil then
+    return 'state half_open without probe_until_ms'
+  end
+  return nil
+end
+
+local h = {}
+local raw = redis.pcall('HGETALL', key)
+local reset
+if raw.err then
+  reset = 'not a hash'
+else
+  for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end
+  reset = unreadable(h)
+end
+if reset then
+  redis.call('DEL', key)
+  h = {}
+end
+local state = h.state or 'closed'
+local failures = tonumber(h.failures or '0')
 
 local function trip()
   redis.call('HSET', key, 'state', 'open', 'opened_at_ms', now, 'open_until_ms', now + open_ms,
@@ -50,37 +91,48 @@ local function trip()
   return {'open', 0, failures, 'opened'}
 end
 
-if op == 'allow' then
-  if state == 'closed' then return {'closed', 1, failures} end
-  if state == 'open' then
-    local open_until = tonumber(redis.call('HGET', key, 'open_until_ms'))
-    if now < open_until then return {'open', 0, open_until - now} end
-    redis.call('HSET', key, 'state', 'half_open', 'probe_until_ms', now + probe_ms)
+local function run()
+  if op == 'allow' then
+    if state == 'closed' then return {'closed', 1, failures} end
+    if state == 'open' then
+      local open_until = tonumber(h.open_until_ms)
+      if now < open_until then return {'open', 0, open_until - now} end
+      redis.call('HSET', key, 'state', 'half_open', 'probe_until_ms', now + probe_ms)
+      redis.call('HINCRBY', key, 'probes', 1)
+      return {'half_open', 1, 0}
+    end
+    local probe_until = tonumber(h.probe_until_ms)
+    if now < probe_until then return {'half_open', 0, probe_until - now} end
+    redis.call('HSET', key, 'probe_until_ms', now + probe_ms)
     redis.call('HINCRBY', key, 'probes', 1)
     return {'half_open', 1, 0}
+  elseif op == 'success' then
+    if state ~= 'closed' then
+      redis.call('HSET', key, 'state', 'closed', 'failures', 0, 'closed_at_ms', now)
+      return {'closed', 1, 0, 'closed'}
+    elseif failures > 0 then
+      redis.call('HSET', key, 'failures', 0)
+    end
+    return {'closed', 1, 0}
+  elseif op == 'failure' then
+    if state == 'half_open' then return trip() end
+    if state == 'open' then return {'open', 0, 0} end
+    failures = failures + 1
+    if failures >= threshold then return trip() end
+    redis.call('HSET', key, 'state', 'closed', 'failures', failures)
+    return {'closed', 1, failures}
   end
-  local probe_until = tonumber(redis.call('HGET', key, 'probe_until_ms'))
-  if now < probe_until then return {'half_open', 0, probe_until - now} end
-  redis.call('HSET', key, 'probe_until_ms', now + probe_ms)
-  redis.call('HINCRBY', key, 'probes', 1)
-  return {'half_open', 1, 0}
-elseif op == 'success' then
-  if state ~= 'closed' then
-    redis.call('HSET', key, 'state', 'closed', 'failures', 0, 'closed_at_ms', now)
-    return {'closed', 1, 0, 'closed'}
-  elseif failures > 0 then
-    redis.call('HSET', key, 'failures', 0)
-  end
-  return {'closed', 1, 0}
-elseif op == 'failure' then
-  if state == 'half_open' then return trip() end
-  if state == 'open' then return {'open', 0, 0} end
-  failures = failures + 1
-  if failures >= threshold then return trip() end
-  redis.call('HSET', key, 'state', 'closed', 'failures', failures)
-  return {'closed', 1, failures}
 end
-return redis.error_reply('unknown breaker op ' .. op)
+
+if op ~= 'allow' and op ~= 'success' and op ~= 'failure' then
+  return redis.error_reply('unknown breaker op ' .. op)
+end
+local reply = run()
+if reset then  -- the caller that reset it says so, once
+  reply[4] = reply[4] or ''
+  reply[5] = reset
+end
+return reply
 """
 
 
@@ -154,8 +206,15 @@ class Breaker:
         reply: Any = await self.redis.eval(
             _SCRIPT, 1, breaker_key(self.source), op, self.threshold, self.open_ms, self.probe_ms
         )
-        state = reply[0].decode() if isinstance(reply[0], bytes) else str(reply[0])
-        if len(reply) > 3:  # this very call moved the breaker: the one caller that announces it
+        state = _text(reply[0])
+        if len(reply) > 4:
+            log.warning(
+                "breaker.state_reset",
+                source=self.source,
+                key=breaker_key(self.source),
+                reason=_text(reply[4]),
+            )
+        if len(reply) > 3 and reply[3]:  # this call moved the breaker: the one to announce it
             await self._announce(state, int(reply[2]) if state == "open" else 0)
         return state, int(reply[1]), int(reply[2])
 
@@ -165,6 +224,10 @@ class Breaker:
         await publish_event(
             self.redis, EventOut(type=kind, at=utc_now(), source=self.source, data=data)
         )
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 BREAKER_STATES = ("closed", "open", "half_open")

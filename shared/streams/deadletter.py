@@ -84,7 +84,7 @@ _DEAD_ONLY_FIELDS = {b"error", b"deliveries", b"stream", b"group", b"entry_id", 
 async def list_dead(redis: Redis, *, limit: int = 100) -> list[DeadLetterOut]:
     """The oldest dead letters first."""
     entries: Any = await redis.xrange(names.DEAD, count=limit)
-    return [_dead_entry(entry_id, fields) for entry_id, fields in entries]
+    return [dead_entry(entry_id, fields) for entry_id, fields in entries]
 
 
 async def replay_dead(redis: Redis, dead_ids: Sequence[str] = ()) -> list[str]:
@@ -130,7 +130,8 @@ async def _select(redis: Redis, dead_ids: Sequence[str]) -> list[tuple[bytes, St
     return chosen
 
 
-def _dead_entry(entry_id: bytes, fields: StreamFields) -> DeadLetterOut:
+def dead_entry(entry_id: bytes, fields: StreamFields) -> DeadLetterOut:
+    """One entry of ``itemsync:dead`` as an operator reads it."""
     text = text_fields(fields)
     return DeadLetterOut(
         dead_id=entry_id.decode(),

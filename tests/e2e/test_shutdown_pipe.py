@@ -1,4 +1,5 @@
-"""SIGTERM stops every service cleanly even when the reader of their stdout is gone."""
+"""Stopping ``item-sync run``: SIGTERM stops every service cleanly even when the reader of
+their stdout is gone, and a ``kill -9`` of the runner stops its children as SIGTERM would."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.processes import Pipeline
+from tests.e2e.waiting import wait_until
 
 WAIT_EXIT_S = 60.0  # a deadline only: the runner itself kills a child after its grace
+ORPHANS_GONE_WITHIN_S = 30.0  # no runner kills them: STREAM_SHUTDOWN_GRACE (8 s), then exit
 
 
 def _read_until(
@@ -40,11 +43,32 @@ def _events(lines: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
 
 
 def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie nobody reaped yet (an orphan's reaper may be slow)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return True
-    return False
+    except OSError:  # no /proc: ask the kernel directly
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
+def _read_to_end(pipe: Any, timeout_s: float) -> list[dict[str, Any]]:
+    """Every JSON log line until every writer closed ``pipe``; fails past ``timeout_s``."""
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([pipe], [], [], left)
+        line = pipe.readline() if ready else None
+        if line == b"":
+            return seen
+        if line:
+            seen.append(json.loads(line))
+    raise AssertionError(f"still written to after {timeout_s:.0f} s: {[s['event'] for s in seen]}")
 
 
 def _child_pids(pid: int) -> list[int]:
@@ -118,3 +142,48 @@ def test_run_stops_every_child_cleanly_after_its_stdout_reader_went_away(
         "fetcher",
         "writer",
     }
+
+
+def test_every_child_stops_gracefully_when_the_runner_is_killed(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """``kill -9`` of ``item-sync run`` mid-sync: no child keeps running unsupervised; each
+    stops as on SIGTERM (``service.stopped``: it handed back its work) within seconds."""
+    stderr_path = tmp_path / "run.stderr"
+    with stderr_path.open("wb") as stderr:
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "run", "--fetchers", "2", "--writers", "1"],
+            env={**pipeline.env, "WORKER_ENABLED": "true"},
+            cwd=pipeline.workdir,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    assert runner.stdout is not None
+    children: dict[str, int] = {}
+    try:
+        lines = _read_until(
+            runner.stdout,
+            lambda seen: (
+                len(_events(seen, "service.started")) == 5 and bool(_events(seen, "page.fetched"))
+            ),
+        )
+        children = _events(lines, "run.started")[0]["children"]
+        runner.kill()
+        runner.wait()
+        after = _read_to_end(runner.stdout, timeout_s=ORPHANS_GONE_WITHIN_S)
+        wait_until(
+            lambda: all(_gone(pid) for pid in children.values()),
+            timeout_s=ORPHANS_GONE_WITHIN_S,
+            what="every child of the killed runner gone",
+            details=lambda: f"alive: {[n for n, p in children.items() if not _gone(p)]}",
+        )
+    finally:
+        for pid in children.values():  # never leave an orphan behind for the next test
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        _stop_for_good(runner)
+        runner.stdout.close()
+    errors = stderr_path.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in errors, errors
+    stopped = sorted(line["service"] for line in after if line["event"] == "service.stopped")
+    assert stopped == ["api", "fetcher", "fetcher", "scheduler", "writer"], after

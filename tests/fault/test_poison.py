@@ -1,4 +1,5 @@
-"""A poison entry is dead-lettered after MAX_DELIVERIES; the rest flows; replay finishes it."""
+"""A poison entry is dead-lettered after MAX_DELIVERIES; the rest flows; replay finishes it,
+and a job left with nothing but its dead letter ends ``failed`` saying which one."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import time
 from collections.abc import Callable
 
 import pytest
+import redis
 
+from harness.backends import REDIS_HOST, REDIS_PORT
 from harness.processes import Pipeline
 from harness.standin.process import StandinProcess
 from tests.e2e.client import (
@@ -82,4 +85,60 @@ def test_poison_command_is_dead_lettered_and_replayed(
         dead_lettered_after_s=round(dead_after_s, 2),
         pages_meanwhile="23/24",
         after_replay=done["status"],
+    )
+
+
+def test_a_job_left_with_only_a_dead_letter_fails_naming_it(
+    synthetic_standin: StandinProcess,
+    fresh_pipeline: Callable[[dict[str, str]], Pipeline],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Nobody replays the poison: the job does not stay open until WORKER_JOB_TIMEOUT (and
+    no scheduler runs here to time it out); it ends ``failed`` with the dead letter's id and
+    error in ``GET /jobs/{id}``, and the next identical sync opens a new job."""
+    pipeline = fresh_pipeline(
+        fault_env(
+            synthetic_standin,
+            STREAM_MAX_DELIVERIES="3",
+            STREAM_CLAIM_IDLE="1s",
+            RETRY_MAX_RETRIES="1",
+            RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about one bad item, not an outage
+            WORKER_REDRIVE_AFTER="2s",
+        )
+    )
+    pipeline.start_and_wait("api", "fetcher", "fetcher", "writer")
+    synthetic_standin.set_faults(fail_id=POISON_ID)
+    job_id = start_sync(pipeline)
+    wait_until(
+        lambda: dead_letters(pipeline) > 0,
+        timeout_s=60,
+        what="an entry dead-lettered",
+        details=pipeline.logs,
+    )
+    dead_at = time.monotonic()
+    with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
+        ((dead_id, fields),) = client.xrange("itemsync:dead")
+    wait_until(
+        lambda: job(pipeline, job_id)["status"] != "running",
+        timeout_s=60,  # 23 pages to write, then 2 s quiet and a sweep (0.5 s)
+        what="the job ended",
+        details=pipeline.logs,
+    )
+    ended_after_s = time.monotonic() - dead_at
+    ended = job(pipeline, job_id)
+    assert (ended["status"], ended["pages_done"], ended["pages_total"]) == ("failed", 23, 24)
+    assert dead_id.decode() in ended["error"]
+    assert fields[b"entry_id"].decode() in ended["error"]
+    assert f"detail {POISON_ID}" in ended["error"]  # the dead letter's own error
+    assert len(stored_rows(pipeline)) == SYNTHETIC_ITEMS - 50  # nothing marked deleted either
+    assert dead_letters(pipeline) == 1  # still there for an operator to replay or purge
+
+    again = start_sync(pipeline)
+    assert again != job_id
+    report(
+        capsys,
+        "job left with a dead letter",
+        redrive_after="2s",
+        ended=ended["status"],
+        ended_after_dead_letter_s=round(ended_after_s, 2),
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from shared.recovery.inflight import jobs_in_flight
+from shared.recovery.inflight import InFlight, jobs_in_flight
 from shared.streams import names
 from shared.streams.groups import ensure_groups
 
@@ -24,7 +24,7 @@ async def _deliver(redis: Redis, stream: str, group: str, count: int) -> list[by
 
 async def test_nothing_is_in_flight_when_redis_holds_nothing(any_redis: Redis) -> None:
     """Streams that do not exist (Redis lost them) hold no job's work."""
-    assert await jobs_in_flight(any_redis) == set()
+    assert await jobs_in_flight(any_redis) == InFlight(working=set(), dead={})
 
 
 async def test_queued_and_pending_entries_count_and_acknowledged_ones_do_not(
@@ -39,24 +39,29 @@ async def test_queued_and_pending_entries_count_and_acknowledged_ones_do_not(
     await any_redis.xack(names.COMMANDS, names.FETCHERS, first)
     await _add(any_redis, names.COMMANDS, queued)
     await _add(any_redis, names.PAGES, page)
-    assert await jobs_in_flight(any_redis) == {held, queued, page}
+    assert (await jobs_in_flight(any_redis)).working == {held, queued, page}
 
 
 async def test_entries_of_a_stream_whose_group_is_gone_all_count(any_redis: Redis) -> None:
     """A stream recreated by XADD after a loss, before any consumer recreated its group."""
     job = uuid.uuid4()
     await _add(any_redis, names.PAGES, job)
-    assert await jobs_in_flight(any_redis) == {job}
+    assert (await jobs_in_flight(any_redis)).working == {job}
 
 
-async def test_dead_letters_keep_their_job_and_foreign_entries_are_ignored(
+async def test_dead_letters_are_told_apart_and_foreign_entries_are_ignored(
     any_redis: Redis,
 ) -> None:
-    """A dead-lettered entry parks its job; entries without a job id belong to none."""
+    """Dead letters are listed by job, oldest first, not as work under way; entries without
+    a job id belong to none."""
     job = uuid.uuid4()
-    await _add(any_redis, names.DEAD, job)
+    first, second = await _add(any_redis, names.DEAD, job), await _add(any_redis, names.DEAD, job)
     await any_redis.xadd(names.COMMANDS, {"note": "not ours"})
-    assert await jobs_in_flight(any_redis) == {job}
+    await any_redis.xadd(names.DEAD, {"note": "not ours either"})
+    in_flight = await jobs_in_flight(any_redis)
+    assert in_flight.working == set()
+    assert list(in_flight.dead) == [job]
+    assert [letter.dead_id for letter in in_flight.dead[job]] == [first.decode(), second.decode()]
 
 
 async def test_long_streams_are_read_to_their_end(any_redis: Redis) -> None:
@@ -65,4 +70,4 @@ async def test_long_streams_are_read_to_their_end(any_redis: Redis) -> None:
     jobs = [uuid.uuid4() for _ in range(450)]
     for job in jobs:
         await _add(any_redis, names.COMMANDS, job)
-    assert await jobs_in_flight(any_redis) == set(jobs)
+    assert (await jobs_in_flight(any_redis)).working == set(jobs)

@@ -129,13 +129,54 @@ async def test_a_job_with_an_entry_queued_or_pending_is_left_alone(
     assert await redriver.sweep() == [acked.id]
 
 
-async def test_a_job_with_a_dead_letter_waits_for_the_operator(
+async def _dead_letter(redis: Redis, job: SyncJobRow, entry_id: str, error: str) -> str:
+    dead_id: Any = await redis.xadd(
+        names.DEAD,
+        {
+            "job_id": str(job.id),
+            "type": "list",
+            "body": "{}",
+            "error": error,
+            "deliveries": "3",
+            "stream": names.COMMANDS,
+            "group": names.FETCHERS,
+            "entry_id": entry_id,
+        },
+    )
+    return str(dead_id.decode())
+
+
+async def test_a_job_left_with_only_dead_letters_ends_failed_naming_them(
     redriver: Redriver, pool: aiomysql.Pool, redis: Redis
 ) -> None:
-    """A dead-lettered entry parks its job for ``dlq replay``: re-driving would only re-poison."""
+    """Re-driving would only re-poison, and waiting would keep the job open for good: it ends
+    ``failed``, its error naming the first dead letter and counting the others."""
     job = await _list_job(pool)
-    await redis.xadd(names.DEAD, {"job_id": str(job.id), "type": "list", "error": "boom"})
+    first = await _dead_letter(redis, job, "1700000000000-0", "HTTP 500 for detail 1000")
+    await _dead_letter(redis, job, "1700000000000-1", "HTTP 500 for detail 1001")
+    with capture_logs() as logs:
+        assert await redriver.sweep() == []
+    assert await _queued_commands(redis) == []
+    ended = await reload(pool, job)
+    assert ended.status == "failed"
+    assert ended.finished_at is not None
+    assert ended.error is not None
+    for part in (first, "1700000000000-0", names.COMMANDS, "3 deliveries", "detail 1000", "1 more"):
+        assert part in ended.error
+    assert [line["event"] for line in logs] == ["job.dead_lettered"]
+    assert await redriver.sweep() == []  # ended once: a later sweep finds nothing open
+
+
+async def test_a_job_with_a_dead_letter_and_work_under_way_stays_open(
+    redriver: Redriver, pool: aiomysql.Pool, redis: Redis, planners: dict[str, SourcePlanner]
+) -> None:
+    """While another entry of the job is queued, its dead letter does not end it yet."""
+    job = await _list_job(pool)
+    await _dead_letter(redis, job, "1700000000000-0", "boom")
+    await ensure_groups(redis)
+    await _publish(redis, job, _first_page(planners))
     assert await redriver.sweep() == []
+    assert (await reload(pool, job)).status == "pending"
 
 
 async def test_a_job_that_wrote_a_page_recently_is_not_stalled(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from structlog.testing import capture_logs
 
 from shared.config import RetrySettings
 from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
@@ -227,3 +228,53 @@ async def test_a_shared_reread_that_finds_a_probe_due_lets_one_call_through(redi
     await asyncio.sleep(0.06)
     assert sorted(await _guards(reader, 20)) == [False] * 19 + [True]
     assert (await read_breaker(redis, "pokemon")).state == "half_open"
+
+
+GARBLED = {
+    "failures not a number": {"state": "closed", "failures": "lots"},
+    "state unknown": {"state": "ajar", "failures": "1"},
+    "open without open_until_ms": {"state": "open", "failures": "5"},
+    "open_until_ms not a number": {"state": "open", "open_until_ms": "soon"},
+    "half_open without probe_until_ms": {"state": "half_open"},
+    "trips not a whole number": {"state": "closed", "failures": "2", "trips": "1.5"},
+    "probes not a number": {"state": "open", "open_until_ms": "0", "probes": "many"},
+}
+
+
+@pytest.mark.parametrize("fields", GARBLED.values(), ids=GARBLED.keys())
+async def test_a_garbled_hash_is_reset_to_closed_once_and_never_fails_a_call(
+    redis: Redis, fields: dict[str, str]
+) -> None:
+    """Unreadable state (a redis-cli slip, a partial write) resets the breaker: calls go on."""
+    await redis.hset(breaker_key("pokemon"), mapping=fields)
+    breaker = _breaker(redis)
+    with capture_logs() as logs:
+        assert await _allowed(breaker)
+        await breaker.failed()
+        await breaker.failed()
+    resets = [line for line in logs if line["event"] == "breaker.state_reset"]
+    assert len(resets) == 1, logs
+    assert resets[0]["source"] == "pokemon"
+    state = await read_breaker(redis, "pokemon")  # readable again, and counting afresh
+    assert (state.state, state.failures) == ("closed", 2)
+    await breaker.failed()
+    assert (await read_breaker(redis, "pokemon")).state == "open"
+
+
+@pytest.mark.parametrize("op", ["allow", "success", "failure"])
+async def test_a_key_of_another_type_is_replaced_by_a_closed_breaker(redis: Redis, op: str) -> None:
+    """A string (or any non-hash) where the breaker's hash belongs is reset, whatever the call."""
+    await redis.set(breaker_key("pokemon"), "open")
+    breaker = _breaker(redis)
+    breaker._clean = False  # every call goes to Redis
+    with capture_logs() as logs:
+        if op == "allow":
+            assert await _allowed(breaker)
+        elif op == "success":
+            await breaker.succeeded()
+        else:
+            await breaker.failed()
+    assert [line["event"] for line in logs if line["event"].startswith("breaker.")] == [
+        "breaker.state_reset"
+    ]
+    assert (await read_breaker(redis, "pokemon")).state == "closed"
