@@ -18,6 +18,7 @@ import structlog
 from shared.db.validators import ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.sources.client import UpstreamClient
+from shared.sources.declared.paths import find
 from shared.sources.validators import NotModified, Validator
 from shared.values.clock import utc_now
 
@@ -110,14 +111,16 @@ class Conditional:
         return found or {}
 
     async def read_signal(self, url: str, field: str, *, may_skip: bool) -> SignalReading:
-        """Read the change signal; ``unchanged`` when it matches the last sweep's, which is
-        recent enough. A signal that cannot be read means a sweep, never a failed job."""
+        """Read the change signal at the path ``field`` of the answer; ``unchanged`` when it
+        matches the last sweep's, which is recent enough. A signal that cannot be read (an
+        error status, no JSON, nothing usable at the path) means a sweep, never a failed job.
+        """
         try:
             document = await self.client.get_document(url, what=f"{self.source} change signal")
         except (PermanentUpstreamError, TransientUpstreamError) as exc:
             log.warning("change_signal.unreadable", error=str(exc))
             return SignalReading(value=None)
-        raw = document.value.get(field) if isinstance(document.value, dict) else None
+        raw = find(document.value, field)  # a path into the answer, as records and ids are
         if isinstance(raw, bool) or not isinstance(raw, str | int) or str(raw) == "":
             log.warning("change_signal.missing", field=field)
             return SignalReading(value=None)
