@@ -157,7 +157,7 @@ async def test_a_304_without_a_link_walks_on_from_the_kept_one(
 async def test_a_304_with_its_own_link_follows_it(
     fetcher: DeclaredFetcher, standin: tuple[StandinState, str]
 ) -> None:
-    """A 304 that repeats the Link header (as GitHub's do) is trusted: a grown list is
+    """A 304 that repeats the Link header (the stand-in's do) is trusted: a grown list is
     walked to its new page without asking page 2 again."""
     state, _ = standin
     await _walk(fetcher, state)

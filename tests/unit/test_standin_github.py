@@ -214,7 +214,7 @@ async def test_a_matching_if_none_match_gets_a_bodiless_304_not_counted(client: 
 
 
 async def test_a_list_pages_304_repeats_its_link_unless_switched_off(client: Client) -> None:
-    """A 304 on a list page carries the page's Link, as GitHub's do; switched off, none."""
+    """A 304 on a list page repeats the page's Link header; switched off, it has none."""
     page = f"{ISSUES}?state=all&per_page=50&page=2"
     first = await client.get(page, headers=AUTH)
     assert set(links(first.headers["Link"])) == {"prev", "next", "last", "first"}
