@@ -112,6 +112,8 @@ def _answer(request: web.Request, body: bytes, headers: dict[str, str]) -> web.R
     headers["Vary"] = "Accept, Authorization, Cookie, X-GitHub-OTP"
     headers["X-GitHub-Media-Type"] = "github.v3; format=json"
     if not_modified:
+        if request.app[STATE_KEY].faults.github_304_without_link:
+            headers.pop("Link", None)
         return web.Response(status=304, headers=headers)
     return _json(body, headers=headers)
 

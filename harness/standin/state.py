@@ -45,6 +45,9 @@ class Faults:
     openweather_429: bool = False  # every weather request gets the recorded 429 body
     fail_id: int = 0  # detail requests for this id always answer 500 (a poison item); 0: none
     echo_request: bool = False  # 5xx answers echo the request URL and headers, keys included
+    # GitHub-shaped 304s carry no Link header (RFC 9110 lists what a 304 must repeat, and
+    # Link is not among them): a client then walks on from the Link it kept.
+    github_304_without_link: bool = False
 
     def to_json(self) -> dict[str, object]:
         """Return the settings as a JSON object."""

@@ -23,10 +23,12 @@ _CHUNK = 500  # keys per SELECT ... IN (...)
 
 @dataclass(frozen=True)
 class StoredAnswer:
-    """A list page's last answer: its text and the validators it came with."""
+    """A list page's last answer: its text, the validators it came with, and the part of
+    its ``Link`` header a walk follows (None: none kept)."""
 
     validator: Validator
     text: str
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class ValidatorStore:
         """The stored answer of the list page at ``url``, or None."""
         async with self.pool.acquire() as conn, conn.cursor() as cur:
             await cur.execute(
-                "SELECT etag, last_modified, body FROM list_answers"
+                "SELECT etag, last_modified, body, link FROM list_answers"
                 " WHERE api_source = %s AND url_hash = %s",
                 (source, _url_hash(url)),
             )
@@ -76,19 +78,20 @@ class ValidatorStore:
             await conn.commit()
         if row is None:
             return None
-        return StoredAnswer(Validator(etag=row[0], last_modified=row[1]), row[2])
+        return StoredAnswer(Validator(etag=row[0], last_modified=row[1]), row[2], row[3])
 
     async def save_list_answer(
-        self, source: str, url: str, validator: Validator, text: str
+        self, source: str, url: str, validator: Validator, text: str, link: str | None = None
     ) -> None:
-        """Keep a list page's answer with its validators (it is upstream's, not derived)."""
+        """Keep a list page's answer with its validators (it is upstream's, not derived),
+        and ``link``, what a walk needs of its ``Link`` header."""
         async with self.pool.acquire() as conn, conn.cursor() as cur:
             await cur.execute(
                 "INSERT INTO list_answers (api_source, url_hash, page_url, etag, last_modified,"
-                " body, fetched_at) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " body, link, fetched_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON DUPLICATE KEY UPDATE etag = VALUES(etag),"
                 " last_modified = VALUES(last_modified), body = VALUES(body),"
-                " fetched_at = VALUES(fetched_at)",
+                " link = VALUES(link), fetched_at = VALUES(fetched_at)",
                 (
                     source,
                     _url_hash(url),
@@ -96,6 +99,7 @@ class ValidatorStore:
                     validator.etag,
                     validator.last_modified,
                     text,
+                    link,
                     to_db(utc_now()),
                 ),
             )

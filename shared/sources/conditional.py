@@ -6,7 +6,7 @@ A 304 only ever stands for a body MySQL holds: validators are read from stored r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -18,6 +18,7 @@ import structlog
 from shared.db.validators import ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.sources.client import UpstreamClient
+from shared.sources.declared.paths import find
 from shared.sources.validators import NotModified, Validator
 from shared.values.clock import utc_now
 
@@ -33,6 +34,20 @@ class SignalReading:
 
     value: str | None
     unchanged: bool = False
+
+
+@dataclass(frozen=True)
+class ListAnswer:
+    """A list page's parsed body and its ``Link`` header, fresh or confirmed by a 304.
+
+    ``link_stored``: a 304 without a ``Link`` of its own, so ``link`` is what was kept
+    with the stored answer. Its validators cover the body, not the headers, so a kept
+    link that names no next page may be out of date (the list grew a page past it).
+    """
+
+    body: Any
+    link: str | None = None
+    link_stored: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,10 +67,13 @@ class Conditional:
         what: str,
         send_validators: bool,
         secret_params: dict[str, str] | None = None,
-    ) -> Any:
+        keep_link: Callable[[str | None], str | None] | None = None,
+    ) -> ListAnswer:
         """The parsed list answer; on a 304, the stored answer it confirmed.
 
         ``secret_params`` (an API key in the query) are sent but kept out of the stored key.
+        ``keep_link`` turns the answer's ``Link`` header into what is stored with it (without
+        it, nothing): the walk's next link, never an auth parameter.
         """
         key = f"{url}?{'&'.join(f'{name}={value}' for name, value in sorted(params.items()))}"
         params = {**params, **(secret_params or {})}
@@ -68,11 +86,20 @@ class Conditional:
         if isinstance(answer, NotModified):
             if stored is None:  # unreachable: only a request with validators gets a 304 back
                 raise PermanentUpstreamError(f"{what}: HTTP 304 to an unconditional request")
-            return orjson.loads(stored.text)
+            body = orjson.loads(stored.text)
+            if answer.link is not None:  # the 304's own header is the current one
+                return ListAnswer(body, answer.link)
+            return ListAnswer(body, stored.link, link_stored=True)
         if answer.validator is not None:
-            saving = self.store.save_list_answer(self.source, key, answer.validator, answer.text)
+            saving = self.store.save_list_answer(
+                self.source,
+                key,
+                answer.validator,
+                answer.text,
+                keep_link(answer.link) if keep_link else None,
+            )
             await _or_none(saving, "save_list_answer")
-        return answer.value
+        return ListAnswer(answer.value, answer.link)
 
     async def item_validators(
         self, external_ids: list[str], *, send_validators: bool
@@ -84,14 +111,16 @@ class Conditional:
         return found or {}
 
     async def read_signal(self, url: str, field: str, *, may_skip: bool) -> SignalReading:
-        """Read the change signal; ``unchanged`` when it matches the last sweep's, which is
-        recent enough. A signal that cannot be read means a sweep, never a failed job."""
+        """Read the change signal at the path ``field`` of the answer; ``unchanged`` when it
+        matches the last sweep's, which is recent enough. A signal that cannot be read (an
+        error status, no JSON, nothing usable at the path) means a sweep, never a failed job.
+        """
         try:
             document = await self.client.get_document(url, what=f"{self.source} change signal")
         except (PermanentUpstreamError, TransientUpstreamError) as exc:
             log.warning("change_signal.unreadable", error=str(exc))
             return SignalReading(value=None)
-        raw = document.value.get(field) if isinstance(document.value, dict) else None
+        raw = find(document.value, field)  # a path into the answer, as records and ids are
         if isinstance(raw, bool) or not isinstance(raw, str | int) or str(raw) == "":
             log.warning("change_signal.missing", field=field)
             return SignalReading(value=None)

@@ -103,7 +103,7 @@ async def get_if_changed(
         raise TransientUpstreamError(f"{what}: {type(exc).__name__}") from exc
     UPSTREAM_REQUESTS.labels(source, str(status)).inc()
     if status == 304 and conditions:
-        return NOT_MODIFIED
+        return NotModified(link=link) if link else NOT_MODIFIED
     if status >= 300:
         action = (actions or default_action)(status)
         if action == "retry":

@@ -42,10 +42,15 @@ def _usable(value: str | None, limit: int) -> str | None:
     return value.strip()
 
 
+@dataclass(frozen=True)
 class NotModified:
-    """Upstream answered 304: the body we hold for the validators sent is still current."""
+    """Upstream answered 304: the body we hold for the validators sent is still current.
 
-    __slots__ = ()
+    ``link`` is the 304's own ``Link`` header, when it sent one: a walk that follows it
+    reads the current one there rather than the stored answer's.
+    """
+
+    link: str | None = None
 
 
 NOT_MODIFIED = NotModified()

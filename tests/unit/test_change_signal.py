@@ -9,6 +9,7 @@ from typing import Any, cast
 import pytest
 
 from shared.db.validators import LastSweep, ValidatorStore
+from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.sources.client import UpstreamClient
 from shared.sources.conditional import Conditional
 from shared.sources.documents import JsonDocument
@@ -20,10 +21,14 @@ DAY = timedelta(hours=24)
 
 @dataclass
 class FakeClient:
-    signal: Any
+    """Answers the signal request with ``body``, or raises it when it is an error."""
+
+    body: Any
 
     async def get_document(self, url: str, *, what: str) -> JsonDocument:
-        return JsonDocument(value={"hash": self.signal}, text="{}", content_hash="0" * 64)
+        if isinstance(self.body, Exception):
+            raise self.body
+        return JsonDocument(value=self.body, text="{}", content_hash="0" * 64)
 
 
 @dataclass
@@ -34,10 +39,11 @@ class FakeStore:
         return self.last
 
 
-def _conditional(signal: Any, last: LastSweep | None) -> Conditional:
+def _conditional(signal: Any, last: LastSweep | None, *, body: Any = None) -> Conditional:
+    """A source whose signal answer is ``{"hash": signal}``, or ``body`` when given."""
     return Conditional(
         source="pokemon",
-        client=cast(UpstreamClient, FakeClient(signal)),
+        client=cast(UpstreamClient, FakeClient({"hash": signal} if body is None else body)),
         store=cast(ValidatorStore, FakeStore(last)),
         full_sweep_interval=DAY,
     )
@@ -82,6 +88,47 @@ async def test_force_sync_or_no_sweep_yet_always_sweeps(last: LastSweep | None) 
 async def test_an_unusable_signal_means_a_sweep(signal: Any) -> None:
     reading = await _conditional(signal, _swept("abc", timedelta(minutes=1))).read_signal(
         "http://x/meta/", "hash", may_skip=True
+    )
+    assert (reading.value, reading.unchanged) == (None, False)
+
+
+RECENT = _swept("abc", timedelta(minutes=1))
+
+
+@pytest.mark.parametrize(
+    ("field", "body"),
+    [
+        ("hash", {"hash": "abc", "tag": None}),  # a top-level key, as before
+        ("data.meta.hash", {"data": {"meta": {"hash": "abc"}}}),
+        ("deploys.0.id", {"deploys": [{"id": "abc"}, {"id": "older"}]}),
+        ("$", "abc"),  # the whole answer
+    ],
+)
+async def test_the_signal_is_read_at_a_path_into_the_answer(field: str, body: Any) -> None:
+    reading = await _conditional(None, RECENT, body=body).read_signal(
+        "http://x/meta/", field, may_skip=True
+    )
+    assert (reading.value, reading.unchanged) == ("abc", True)
+
+
+@pytest.mark.parametrize(
+    ("field", "body"),
+    [
+        ("data.hash", {"data": "abc"}),  # the path goes through text
+        ("data.hash", {"hash": "abc"}),  # absent
+        ("data.hash", {"data.hash": "abc"}),  # a dotted key is not the path
+        ("data.hash", {"data": {"hash": ["abc"]}}),  # not text or a number
+        ("deploys.1.id", {"deploys": [{"id": "abc"}]}),  # no such index
+        ("hash", ["abc"]),  # not an object
+        ("$", {"hash": "abc"}),
+        ("hash", PermanentUpstreamError("pokemon change signal: HTTP 404", status=404)),
+        ("hash", PermanentUpstreamError("pokemon change signal: HTTP 401", action="job_failed")),
+        ("hash", TransientUpstreamError("pokemon change signal: response is not valid JSON")),
+    ],
+)
+async def test_a_signal_that_cannot_be_read_means_a_sweep(field: str, body: Any) -> None:
+    reading = await _conditional(None, RECENT, body=body).read_signal(
+        "http://x/meta/", field, may_skip=True
     )
     assert (reading.value, reading.unchanged) == (None, False)
 

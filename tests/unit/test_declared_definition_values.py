@@ -8,6 +8,7 @@ from tests.unit.definition_problems import (
     FILE,
     VALID,
     definition_problems,
+    load_definition,
 )
 
 
@@ -156,3 +157,15 @@ def test_a_bad_auth_value_is_never_repeated_in_the_problem() -> None:
     """A secret of the wrong type is refused without its value in the line."""
     problems = definition_problems(VALID.replace("token: ${SHOP_TOKEN}", "token: [tok-0123456789]"))
     assert problems == [f"{FILE}: auth.token: Input should be a valid string"]
+
+
+@pytest.mark.parametrize("field", ["data..hash", "meta hash", "${SIGNAL_FIELD:-.hash}"])
+def test_a_change_signal_field_is_a_path_into_the_answer(field: str) -> None:
+    """``change_signal.field`` is a path as records and ids are; a bad one is one line."""
+    text = VALID + f"change_signal: {{path: /meta/, field: '{field}'}}\n"
+    (line,) = definition_problems(text)
+    assert line.startswith(f"{FILE}: change_signal.field: ")
+    assert "is not a path; a path is dotted keys with numeric indexes" in line
+    good = load_definition(VALID + "change_signal: {path: /meta/, field: data.deploys.0.hash}\n")
+    assert good.change_signal is not None
+    assert good.change_signal.field == "data.deploys.0.hash"

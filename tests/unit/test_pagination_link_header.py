@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.sources.declared.errors import PaginationError
-from shared.sources.declared.links import next_link, parse_links
+from shared.sources.declared.links import next_link, next_link_only, parse_links
 from shared.sources.declared.pagination import (
     PageAnswer,
     PageRequest,
@@ -95,3 +95,35 @@ def test_parse_links_keeps_every_link_and_its_params() -> None:
         ("a", {"rel": "next"}),
         ("b", {"type": "x"}),
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        (
+            f'<{URL}?page=3&key=s3cr3t>; rel="next", <{URL}?page=9&key=s3cr3t>; rel="last"',
+            f'<{URL}?page=3>; rel="next"',
+        ),
+        ('</items?page=2>; rel="prev next"', '</items?page=2>; rel="next"'),  # relative stays
+        (f'<{URL}?page=1>; rel="prev", <{URL}?page=1>; rel="first"', None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_walk_keeps_only_the_next_link_without_auth_parameters(
+    header: str | None, kept: str | None
+) -> None:
+    """What a stored answer keeps of its Link header: the next link alone, no key in it."""
+    assert next_link_only(header, drop={"key"}) == kept
+
+
+def test_a_kept_link_walks_on_as_the_header_it_came_from() -> None:
+    """A 304 that repeats no Link walks on from the kept one to the same next page."""
+    header = f'<{URL}?page=2&per_page=100>; rel="next", <{URL}?page=9&per_page=100>; rel="last"'
+    sent = PageRequest(URL, {"per_page": "100"})
+    kept = next_link_only(header, drop=set())
+    assert kept is not None
+    fresh = next_pages(LINK, sent, PageAnswer([], {"Link": header}), base_url=BASE)
+    stored = next_pages(LINK, sent, PageAnswer([], {"link": kept}), base_url=BASE)
+    assert stored == fresh
+    assert next_link(kept) == f"{URL}?page=2&per_page=100"

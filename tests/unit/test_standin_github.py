@@ -11,6 +11,7 @@ import pytest
 
 from harness.standin.state import DEFAULT_GITHUB_TOKEN, StandinState
 from tests.unit.standin_clients import Client, MakeClient
+from tests.unit.standin_requests import put_faults
 
 ISSUES = "/repos/octo/item-sync/issues"
 AUTH = {"Authorization": f"Bearer {DEFAULT_GITHUB_TOKEN}"}
@@ -210,6 +211,22 @@ async def test_a_matching_if_none_match_gets_a_bodiless_304_not_counted(client: 
     assert unauthorized.status == 401
     other = await client.get(f"{ISSUES}?page=2", headers={**AUTH, "If-None-Match": etag})
     assert other.status == 200
+
+
+async def test_a_list_pages_304_repeats_its_link_unless_switched_off(client: Client) -> None:
+    """A 304 on a list page repeats the page's Link header; switched off, it has none."""
+    page = f"{ISSUES}?state=all&per_page=50&page=2"
+    first = await client.get(page, headers=AUTH)
+    assert set(links(first.headers["Link"])) == {"prev", "next", "last", "first"}
+    conditional = {**AUTH, "If-None-Match": first.headers["ETag"]}
+    again = await client.get(page, headers=conditional)
+    assert again.status == 304
+    assert again.headers["Link"] == first.headers["Link"]
+    await put_faults(client, github_304_without_link=True)
+    bare = await client.get(page, headers=conditional)
+    assert bare.status == 304
+    assert "Link" not in bare.headers
+    assert (await client.get(page, headers=AUTH)).headers["Link"] == first.headers["Link"]
 
 
 async def test_one_issue_by_number_and_githubs_404(client: Client) -> None:

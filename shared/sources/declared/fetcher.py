@@ -13,18 +13,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from shared.errors import JobFailedError, PermanentUpstreamError
 from shared.models.commands import Command, DetailCommand, PageCommand, walk_end
 from shared.models.pages import FailedItem, FetchedItem, NotModifiedItem
 from shared.sources.base import SourcePage
 from shared.sources.client import UpstreamClient
-from shared.sources.conditional import Conditional, SignalReading
+from shared.sources.conditional import Conditional, ListAnswer, SignalReading
 from shared.sources.declared.details import DetailRef, Details
 from shared.sources.declared.incremental import latest_cursor
 from shared.sources.declared.items import document_item, record_item
-from shared.sources.declared.links import origin
+from shared.sources.declared.links import next_link, next_link_only, origin, without_params
 from shared.sources.declared.models import SourceDefinition
 from shared.sources.declared.pagination import PageAnswer, PageRequest, next_pages
 from shared.sources.declared.paginators import (
@@ -40,10 +39,12 @@ from shared.sources.documents import JsonDocument
 
 @dataclass(frozen=True)
 class _Answer:
-    """A list page's parsed body, and the document when it came in full (not a 304)."""
+    """A list page's parsed body, its ``Link`` header, and the document when it came in
+    full without conditional requests."""
 
     body: Any
     document: JsonDocument | None
+    link: str | None = None
 
 
 class DeclaredFetcher:
@@ -142,7 +143,7 @@ class DeclaredFetcher:
             cursor=command.cursor,
             fanned=command.fanned,
         )
-        headers = {"link": answer.document.link} if answer.document and answer.document.link else {}
+        headers = {"link": answer.link} if answer.link else {}
         # Before any detail: a walk that cannot end well fails the job at once.
         nxt = next_pages(
             paginator,
@@ -207,31 +208,51 @@ class DeclaredFetcher:
             what += f" {command.for_each!r}"
         if not isinstance(self.definition.list_.paginator, SinglePaginator):
             what += f" page {command.page}"
+        if self._conditional is not None:
+            return await self._get_if_changed(self._conditional, command, url, what)
+        params = {**command.params, **self._query}
+        document = await self._client.get_document(url, what=what, params=params)
+        return _Answer(body=document.value, document=document, link=document.link)
+
+    async def _get_if_changed(
+        self, conditional: Conditional, command: PageCommand, url: str, what: str
+    ) -> _Answer:
+        """The page through its stored validators: a 304 is the stored answer."""
         link_walk = isinstance(self.definition.list_.paginator, LinkHeaderPaginator)
-        if self._conditional is not None and not link_walk:  # a stored answer has no headers
-            body = await self._conditional.get_list(
+        keep = self._next_link_only if link_walk else None  # a body-led walk needs no header
+
+        async def get(send_validators: bool) -> ListAnswer:
+            return await conditional.get_list(
                 url,
                 params=command.params,
                 what=what,
-                send_validators=command.conditional,
+                send_validators=send_validators,
                 secret_params=self._query,
+                keep_link=keep,
             )
-            return _Answer(body=body, document=None)
-        params = {**command.params, **self._query}
-        document = await self._client.get_document(url, what=what, params=params)
-        return _Answer(body=document.value, document=document)
+
+        answer = await get(command.conditional)
+        if link_walk and answer.link_stored and next_link(answer.link or "") is None:
+            # A 304 confirms the body, not the Link header: the kept answer ended the walk,
+            # but the list may have grown a page past it since. Only a full answer tells.
+            answer = await get(False)
+        return _Answer(body=answer.body, document=None, link=answer.link)
+
+    def _next_link_only(self, link: str | None) -> str | None:
+        # A key the upstream echoes in its links must never be stored.
+        return next_link_only(link, drop=set(self._query))
 
     def _on_our_host(self, url: str) -> str:
         """The URL without the auth's query parameters (they are set, not appended); never
         a URL off ``base_url``'s scheme, host and port."""
         if origin(url) != origin(self.definition.base_url):
             raise PermanentUpstreamError(f"{self.name}: a page URL is off base_url's host")
-        return _without_params(url, set(self._query))
+        return without_params(url, set(self._query))
 
     def _follow_up(self, command: PageCommand, request: PageRequest) -> PageCommand:
         # An upstream next URL may echo a key given in the query: never put it on a stream.
         return PageCommand(
-            url=_without_params(request.url, set(self._query)),
+            url=without_params(request.url, set(self._query)),
             params={k: v for k, v in request.params.items() if k not in self._query},
             page=request.page,
             cursor=request.cursor,
@@ -285,12 +306,3 @@ def _total(body: Any, paginator: Any) -> int | None:
         value = find(body, paginator.total)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     return None
-
-
-def _without_params(url: str, names: set[str]) -> str:
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(k in names for k, _ in pairs):
-        return url  # untouched: re-encoding could change how upstream wrote it
-    kept = [(k, v) for k, v in pairs if k not in names]
-    return parts._replace(query=urlencode(kept)).geturl()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 _NAME = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _PARAM = re.compile(rf'\s*;\s*({_NAME})\s*(?:=\s*("(?:[^"\\]|\\.)*"|{_NAME}))?')
@@ -44,6 +44,29 @@ def next_link(value: str) -> str | None:
         if "next" in params.get("rel", "").lower().split():
             return target
     return None
+
+
+def next_link_only(value: str | None, *, drop: set[str]) -> str | None:
+    """What a walk keeps of a ``Link`` header: its next link alone, without the query
+    parameters ``drop`` names (an auth key echoed by upstream), or None when there is none.
+
+    It reads back as the header it stands for: ``next_link`` finds the same page.
+    """
+    target = next_link(value) if value else None
+    if target is None:
+        return None
+    return f'<{without_params(target, drop)}>; rel="next"'
+
+
+def without_params(url: str, names: set[str]) -> str:
+    """``url`` without the query parameters ``names``; untouched when it has none of them
+    (re-encoding could change how upstream wrote it)."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(k in names for k, _ in pairs):
+        return url
+    kept = [(k, v) for k, v in pairs if k not in names]
+    return parts._replace(query=urlencode(kept)).geturl()
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
