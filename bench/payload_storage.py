@@ -46,7 +46,7 @@ class Variant:
 
 VARIANTS: dict[str, Variant] = {
     "baseline": Variant(),  # the table as migrated
-    # The check migration 0012 dropped, back for comparison.
+    # The check migration 0013 dropped, back for comparison.
     "json-check": Variant(
         ("ALTER TABLE items ADD CONSTRAINT items_payload_is_json CHECK (JSON_VALID(payload))",)
     ),
