@@ -11,6 +11,7 @@ import orjson
 from aiohttp import web
 
 from services.api.alerting import alerts_lifespan
+from services.api.cache import CacheFiller
 from services.api.cors import cors
 from services.api.dashboard.routes import (
     DASHBOARD_ROUTES,
@@ -19,6 +20,7 @@ from services.api.dashboard.routes import (
 )
 from services.api.item_ids import ItemIdDirectory
 from services.api.keys import (
+    CACHE_FILLER,
     DB,
     HTTP_MODELS,
     ITEM_IDS,
@@ -55,7 +57,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=settings.api.max_body_bytes)
     app[SETTINGS] = settings
     app[ITEM_IDS] = ItemIdDirectory()
-    app.cleanup_ctx.extend([_redis_lifespan, _local_cache_lifespan, _db_lifespan])
+    app.cleanup_ctx.extend([_redis_lifespan, _cache_filler_lifespan, _local_cache_lifespan])
+    app.cleanup_ctx.append(_db_lifespan)
     app.cleanup_ctx.extend([feeds_lifespan, alerts_lifespan])
     # Built from the enabled sources now: what /openapi.json says is what the handlers take.
     planners = enabled_planners(settings)  # planning needs no I/O: nothing to open or close
@@ -83,6 +86,19 @@ async def _redis_lifespan(app: web.Application) -> AsyncIterator[None]:
     async with redis_client(app[SETTINGS].redis) as redis:
         app[REDIS] = redis
         yield
+
+
+async def _cache_filler_lifespan(app: web.Application) -> AsyncIterator[None]:
+    ttl_ms = int(app[SETTINGS].cache.item_ttl.total_seconds() * 1000)
+    filler = CacheFiller(app[REDIS], ttl_ms)
+    app[CACHE_FILLER] = filler
+    task = asyncio.create_task(filler.run())
+    try:
+        yield
+    finally:  # fills still waiting are dropped: the next miss fills those slots
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _local_cache_lifespan(app: web.Application) -> AsyncIterator[None]:

@@ -6,6 +6,7 @@ import aiomysql
 from aiohttp import web
 from redis.asyncio import Redis
 
+from services.api.cache import CacheFiller
 from services.api.item_ids import ItemIdDirectory
 from services.api.local_cache import LocalItemCache
 from shared.config import Settings
@@ -21,3 +22,4 @@ OPENAPI = web.AppKey("openapi", bytes)  # the rendered /openapi.json
 LOCAL_CACHE = web.AppKey("local_cache", LocalItemCache)
 HTTP_MODELS = web.AppKey("http_models", HttpModels)  # request models for the enabled sources
 ITEM_IDS = web.AppKey("item_ids", ItemIdDirectory)  # (source, external id) -> item id
+CACHE_FILLER = web.AppKey("cache_filler", CacheFiller)  # fills Redis after a miss, off the request

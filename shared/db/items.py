@@ -25,6 +25,7 @@ from shared.models.items import ItemRow
 _COLUMNS = (
     "id, api_source, external_id, name, content_hash, created_at, updated_at, synced_at, deleted_at"
 )
+ITEM_COLUMNS = tuple(name.strip() for name in _COLUMNS.split(","))
 _SORT_COLUMNS: dict[str, str] = {"external_id": "external_sort_key", "updated_at": "updated_at"}
 _LIKE_ESCAPE = "!"  # not a backslash: its meaning in a literal depends on the SQL mode
 
@@ -128,17 +129,21 @@ async def _cursor_key(
     return row[0]
 
 
-async def get_item(
+async def get_item_values(
     pool: aiomysql.Pool, item_id: int, *, include_deleted: bool = False
-) -> ItemRow | None:
-    """One item with its payload text, or None; one round trip on an autocommit pool."""
+) -> tuple[Any, ...] | None:
+    """One item's columns (``ITEM_COLUMNS``, then the payload text) as MySQL sent them, or None.
+
+    One round trip on an autocommit pool; the values are rendered straight to JSON, with
+    no model built per row.
+    """
     where, args = _filters(ItemFilters(include_deleted=include_deleted))
     clause = f"{where} AND id = %s" if where else "WHERE id = %s"
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(f"SELECT {_COLUMNS}, payload FROM items {clause}", (*args, item_id))  # noqa: S608
         row = await cur.fetchone()
         await _end_snapshot(conn)
-    return None if row is None else _row(row)
+    return None if row is None else tuple(row)
 
 
 async def find_item_id(pool: aiomysql.Pool, api_source: str, external_id: str) -> int | None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from typing import Any
+
 import orjson
 from aiohttp import web
 
-from services.api.cache import cached_item, fill_item
-from services.api.keys import DB, HTTP_MODELS, LOCAL_CACHE, READ_DB, REDIS, SETTINGS
+from services.api.cache import cached_item
+from services.api.keys import CACHE_FILLER, DB, HTTP_MODELS, LOCAL_CACHE, READ_DB, REDIS
 from services.api.path_ids import parse_item_id
 from services.api.query import parse_query
 from services.api.responses import raw_json_response
-from shared.db.items import ItemFilters, get_item, list_items
+from shared.db.items import ITEM_COLUMNS, ItemFilters, get_item_values, list_items
 from shared.errors import InvalidField, NotFound
 from shared.models.http import ItemsPage
 from shared.models.item_cursor import ItemCursor, decode_cursor
-from shared.models.items import ItemOut, ItemRow
+from shared.models.items import ItemOut
 from shared.models.spec import MAX_ID
 
 MAX_ITEM_ID = MAX_ID
@@ -80,24 +84,28 @@ async def item_answer(app: web.Application, item_id: int) -> bytes | None:
     if kept is not None:
         return kept
     epoch = local.epoch  # before any read: a change announced meanwhile voids the answer
-    redis = app[REDIS]
-    cached, may_fill = await cached_item(redis, item_id)
+    cached, may_fill = await cached_item(app[REDIS], item_id)
     if cached is not None:
         local.put(item_id, cached, epoch)
         return cached
-    row = await get_item(app[READ_DB], item_id, include_deleted=True)  # shows deleted_at
-    if row is None:
+    read_started = time.monotonic()  # the row is read after this: a fill must meet any marker
+    values = await get_item_values(app[READ_DB], item_id, include_deleted=True)  # deleted_at
+    if values is None:
         return None
-    body = render_item(row)
-    if may_fill:
-        ttl_ms = int(app[SETTINGS].cache.item_ttl.total_seconds() * 1000)
-        if await fill_item(redis, item_id, body, ttl_ms):
-            local.put(item_id, body, epoch)
+    body = render_item(values)
+    if may_fill:  # the slot was empty: no writer's marker, so the answer may be kept
+        local.put(item_id, body, epoch)
+        app[CACHE_FILLER].offer(item_id, body, read_started)
     return body
 
 
-def render_item(row: ItemRow) -> bytes:
-    """The item's fields and its stored payload, spliced in without re-parsing it."""
-    fields = ItemOut.from_row(row).model_dump(mode="json")
-    fields["payload"] = orjson.Fragment(row.payload_json or "null")
-    return orjson.dumps(fields)
+_JSON_TIMES = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z  # MySQL's naive UTC, as pydantic writes it
+
+
+def render_item(values: Sequence[Any]) -> bytes:
+    """``ItemDetailOut`` from the columns of ``get_item_values``, the stored payload spliced in
+    without re-parsing it; no model is built per row on this path.
+    """
+    fields = dict(zip(ITEM_COLUMNS, values, strict=False))  # the payload comes last
+    fields["payload"] = orjson.Fragment(values[len(ITEM_COLUMNS)] or "null")
+    return orjson.dumps(fields, option=_JSON_TIMES)
