@@ -15,6 +15,7 @@ from shared.streams.attempts import delivery_counts
 from shared.streams.backpressure import BackpressureGate, StreamBudget
 from shared.streams.codec import OutFields, decode_page, encode_command
 from shared.streams.publisher import publish
+from tests.e2e.waiting import wait_until_async
 from tests.unit.fake_upstream import FakeUpstream, detail_url, serve_details
 from tests.unit.fetcher_pipeline import (
     JOB_ID,
@@ -177,7 +178,8 @@ async def test_a_fetched_page_waits_for_room_with_its_command_pending(
     [(entry_id, fields)] = await pipeline.reader.read(10)
 
     handling = asyncio.create_task(gated.dispatch([(entry_id, fields)]))
-    done, _ = await asyncio.wait({handling}, timeout=0.3)  # many polls of a full gate
+    await wait_until_async(lambda: gate.engaged, timeout_s=10)  # fetched, held at the gate
+    done, _ = await asyncio.wait({handling}, timeout=0.1)  # more polls of the full gate
     assert (done, gate.engaged) == (set(), True)
     assert (await pending(pipeline.redis), await pipeline.redis.xlen(names.PAGES)) == (1, 1)
     counts = await delivery_counts(pipeline.redis, names.COMMANDS, names.FETCHERS, [entry_id])
