@@ -97,19 +97,24 @@ def _stop_for_good(runner: subprocess.Popen[bytes]) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def test_run_stops_every_child_cleanly_after_its_stdout_reader_went_away(
-    pipeline: Pipeline, tmp_path: Path
-) -> None:
-    """``item-sync run | reader``; the reader exits, then SIGTERM: all exit 0 within seconds."""
-    stderr_path = tmp_path / "run.stderr"
+def _start_run(pipeline: Pipeline, stderr_path: Path) -> subprocess.Popen[bytes]:
+    """``item-sync run`` (2 fetchers, 1 writer), its stdout a pipe, its stderr to a file."""
     with stderr_path.open("wb") as stderr:
-        runner = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "services.cli", "run", "--fetchers", "2", "--writers", "1"],
             env={**pipeline.env, "WORKER_ENABLED": "true"},
             cwd=pipeline.workdir,
             stdout=subprocess.PIPE,
             stderr=stderr,
         )
+
+
+def test_run_stops_every_child_cleanly_after_its_stdout_reader_went_away(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """``item-sync run | reader``; the reader exits, then SIGTERM: all exit 0 within seconds."""
+    stderr_path = tmp_path / "run.stderr"
+    runner = _start_run(pipeline, stderr_path)
     assert runner.stdout is not None
     try:
         lines = _read_until(
@@ -150,14 +155,7 @@ def test_every_child_stops_gracefully_when_the_runner_is_killed(
     """``kill -9`` of ``item-sync run`` mid-sync: no child keeps running unsupervised; each
     stops as on SIGTERM (``service.stopped``: it handed back its work) within seconds."""
     stderr_path = tmp_path / "run.stderr"
-    with stderr_path.open("wb") as stderr:
-        runner = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "run", "--fetchers", "2", "--writers", "1"],
-            env={**pipeline.env, "WORKER_ENABLED": "true"},
-            cwd=pipeline.workdir,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-        )
+    runner = _start_run(pipeline, stderr_path)
     assert runner.stdout is not None
     children: dict[str, int] = {}
     try:

@@ -27,21 +27,26 @@ from tests.fault.conftest import SYNTHETIC_ITEMS, fault_env, report
 POISON_ID = 1000  # on page list:950, not the page that fans out
 
 
+def _poison_env(standin: StandinProcess, **extra: str) -> dict[str, str]:
+    """Three deliveries, quick claims, one retry; the breaker out of the way (one bad item,
+    not an outage)."""
+    return fault_env(
+        standin,
+        STREAM_MAX_DELIVERIES="3",
+        STREAM_CLAIM_IDLE="1s",
+        RETRY_MAX_RETRIES="1",
+        RETRY_CIRCUIT_THRESHOLD="1000",
+        **extra,
+    )
+
+
 def test_poison_command_is_dead_lettered_and_replayed(
     synthetic_standin: StandinProcess,
     fresh_pipeline: Callable[[dict[str, str]], Pipeline],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A page whose item always fails goes to the dead stream; after a fix, replay completes it."""
-    pipeline = fresh_pipeline(
-        fault_env(
-            synthetic_standin,
-            STREAM_MAX_DELIVERIES="3",
-            STREAM_CLAIM_IDLE="1s",
-            RETRY_MAX_RETRIES="1",
-            RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about one bad item, not an outage
-        )
-    )
+    pipeline = fresh_pipeline(_poison_env(synthetic_standin))
     pipeline.start_and_wait("api", "fetcher", "fetcher", "writer")
     synthetic_standin.set_faults(fail_id=POISON_ID)
     started = time.monotonic()
@@ -96,16 +101,7 @@ def test_a_job_left_with_only_a_dead_letter_fails_naming_it(
     """Nobody replays the poison: the job does not stay open until WORKER_JOB_TIMEOUT (and
     no scheduler runs here to time it out); it ends ``failed`` with the dead letter's id and
     error in ``GET /jobs/{id}``, and the next identical sync opens a new job."""
-    pipeline = fresh_pipeline(
-        fault_env(
-            synthetic_standin,
-            STREAM_MAX_DELIVERIES="3",
-            STREAM_CLAIM_IDLE="1s",
-            RETRY_MAX_RETRIES="1",
-            RETRY_CIRCUIT_THRESHOLD="1000",  # this test is about one bad item, not an outage
-            WORKER_REDRIVE_AFTER="2s",
-        )
-    )
+    pipeline = fresh_pipeline(_poison_env(synthetic_standin, WORKER_REDRIVE_AFTER="2s"))
     pipeline.start_and_wait("api", "fetcher", "fetcher", "writer")
     synthetic_standin.set_faults(fail_id=POISON_ID)
     job_id = start_sync(pipeline)
