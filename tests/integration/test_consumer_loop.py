@@ -128,30 +128,59 @@ async def test_stop_requeues_what_is_still_held(any_redis: Redis) -> None:
 
 
 async def test_live_slow_work_is_not_taken_over(any_redis: Redis) -> None:
-    """Entries in hand are re-claimed by their consumer, so an idle-based takeover skips them."""
+    """Entries in hand are re-claimed by their consumer, so an idle-based takeover skips them.
+
+    A re-claim shows as a drop in the idle time Redis reports. A drop counts only when the
+    entry could not have reached ``claim_idle`` since the previous reading, since an
+    idle-based takeover (the consumer's own included) also resets it, but only past
+    ``claim_idle``. Right after each counted re-claim a second consumer tries a takeover.
+    The entry is held for nine re-claims, three ``claim_idle`` periods, so conditions, not
+    a clock, decide the outcome.
+    """
     redis = any_redis
     await ensure_groups(redis)
-    await redis.xadd(names.COMMANDS, {"type": "list", "n": "slow"})
+    entry_id = await redis.xadd(names.COMMANDS, {"type": "list", "n": "slow"})
     started = asyncio.Event()
+    release = asyncio.Event()
 
     async def slow(message: Numbered) -> Handled:
         started.set()
-        await asyncio.sleep(0.6)
+        await release.wait()
         return Handled()
 
+    clock = asyncio.get_running_loop().time
     loop = ConsumerLoop(commands_reader(redis, "c1"), each_numbered(slow), FAST)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
-    await started.wait()
+    await asyncio.wait_for(started.wait(), timeout=10)
+    held_since = clock()
     other = commands_reader(redis, "c2")
     stolen = []
-    for _ in range(10):
-        await asyncio.sleep(0.05)
-        stolen += await other.claim_stale(FAST.claim_idle_ms, 10)
+    reclaims = 0
+    last_idle, last_read = await _idle_ms(redis, entry_id), clock()
+    while reclaims < 9 and clock() < held_since + 30:
+        await asyncio.sleep(0.005)
+        idle, read_at = await _idle_ms(redis, entry_id), clock()
+        if idle < last_idle and last_idle + (read_at - last_read) * 1000 < FAST.claim_idle_ms:
+            reclaims += 1
+            stolen += await other.claim_stale(FAST.claim_idle_ms, 10)
+        last_idle, last_read = idle, read_at
+    held_ms = (clock() - held_since) * 1000
+    release.set()
     stop.set()
-    await asyncio.wait_for(task, timeout=5)
+    await asyncio.wait_for(task, timeout=10)
+    assert reclaims == 9
+    assert held_ms > FAST.claim_idle_ms
     assert stolen == []
     assert await commands_pending(redis) == 0
+
+
+async def _idle_ms(redis: Redis, entry_id: bytes) -> int:
+    """How long Redis says ``entry_id`` has sat unclaimed in the commands group."""
+    pending: Any = await redis.xpending_range(
+        names.COMMANDS, names.FETCHERS, min=entry_id, max=entry_id, count=1
+    )
+    return int(pending[0]["time_since_delivered"])
 
 
 async def test_trimming_keeps_every_entry_a_group_still_needs(any_redis: Redis) -> None:
