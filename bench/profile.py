@@ -1,11 +1,12 @@
 """Where the time goes: py-spy samples the fetcher and the writer through one first sync.
 
-``python -m bench.profile [--items N | --realsize] [--idle]`` runs a 1 x 1 pipeline, records
-both services with ``py-spy record --format raw`` during a first sync of N synthetic items
-(or of the real-size catalogue, ``--recorded-sizes``), and prints the top functions by own
-time (the frame on top of the stack) and by total time (anywhere on it). ``--idle`` keeps
-the samples of a service waiting (on MySQL, say), so shares are of wall time, not CPU.
-The raw stack files are kept in ``bench/results/``.
+``python -m bench.profile [--items N | --realsize] [--resync [--sweep]] [--idle]`` runs a
+1 x 1 pipeline, records both services with ``py-spy record --format raw`` during a first
+sync of N synthetic items (or of the real-size catalogue, ``--recorded-sizes``; with
+``--resync`` an unchanged re-sync, and with ``--sweep`` a conditional sweep), and prints
+the top functions by own time (the frame on top of the stack) and by total time (anywhere
+on it). ``--idle`` keeps the samples of a service waiting (on MySQL, say), so shares are of
+wall time, not CPU. The raw stack files are kept in ``bench/results/``.
 """
 
 from __future__ import annotations
@@ -84,12 +85,21 @@ def main() -> None:
         "--resync", action="store_true", help="record an unchanged re-sync instead of the first"
     )
     parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="with --resync: distrust the unchanged signal, so the re-sync is a conditional sweep",
+    )
+    parser.add_argument(
         "--realsize", action="store_true", help="the 1,351 recorded-size details, not --items"
     )
     parser.add_argument("--idle", action="store_true", help="keep samples of waiting threads")
     args = parser.parse_args()
     catalogue = ("--recorded-sizes",) if args.realsize else ("--synthetic", str(args.items))
     env = {"POKEAPI_RATE_LIMIT": "0"} if args.realsize else {}  # as the realsize sections
+    if args.sweep:
+        env["SOURCE_FULL_SWEEP_INTERVAL"] = "1ms"  # as the conditional section's re-sync
+        env["POKEAPI_RATE_LIMIT"] = "0"  # the budget lifted, as there
+        env["POKEAPI_CONDITIONAL_REQUESTS"] = "true"
     # The bench extra installs py-spy beside this interpreter, which may not be on PATH.
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if py_spy is None:
@@ -114,7 +124,10 @@ def main() -> None:
                     subprocess.Popen(command, stdout=subprocess.DEVNULL),  # noqa: S603
                     out,
                 )
+        standin.reset_stats()
         run = timed_sync(pipeline)
+        stats = standin.stats()
+        print(f"upstream: {stats['requests']} requests, {stats['not_modified']} answered 304")
         which = "unchanged re-sync" if args.resync else "first sync"
         print(f"{which} of {run.items} items in {run.wall_s:.2f} s", flush=True)
         for recorder, _ in recorders.values():

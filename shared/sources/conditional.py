@@ -7,7 +7,7 @@ A 304 only ever stands for a body MySQL holds: validators are read from stored r
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -110,13 +110,27 @@ class Conditional:
         found = await _or_none(self.store.item_validators(self.source, external_ids), "items")
         return found or {}
 
-    async def read_signal(self, url: str, field: str, *, may_skip: bool) -> SignalReading:
+    async def read_signal(
+        self,
+        url: str,
+        field: str,
+        *,
+        may_skip: bool,
+        credentials: bool = True,
+        params: dict[str, str] | None = None,
+    ) -> SignalReading:
         """Read the change signal at the path ``field`` of the answer; ``unchanged`` when it
         matches the last sweep's, which is recent enough. A signal that cannot be read (an
         error status, no JSON, nothing usable at the path) means a sweep, never a failed job.
+
+        ``credentials=False`` sends none of the source's headers (another host's signal);
+        ``params`` (the auth's query key) is sent but never logged or stored.
         """
+        client = self.client if credentials else replace(self.client, headers=None)
         try:
-            document = await self.client.get_document(url, what=f"{self.source} change signal")
+            document = await client.get_document(
+                url, what=f"{self.source} change signal", params=params or None
+            )
         except (PermanentUpstreamError, TransientUpstreamError) as exc:
             log.warning("change_signal.unreadable", error=str(exc))
             return SignalReading(value=None)

@@ -25,7 +25,9 @@ class FakeClient:
 
     body: Any
 
-    async def get_document(self, url: str, *, what: str) -> JsonDocument:
+    async def get_document(
+        self, url: str, *, what: str, params: dict[str, str] | None = None
+    ) -> JsonDocument:
         if isinstance(self.body, Exception):
             raise self.body
         return JsonDocument(value=self.body, text="{}", content_hash="0" * 64)

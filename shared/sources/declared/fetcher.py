@@ -281,8 +281,14 @@ class DeclaredFetcher:
         first = command.fan_out and command.page == 1 and from_start
         if self._signal_reader is None or signal is None or url is None or not first:
             return SignalReading(value=None)
+        # The source's headers and auth go to its own API only, never to another host.
+        own_api = origin(url) == origin(self.definition.base_url)
         return await self._signal_reader.read_signal(
-            url, signal.field, may_skip=command.conditional
+            url,
+            signal.field,
+            may_skip=command.conditional,
+            credentials=own_api,
+            params=self._query if own_api else None,
         )
 
 
