@@ -13,8 +13,10 @@ surrogate that no UTF-8 text can hold) is permanent: that item fails, nothing el
 
 from __future__ import annotations
 
+import gc
 import json
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +26,17 @@ from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.sources.validators import Validator
 from shared.values.hashing import canonical_json, hash_bytes
 
-# Integers orjson may turn into floats have 19 or more digits; a match inside a string
-# only sends the document the slower, exact way.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# Integers orjson may turn into floats have 19 or more digits; a run inside a string
+# only sends the document the slower, exact way. The run is found by mapping every digit
+# to "0" and every other byte to " ", then one substring search: about 14x faster than
+# the regex ``[0-9]{19}``, which cost five times orjson's parse of the same document.
+_DIGITS_ONLY = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def has_long_digit_run(body: bytes) -> bool:
+    """Whether ``body`` holds 19 or more ASCII digits in a row."""
+    return _LONG_RUN in body.translate(_DIGITS_ONLY)
 
 
 @dataclass(frozen=True)
@@ -53,15 +63,37 @@ def parse_document(body: bytes, *, what: str, whole: bool = True) -> JsonDocumen
         if exc.end >= len(body):  # cut off inside a character: the next answer may be whole
             raise TransientUpstreamError(f"{what}: response is not valid JSON") from None
         raise PermanentUpstreamError(f"{what}: body is not UTF-8 (at byte {exc.start})") from None
-    if _LONG_DIGITS.search(body) is None:
-        try:
-            value = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            pass  # broken, or a lone surrogate: the exact reader tells which
-        else:
-            digest = hash_bytes(canonical_json(value))
-            return JsonDocument(value if whole else _summary(value), text, digest)
+    if not has_long_digit_run(body):
+        with _collector_paused():
+            try:
+                value = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                pass  # broken, or a lone surrogate: the exact reader tells which
+            else:
+                digest = hash_bytes(canonical_json(value))
+                kept = value if whole else _summary(value)
+                del value  # freed before collection resumes, which would walk it all
+                return JsonDocument(kept, text, digest)
     return _exact_document(text, what, whole)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a document is parsed and hashed.
+
+    A parsed document is a tree (it cannot hold a cycle) and reference counting frees
+    it; but the tens of thousands of objects a large one allocates set off collections
+    that walk every live object, the other documents in flight too. With 32 details in
+    flight that doubled the cost of parsing (3.1 -> 7.9 ms for a 586 KB document).
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _summary(value: Any) -> dict[str, Any] | None:

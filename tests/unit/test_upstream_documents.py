@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -13,7 +14,7 @@ from shared.config import Settings
 from shared.errors import JobFailedError, PermanentUpstreamError, TransientUpstreamError
 from shared.models.commands import PageCommand
 from shared.sources.declared.fetcher import DeclaredFetcher
-from shared.sources.documents import parse_document
+from shared.sources.documents import has_long_digit_run, parse_document
 from shared.sources.registry import build_declared_fetcher
 from shared.values.hashing import content_hash
 from tests.unit.declared_helpers import builtin, list_command
@@ -66,6 +67,25 @@ def test_integers_past_64_bits_are_kept_exactly() -> None:
     assert document.value == {"n": int(BIG)}
     changed = parse_document(f'{{"n": {BIG[:-1]}1}}'.encode(), what="t")
     assert changed.content_hash != document.content_hash
+
+
+@pytest.mark.parametrize(
+    ("body", "long"),
+    [
+        (b"1" * 19, True),
+        (b"1" * 18, False),
+        (b'{"n": 123456789012345678}', False),  # 18 digits: orjson reads it exactly
+        (b'{"n": 1234567890123456789}', True),
+        (b'{"n": -1234567890123456789.5}', True),
+        (b"9" * 18 + b"a" + b"9" * 18, False),
+        (b"\x00\xff" + b"0123456789" * 2, True),
+        (b"", False),
+    ],
+)
+def test_a_run_of_19_digits_is_found_anywhere(body: bytes, long: bool) -> None:
+    """The check that sends a document the exact way: 19 ASCII digits in a row, no fewer."""
+    assert has_long_digit_run(body) is long
+    assert (re.search(rb"[0-9]{19}", body) is not None) is long  # the definition it keeps
 
 
 @pytest.mark.parametrize(
