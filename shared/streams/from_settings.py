@@ -37,7 +37,7 @@ def loop_settings(
     )
 
 
-BACKPRESSURE_POLL_S = 0.5  # a gated fetcher resumes this soon after the writers catch up
+BACKPRESSURE_POLL_S = 0.1  # a gated fetcher resumes this soon after the writers catch up
 
 
 def pages_gate(redis: Redis, settings: Settings) -> BackpressureGate:

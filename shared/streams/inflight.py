@@ -30,6 +30,8 @@ class InFlight:
     reader: GroupReader
     keep_every_s: float
     _units: dict[asyncio.Task[None], list[bytes]] = field(default_factory=dict, init=False)
+    _sizes: dict[asyncio.Task[None], int] = field(default_factory=dict, init=False)
+    settled_bytes: int = field(default=0, init=False)  # of units that ended without an error
 
     def __len__(self) -> int:
         return len(self._units)
@@ -38,18 +40,23 @@ class InFlight:
         """The ids of every entry in hand."""
         return {entry_id for ids in self._units.values() for entry_id in ids}
 
-    def start(self, entry_ids: list[bytes], work: Coroutine[Any, Any, None]) -> None:
-        """Run ``work`` for these entries as one unit."""
-        self._units[asyncio.create_task(work)] = entry_ids
+    def start(self, entry_ids: list[bytes], work: Coroutine[Any, Any, None], size: int = 0) -> None:
+        """Run ``work`` for these entries (about ``size`` bytes in the stream) as one unit."""
+        task = asyncio.create_task(work)
+        self._units[task] = entry_ids
+        self._sizes[task] = size
 
     def reap(self) -> list[BaseException]:
         """Forget the units that ended; the errors they could not settle."""
         errors: list[BaseException] = []
         for task in [task for task in self._units if task.done()]:
             del self._units[task]
+            size = self._sizes.pop(task, 0)
             error = None if task.cancelled() else task.exception()
             if error is not None:
                 errors.append(error)
+            elif not task.cancelled():
+                self.settled_bytes += size
         return errors
 
     async def wait_any(self, timeout_s: float, stop: asyncio.Event) -> None:

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 
 from shared.resilience.backoff import Backoff
 from shared.streams.attempts import failed_handlings
-from shared.streams.backpressure import BackpressureGate
+from shared.streams.backpressure import BackpressureGate, entry_bytes
 from shared.streams.codec import StreamEntry
 from shared.streams.consumer import GroupReader
 from shared.streams.dispatch import Dispatcher
@@ -57,6 +57,9 @@ class LoopSettings:
     max_batch_bytes: int | None = None  # read fewer entries when they are large
     claim_every_s: float = 2.0
     trim_every_s: float = 2.0  # streams stay near what is still unacknowledged
+    # ... and sooner once this much has been settled: a gate that measures the stream's
+    # memory (the fetchers', on the pages) opens when settled entries are trimmed away.
+    trim_after_bytes: int = 1024 * 1024
 
     @property
     def keep_every_s(self) -> float:
@@ -100,7 +103,6 @@ class ConsumerLoop(Generic[M]):
                 self.heartbeat.touch()
                 try:
                     await self._turn(stop)
-                    await self._maybe_trim()
                     backoff.succeeded()
                 except asyncio.CancelledError:
                     raise
@@ -114,6 +116,7 @@ class ConsumerLoop(Generic[M]):
         failed = self._work.reap()
         if failed:
             raise failed[0]  # the others are alike (Redis away); their entries stay pending
+        await self._maybe_trim()  # before a read that may block: settled entries go first
         room = self._room()
         if room == 0:
             await self._work.wait_any(self.settings.keep_every_s, stop)
@@ -146,13 +149,15 @@ class ConsumerLoop(Generic[M]):
         )
         for unit in units:
             ids = [entry_id for entry_id, _ in unit]
-            self._work.start(ids, self._dispatcher.dispatch(unit, stop))
+            size = sum(entry_bytes(fields) for _, fields in unit)
+            self._work.start(ids, self._dispatcher.dispatch(unit, stop), size)
 
     async def _maybe_trim(self) -> None:
         now = time.monotonic()
-        if now < self._next_trim:
+        if now < self._next_trim and self._work.settled_bytes < self.settings.trim_after_bytes:
             return
         self._next_trim = now + self.settings.trim_every_s
+        self._work.settled_bytes = 0
         removed = await trim_acknowledged(self.reader.redis, self.reader.stream)
         if removed:
             log.debug("stream.trimmed", stream=self.reader.stream, removed=removed)
