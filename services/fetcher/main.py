@@ -41,5 +41,6 @@ FETCHER = ConsumerService(
     batch=lambda settings: BatchBounds(count=settings.fetcher.batch_size),
     build=_fetcher,
     gate=pages_gate,  # writers behind: fetch nothing new, add nothing
+    mysql_autocommit=True,  # validators: single-statement reads and one upsert, no COMMITs
 )
 run = FETCHER.run

@@ -1,7 +1,8 @@
 """What a conditional request needs from MySQL: stored validators and the last sweep.
 
-The fetcher reads these; each read is one short statement, committed at once so a
-pooled connection never keeps an old snapshot.
+The fetcher reads these; each is one short statement. On an autocommit pool (the
+fetcher's) each is its own transaction; on another pool each is committed at once, so
+a pooled connection never keeps an old snapshot.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class ValidatorStore:
                 )
                 for external_id, etag, last_modified in await cur.fetchall():
                     found[external_id] = Validator(etag=etag, last_modified=last_modified)
-            await conn.commit()
+            await _end(conn)
         return found
 
     async def list_answer(self, source: str, url: str) -> StoredAnswer | None:
@@ -75,7 +76,7 @@ class ValidatorStore:
                 (source, _url_hash(url)),
             )
             row = await cur.fetchone()
-            await conn.commit()
+            await _end(conn)
         if row is None:
             return None
         return StoredAnswer(Validator(etag=row[0], last_modified=row[1]), row[2], row[3])
@@ -103,7 +104,7 @@ class ValidatorStore:
                     to_db(utc_now()),
                 ),
             )
-            await conn.commit()
+            await _end(conn)
 
     async def last_sweep(self, source: str) -> LastSweep | None:
         """The newest succeeded job of ``source`` that swept it with a known change signal."""
@@ -115,10 +116,16 @@ class ValidatorStore:
                 (source, JobStatus.SUCCEEDED.value),
             )
             row = await cur.fetchone()
-            await conn.commit()
+            await _end(conn)
         if row is None:
             return None
         return LastSweep(change_signal=row[0], started_at=from_db(row[1]) or row[1])
+
+
+async def _end(conn: aiomysql.Connection) -> None:
+    """End the statement's transaction: a COMMIT round trip unless autocommit did it."""
+    if not conn.get_autocommit():
+        await conn.commit()
 
 
 def _url_hash(url: str) -> str:

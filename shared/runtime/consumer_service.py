@@ -65,6 +65,8 @@ class ConsumerService(Generic[M]):
     build: Callable[[Resources], Awaitable[Consumer[M]]]
     gate: Callable[[Redis, Settings], BackpressureGate] | None = None
     mysql_in_health: bool = False  # /health fails while MySQL is down: the service needs it
+    # Each statement its own transaction: for a service whose statements stand alone.
+    mysql_autocommit: bool = False
     # Runs beside the loop until stop, then is cancelled: it must hold nothing unfinished.
     beside: Callable[[Resources], Coroutine[Any, Any, None]] | None = None
 
@@ -72,7 +74,9 @@ class ConsumerService(Generic[M]):
         """Consume until stopped; the batch in hand is finished and acknowledged first."""
         async with AsyncExitStack() as stack:
             redis = await stack.enter_async_context(redis_client(settings.redis))
-            pool = await stack.enter_async_context(db_pool(settings.database))
+            pool = await stack.enter_async_context(
+                db_pool(settings.database, autocommit=self.mysql_autocommit)
+            )
             heartbeat = Heartbeat()
             checks: dict[str, HealthCheck] = {"redis": redis_check(redis)}
             if self.mysql_in_health:

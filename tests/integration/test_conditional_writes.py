@@ -7,6 +7,8 @@ from typing import Any
 import aiomysql
 
 from services.writer.upsert import BatchResult, apply_batch
+from shared.config import DatabaseSettings
+from shared.db.pool import db_pool
 from shared.db.validators import ValidatorStore
 from shared.models.jobs import JobStatus
 from shared.models.pages import FetchedItem, NotModifiedItem, PageMessage
@@ -117,3 +119,17 @@ async def test_list_answers_are_kept_per_url(pool: aiomysql.Pool) -> None:
         'W/"new"',
         '{"count": 2}',
     )
+
+
+async def test_an_autocommit_store_sees_each_new_write(
+    pool: aiomysql.Pool, database_settings: DatabaseSettings
+) -> None:
+    """On the fetcher's autocommit pool a read leaves no snapshot open: after a write,
+    the same connection's next read sees it."""
+    async with db_pool(database_settings, autocommit=True) as reads:
+        store = ValidatorStore(reads)
+        assert await store.item_validators("pokemon", ["1"]) == {}
+        job = await new_job(pool)
+        await _apply(pool, page(job, "list:0", [_tagged(1)], pages_total=1))
+        assert await store.item_validators("pokemon", ["1"]) == {"1": Validator(etag=TAG)}
+        assert reads.size == 1  # one connection served both reads
