@@ -219,8 +219,9 @@ async def test_a_gated_loop_takes_no_command_until_the_output_drains(
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
     # 31 readings of the full output, each followed by a 10 ms poll: many polls, at least
-    # 0.3 s, longer than claim_idle, however slow the machine. Nothing may be taken.
-    await wait_until_async(lambda: len(readings) >= 31, timeout_s=30)
+    # 0.3 s, longer than claim_idle, however slow the machine. Nothing may be taken (a
+    # command taken ends the wait at once, to fail below).
+    await wait_until_async(lambda: len(readings) >= 31 or bool(taken), timeout_s=30)
     (group,) = await redis.xinfo_groups("in")
     assert (taken, group["pending"], group["lag"]) == ([], 0, 3)
     await redis.xreadgroup("drainers", "d1", {"out": ">"}, count=2)
@@ -248,7 +249,8 @@ async def test_adding_waits_for_room_then_goes_through_once(
 
     with capture_logs() as logs:
         adding = asyncio.create_task(add())
-        await wait_until_async(lambda: len(readings) >= 20, timeout_s=30)  # many full polls
+        # Many polls of a full stream; an entry added meanwhile ends the wait, to fail below.
+        await wait_until_async(lambda: len(readings) >= 20 or added.is_set(), timeout_s=30)
         assert (added.is_set(), gate.engaged, await redis.xlen(stream)) == (False, True, 2)
         await redis.xreadgroup("drainers", "d1", {stream: ">"}, count=1)
         await redis.xack(stream, "drainers", (await redis.xrange(stream))[0][0])
