@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from services.api.app import create_app
 from shared.alerts import AlertLoop, start_alert_group
@@ -77,6 +78,20 @@ async def _run_alerters(redis: Redis, url: str, stop: asyncio.Event) -> list[asy
     return [*running, asyncio.create_task(close_session())]
 
 
+async def _alerters_group_created(redis: Redis) -> None:
+    """Wait (30 s at most) until an alerter has created its group: events from then on are its."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            groups: Any = await redis.xinfo_groups(names.EVENTS)
+        except ResponseError:  # no stream yet
+            groups = []
+        if any(group["name"] in (names.ALERTERS, names.ALERTERS.encode()) for group in groups):
+            return
+        assert time.monotonic() < deadline, "no alerter created its group within 30 s"
+        await asyncio.sleep(0.01)
+
+
 async def test_each_alert_is_delivered_once_after_the_webhook_recovers(
     redis: Redis, receiver: tuple[Receiver, str]
 ) -> None:
@@ -120,7 +135,7 @@ async def test_alerters_start_at_the_end_of_the_stream(
     stop = asyncio.Event()
     tasks = await _run_alerters(redis, url, stop)
     try:
-        await asyncio.sleep(0.3)
+        await _alerters_group_created(redis)
         fresh = await publish_event(redis, _job_finished("timed_out"))
         await wait_until_async(lambda: len(hook.accepted) >= 1, timeout_s=10, poll_s=0.05)
         await asyncio.sleep(0.3)
@@ -138,7 +153,7 @@ async def test_the_api_process_runs_an_alerter_when_webhooks_are_set(
     hook.failures = 0
     with_alerts = settings.model_copy(update={"alert": AlertSettings(webhook_urls=SecretStr(url))})
     async with TestClient(TestServer(create_app(with_alerts))):
-        await asyncio.sleep(0.3)  # the alerter has joined its group
+        await _alerters_group_created(redis)
         closed = EventOut(type=EventType.BREAKER_CLOSED, at=utc_now(), source="pokemon")
         closed_id = await publish_event(redis, closed)
         await wait_until_async(lambda: len(hook.accepted) >= 1, timeout_s=10, poll_s=0.05)

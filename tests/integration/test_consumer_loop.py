@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -29,14 +31,41 @@ from tests.numbered import (
 )
 
 FAST = LoopSettings(count=10, claim_idle_ms=50, max_deliveries=3, grace_s=0.2, claim_every_s=0.05)
+# Takes over only what the test marks idle, and trims once, at the start: however long a
+# run takes, nothing in hand is re-claimed and acknowledged entries stay to be read.
+MARKED_IDLE = replace(FAST, claim_idle_ms=3_600_000, trim_every_s=3600)
 
 
-async def _run_for(loop: ConsumerLoop[Numbered], seconds: float) -> None:
+async def _run_until(
+    loop: ConsumerLoop[Numbered],
+    condition: Callable[[], Awaitable[bool] | bool],
+    what: str,
+    *,
+    timeout_s: float = 30.0,
+) -> None:
+    """Run ``loop`` until ``condition`` holds, polled every 10 ms, then stop it.
+
+    Fails naming ``what`` when the condition does not hold within ``timeout_s``, so a
+    slow machine only makes the test slower, never a different outcome.
+    """
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
-    await asyncio.sleep(seconds)
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
+    clock = asyncio.get_running_loop().time
+    deadline = clock() + timeout_s
+    try:
+        while True:
+            held = condition()
+            if held if isinstance(held, bool) else await held:
+                break
+            if task.done():
+                task.result()  # the loop ended on its own: show why
+                raise AssertionError(f"{what}: the loop stopped before it")
+            if clock() >= deadline:
+                raise AssertionError(f"{what}: not within {timeout_s} s")
+            await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
 
 
 @pytest.mark.parametrize("whole_batch", [False, True], ids=["each-message", "whole-batch"])
@@ -68,7 +97,15 @@ async def test_a_poison_entry_is_dead_lettered_and_the_rest_flow(
 
     consumer = batch_numbered(handle_batch) if whole_batch else each_numbered(handle)
     loop = ConsumerLoop(commands_reader(redis, "c1"), consumer, FAST)
-    await _run_for(loop, 1.5)
+
+    async def settled() -> bool:
+        return (
+            len(handled) >= 5
+            and len(await list_dead(redis)) >= 1
+            and await commands_pending(redis) == 0
+        )
+
+    await _run_until(loop, settled, "five entries handled, the poison dead-lettered, none pending")
     assert sorted(handled) == [b"0", b"1", b"2", b"3", b"4"]
     dead = await list_dead(redis)
     assert len(dead) == 1
@@ -112,12 +149,15 @@ async def test_stop_requeues_what_is_still_held(any_redis: Redis) -> None:
     await ensure_groups(redis)
     await redis.xadd(names.COMMANDS, {"type": "list", "n": "slow"})
 
+    started = asyncio.Event()
+
     async def never_finishes(message: Numbered) -> Handled:
+        started.set()
         await asyncio.sleep(60)
         return Handled()
 
     loop = ConsumerLoop(commands_reader(redis, "c1"), each_numbered(never_finishes), FAST)
-    await _run_for(loop, 0.3)
+    await _run_until(loop, started.is_set, "the slow entry in hand")
     assert await commands_pending(redis) == 0
     entries: Any = await redis.xrange(names.COMMANDS)
     assert len(entries) == 2
@@ -213,7 +253,11 @@ async def test_a_byte_budget_keeps_batches_of_large_entries_small(any_redis: Red
         count=10, claim_idle_ms=5000, max_deliveries=3, grace_s=0.2, max_batch_bytes=250_000
     )
     loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(handle), settings)
-    await _run_for(loop, 1.0)
+
+    async def all_done() -> bool:
+        return sum(batches) >= 12 and await commands_pending(redis) == 0
+
+    await _run_until(loop, all_done, "twelve entries handled, none pending")
     assert sum(batches) == 12
     assert max(batches) == 2
     assert await commands_pending(redis) == 0
@@ -222,7 +266,12 @@ async def test_a_byte_budget_keeps_batches_of_large_entries_small(any_redis: Red
 async def test_a_delayed_entry_is_requeued_carrying_its_failures_not_the_delay(
     any_redis: Redis,
 ) -> None:
-    """A failure, then a delay: the fresh copy carries one failure, and is handled after."""
+    """A failure, then a delay: the fresh copy carries one failure, and is handled after.
+
+    Once the failed entry is out of hand the test marks it idle past ``claim_idle`` (an hour)
+    for the loop to take over. No stall can make the loop re-claim it while the delay holds
+    it, which would count one more delivery as a failure.
+    """
     redis = any_redis
     await ensure_groups(redis)
     first = await redis.xadd(names.COMMANDS, {"n": "flaky"})
@@ -237,8 +286,20 @@ async def test_a_delayed_entry_is_requeued_carrying_its_failures_not_the_delay(
         handled.append(message.n)
         return Handled()
 
+    loop = ConsumerLoop(commands_reader(redis, "c1"), each_numbered(handle), MARKED_IDLE)
+    marked = False
+
+    async def handled_after_the_delay() -> bool:
+        nonlocal marked
+        if not marked and len(contexts) == 1 and not loop._work:  # failed, and out of hand
+            await redis.xclaim(
+                names.COMMANDS, names.FETCHERS, "c1", 0, [first], idle=3_600_000, justid=True
+            )
+            marked = True
+        return len(handled) >= 1 and await commands_pending(redis) == 0
+
     with capture_logs() as logs:
-        await _run_for(ConsumerLoop(commands_reader(redis, "c1"), each_numbered(handle), FAST), 1.0)
+        await _run_until(loop, handled_after_the_delay, "the requeued copy handled, none pending")
     entries: Any = await redis.xrange(names.COMMANDS)
     [(original_id, _), (_, copy)] = entries  # the original stays until trimmed
     assert original_id == first
@@ -270,8 +331,19 @@ async def test_an_entry_the_decoder_rejects_is_dead_lettered_at_once(any_redis: 
         handled.append(message.n)
         return Handled()
 
+    async def settled() -> bool:
+        return (
+            len(handled) >= 1
+            and len(await list_dead(redis)) >= 1
+            and await commands_pending(redis) == 0
+        )
+
     consumer: Consumer[Numbered] = each_numbered(handle)
-    await _run_for(ConsumerLoop(commands_reader(redis, "c1"), consumer, FAST), 0.3)
+    await _run_until(
+        ConsumerLoop(commands_reader(redis, "c1"), consumer, FAST),
+        settled,
+        "the good entry handled, the bad one dead-lettered, none pending",
+    )
     [dead] = await list_dead(redis)
     assert (dead.entry_id, dead.deliveries) == (bad.decode(), "1")  # type: ignore[union-attr]
     assert "lacks field(s) n" in dead.error
@@ -298,7 +370,11 @@ async def test_outputs_go_out_with_the_ack_and_after_ack_runs_once_acked(
         )
         return Handled(outputs=[page], after_ack=after_ack)
 
-    await _run_for(ConsumerLoop(commands_reader(redis, "c1"), each_numbered(handle), FAST), 0.3)
+    await _run_until(
+        ConsumerLoop(commands_reader(redis, "c1"), each_numbered(handle), FAST),
+        lambda: len(seen_pending) >= 1,
+        "after_ack run",
+    )
     pages: Any = await redis.xrange(names.PAGES)
     assert [decode_page(fields).page.page_key for _, fields in pages] == ["cause"]
     assert seen_pending == [0]

@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
+from shared.streams import backpressure
 from shared.streams.backpressure import (
     BackpressureGate,
     StreamBacklog,
@@ -23,6 +24,7 @@ from shared.streams.backpressure import (
 from shared.streams.consumer import GroupReader
 from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
+from tests.e2e.waiting import wait_until_async
 from tests.numbered import Numbered, each_numbered
 
 MiB = 1024 * 1024
@@ -119,6 +121,20 @@ def _engagements(stream: str) -> float | None:
     return REGISTRY.get_sample_value("itemsync_backpressure_engaged_total", {"stream": stream})
 
 
+def _counted_readings(monkeypatch: pytest.MonkeyPatch) -> list[StreamBacklog]:
+    """Every backlog the gate reads from now on, in order: its polls, counted."""
+    readings: list[StreamBacklog] = []
+    real = backpressure.read_backlog
+
+    async def counted(redis: Redis, stream: str, group: str) -> StreamBacklog:
+        backlog = await real(redis, stream, group)
+        readings.append(backlog)
+        return backlog
+
+    monkeypatch.setattr(backpressure, "read_backlog", counted)
+    return readings
+
+
 async def test_unacknowledged_entries_are_lag_plus_pending(redis: Redis) -> None:
     """Entries not yet delivered and entries delivered but not acknowledged both count."""
     await _fill(redis, "out", 5)
@@ -162,7 +178,11 @@ async def test_the_gate_logs_and_counts_once_per_transition(redis: Redis) -> Non
 
 
 async def test_a_full_gate_waits_one_poll_but_not_past_stop(redis: Redis) -> None:
-    """A full gate waits ``poll_s`` before answering 0, and answers at once when stopping."""
+    """A full gate waits ``poll_s`` before answering 0, and answers at once when stopping.
+
+    Answering at once is judged against an hour-long poll, not a clock: a slow machine
+    cannot make it wait the poll.
+    """
     await _fill(redis, "out", 1)
     gate = BackpressureGate(redis=redis, budget=_budget(max_entries=1), poll_s=0.2)
     stop = asyncio.Event()
@@ -170,13 +190,15 @@ async def test_a_full_gate_waits_one_poll_but_not_past_stop(redis: Redis) -> Non
     assert await gate.admit(4, stop) == 0
     assert time.monotonic() - started >= 0.2
     stop.set()
-    started = time.monotonic()
-    assert await gate.admit(4, stop) == 0
-    assert time.monotonic() - started < 0.1
+    hour_poll = BackpressureGate(redis=redis, budget=_budget(max_entries=1), poll_s=3600)
+    assert await asyncio.wait_for(hour_poll.admit(4, stop), timeout=30) == 0
 
 
-async def test_a_gated_loop_takes_no_command_until_the_output_drains(redis: Redis) -> None:
+async def test_a_gated_loop_takes_no_command_until_the_output_drains(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """While the output is full the loop reads and claims nothing; it resumes once drained."""
+    readings = _counted_readings(monkeypatch)
     await _fill(redis, "out", 2)
     await redis.xgroup_create("in", "takers", id="0", mkstream=True)
     for n in range(3):
@@ -196,7 +218,10 @@ async def test_a_gated_loop_takes_no_command_until_the_output_drains(redis: Redi
     loop = ConsumerLoop(reader, each_numbered(handle), settings, gate=gate)
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
-    await asyncio.sleep(0.3)  # many polls, longer than claim_idle: nothing may be taken
+    # 31 readings of the full output, each followed by a 10 ms poll: many polls, at least
+    # 0.3 s, longer than claim_idle, however slow the machine. Nothing may be taken (a
+    # command taken ends the wait at once, to fail below).
+    await wait_until_async(lambda: len(readings) >= 31 or bool(taken), timeout_s=30)
     (group,) = await redis.xinfo_groups("in")
     assert (taken, group["pending"], group["lag"]) == ([], 0, 3)
     await redis.xreadgroup("drainers", "d1", {"out": ">"}, count=2)
@@ -207,8 +232,11 @@ async def test_a_gated_loop_takes_no_command_until_the_output_drains(redis: Redi
     assert sorted(taken) == [b"0", b"1", b"2"]
 
 
-async def test_adding_waits_for_room_then_goes_through_once(redis: Redis) -> None:
+async def test_adding_waits_for_room_then_goes_through_once(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An entry waits while the stream is full and goes in once the group acknowledges."""
+    readings = _counted_readings(monkeypatch)
     stream = f"out-{uuid.uuid4().hex[:8]}"
     await _fill(redis, stream, 2)
     gate = BackpressureGate(redis=redis, budget=_budget(max_entries=2, stream=stream), poll_s=0.01)
@@ -221,7 +249,8 @@ async def test_adding_waits_for_room_then_goes_through_once(redis: Redis) -> Non
 
     with capture_logs() as logs:
         adding = asyncio.create_task(add())
-        await asyncio.sleep(0.2)  # many polls of a full stream
+        # Many polls of a full stream; an entry added meanwhile ends the wait, to fail below.
+        await wait_until_async(lambda: len(readings) >= 20 or added.is_set(), timeout_s=30)
         assert (added.is_set(), gate.engaged, await redis.xlen(stream)) == (False, True, 2)
         await redis.xreadgroup("drainers", "d1", {stream: ">"}, count=1)
         await redis.xack(stream, "drainers", (await redis.xrange(stream))[0][0])
@@ -233,9 +262,9 @@ async def test_adding_waits_for_room_then_goes_through_once(redis: Redis) -> Non
 async def test_adding_goes_through_on_stop(redis: Redis) -> None:
     """A stopping consumer adds the entry it holds rather than wait for writers."""
     await _fill(redis, "out", 1)
-    gate = BackpressureGate(redis=redis, budget=_budget(max_entries=1), poll_s=10)
+    gate = BackpressureGate(redis=redis, budget=_budget(max_entries=1), poll_s=3600)
     stop = asyncio.Event()
     stop.set()
-    async with asyncio.timeout(1), gate.room_for_entry(100, stop):
+    async with asyncio.timeout(30), gate.room_for_entry(100, stop):
         await redis.xadd("out", {"n": "last"})
     assert await redis.xlen("out") == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from structlog.testing import capture_logs
 
 from shared.config import RetrySettings
 from shared.errors import CircuitOpenError, PermanentUpstreamError, TransientUpstreamError
+from shared.resilience import breaker as breaker_module
 from shared.resilience.breaker import Breaker, read_breaker
 from shared.resilience.upstream import call_upstream
 from shared.streams.names import breaker_key
@@ -168,15 +170,25 @@ async def test_permanent_errors_count_as_an_answering_upstream(redis: Redis) -> 
     assert (await read_breaker(redis, "pokemon")).failures == 0
 
 
-async def test_a_clean_closed_reading_is_reused_only_until_recheck(redis: Redis) -> None:
-    """A fetcher whose calls succeed reuses a closed reading for ``recheck_s``, then re-reads."""
+async def test_a_clean_closed_reading_is_reused_only_until_recheck(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetcher whose calls succeed reuses a closed reading for ``recheck_s``, then re-reads.
+
+    The breaker's clock is the test's, so however slowly the trip runs the reading is still
+    fresh until the test moves the clock past ``recheck_s``.
+    """
+    now = [1000.0]
+    monkeypatch.setattr(breaker_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
     reader = Breaker(
         redis=redis, source="pokemon", threshold=3, open_ms=60_000, probe_ms=60_000, recheck_s=0.2
     )
     assert await _allowed(reader)
     await _trip(_breaker(redis))  # another fetcher opens it meanwhile
     assert await _allowed(reader)  # still inside the reused reading
-    await asyncio.sleep(0.25)
+    now[0] += 0.19
+    assert await _allowed(reader)  # still inside, just
+    now[0] += 0.02
     assert not await _allowed(reader)
 
 

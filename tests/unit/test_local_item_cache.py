@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
+from types import SimpleNamespace
 
 import pytest
 
+from services.api import local_cache
 from services.api.local_cache import LocalItemCache
 from shared.cache.item_changes import parse_item_ids
 
@@ -67,12 +68,19 @@ def test_the_least_recently_used_go_first_when_bytes_run_out() -> None:
     assert (cache.get(3), cache.get(2), cache.get(4)) == (None, b"abcd", b"abcd")
 
 
-def test_answers_expire_after_the_ttl() -> None:
-    """An answer is served for ``ttl_s`` at most, even without a change."""
+def test_answers_expire_after_the_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An answer is served for ``ttl_s`` at most, even without a change.
+
+    The cache's clock is the test's: a stall between put and get cannot expire the answer.
+    """
+    now = [1000.0]
+    monkeypatch.setattr(local_cache, "time", SimpleNamespace(monotonic=lambda: now[0]))
     cache = _live(ttl_s=0.05)
     cache.put(1, b"x", cache.epoch)
     assert cache.get(1) == b"x"
-    time.sleep(0.06)
+    now[0] += 0.04
+    assert cache.get(1) == b"x"  # still within the ttl
+    now[0] += 0.02
     assert cache.get(1) is None
 
 
