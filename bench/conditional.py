@@ -9,8 +9,11 @@ requests, 304s and body bytes.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
+
+import aiohttp
 
 from bench.pipeline import bench_pipeline, timed_sync
 from bench.results import Results
@@ -71,6 +74,44 @@ def _scenario(
             f" time and {again_bytes / max(first_bytes, 1):.3%} of its body bytes",
             flush=True,
         )
+        bare_s, answers = asyncio.run(bare_conditional_gets(standin.base_url))
+        results.figure(f"{name} bare client conditional GETs s", "s").add(bare_s)
+        print(
+            f"  {name}: the machine's floor, one bare aiohttp client sending the same"
+            f" {answers:,} detail requests with their ETags ({BARE_IN_FLIGHT} in flight, no"
+            f" Redis, no MySQL): {bare_s:.2f} s, {bare_s / first_s:.1%} of the first sync",
+            flush=True,
+        )
+
+
+BARE_IN_FLIGHT = 64
+
+
+async def bare_conditional_gets(base_url: str) -> tuple[float, int]:
+    """Seconds for one aiohttp client to re-ask every detail with its ETag (all 304s).
+
+    The ETags are learnt by one unconditional pass first, not timed.
+    """
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base_url}/api/v2/pokemon/", params={"limit": "100000"}) as r:
+            urls = [record["url"] for record in (await r.json())["results"]]
+        etags: dict[str, str] = {}
+        gate = asyncio.Semaphore(BARE_IN_FLIGHT)
+
+        async def get(url: str) -> int:
+            headers = {"If-None-Match": etags[url]} if url in etags else None
+            async with gate, session.get(url, headers=headers) as response:
+                await response.read()
+                etags.setdefault(url, response.headers.get("ETag", ""))
+                return response.status
+
+        await asyncio.gather(*(get(url) for url in urls))
+        started = time.perf_counter()
+        statuses = await asyncio.gather(*(get(url) for url in urls))
+        elapsed = time.perf_counter() - started
+    if set(statuses) != {304}:
+        raise RuntimeError(f"the stand-in answered {sorted(set(statuses))}, not only 304")
+    return elapsed, len(urls)
 
 
 def _started(pipeline: Pipeline, env: dict[str, str]) -> ServiceProcess:

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 import aiohttp
+from prometheus_client import Counter
 
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.observability.metrics import UPSTREAM_REQUESTS
@@ -82,35 +84,54 @@ async def get_if_changed(
     one place a status becomes a retry or a permanent error.
     """
     conditions = validator.condition_headers() if validator is not None else None
+    if conditions:
+        headers = {**headers, **conditions} if headers else conditions
     try:
         async with session.get(
             url,
             params=params,
-            headers={**(headers or {}), **(conditions or {})} or None,
-            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            headers=headers or None,
+            timeout=_timeout(timeout_s),
             allow_redirects=False,
         ) as response:
             body = await response.read()
             status = response.status
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            sent = Validator.from_headers(response.headers)
-            link = ", ".join(response.headers.getall("Link", [])) or None
+            answer_headers = response.headers
     except TimeoutError as exc:
-        UPSTREAM_REQUESTS.labels(source, "timeout").inc()
+        _counted(source, "timeout")
         raise TransientUpstreamError(f"{what}: timed out after {timeout_s:g}s") from exc
     except aiohttp.ClientError as exc:
-        UPSTREAM_REQUESTS.labels(source, "error").inc()
+        _counted(source, "error")
         raise TransientUpstreamError(f"{what}: {type(exc).__name__}") from exc
-    UPSTREAM_REQUESTS.labels(source, str(status)).inc()
+    _counted(source, status)
+    link = (
+        ", ".join(answer_headers.getall("Link", ())) or None if "Link" in answer_headers else None
+    )
     if status == 304 and conditions:
         return NotModified(link=link) if link else NOT_MODIFIED
     if status >= 300:
         action = (actions or default_action)(status)
         if action == "retry":
+            retry_after = parse_retry_after(answer_headers.get("Retry-After"))
             raise TransientUpstreamError(f"{what}: HTTP {status}", retry_after_s=retry_after)
         raise PermanentUpstreamError(f"{what}: HTTP {status}", status=status, action=action)
     document = parse_document(body, what=what, whole=whole)
-    return replace(document, validator=sent, link=link)
+    return replace(document, validator=Validator.from_headers(answer_headers), link=link)
+
+
+@lru_cache(maxsize=64)
+def _timeout(total_s: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total_s)  # immutable: one per timeout, not per request
+
+
+@lru_cache(maxsize=1024)
+def _request_counter(source: str, outcome: str | int) -> Counter:
+    # The labelled child, found once: ``labels()`` takes a lock and builds a key per call.
+    return UPSTREAM_REQUESTS.labels(source, str(outcome))
+
+
+def _counted(source: str, outcome: str | int) -> None:
+    _request_counter(source, outcome).inc()
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
