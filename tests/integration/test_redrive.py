@@ -261,6 +261,25 @@ async def test_an_identical_sync_onto_a_stalled_job_redrives_it(
     assert await _queued_commands(redis) == [(first["job_id"], _first_page(planners))]
 
 
+async def test_an_identical_sync_onto_a_dead_lettered_job_starts_a_new_one(
+    settings: Settings, pool: aiomysql.Pool, redis: Redis, planners: dict[str, SourcePlanner]
+) -> None:
+    """The open job's only work left is a dead letter: the check ends it ``failed``, and
+    the request gets a new job (202, not deduplicated) whose first command is queued."""
+    async with TestClient(TestServer(create_app(settings))) as client:
+        first = await (await client.post("/sync", json={}, headers=AUTH)).json()
+        job = await _job_row(pool, first["job_id"])
+        await redis.delete(names.COMMANDS)  # its command was dead-lettered: gone from the queue
+        await _dead_letter(redis, job, "1700000000000-0", "HTTP 500 for the first page")
+        await _execute(pool, "UPDATE sync_jobs SET started_at = %s WHERE id = %s", earlier(5), job)
+        again = await client.post("/sync", json={}, headers=AUTH)
+        body = await again.json()
+    assert (again.status, body["deduplicated"], body["status"]) == (202, False, "pending")
+    assert body["job_id"] != first["job_id"]
+    assert (await _job_row(pool, first["job_id"])).status == "failed"
+    assert await _queued_commands(redis) == [(body["job_id"], _first_page(planners))]
+
+
 async def _job_row(pool: aiomysql.Pool, job_id: str) -> SyncJobRow:
     found = await get_job(pool, uuid.UUID(job_id))
     assert found is not None

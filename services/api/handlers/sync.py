@@ -13,6 +13,7 @@ from services.api.audit import audit
 from services.api.auth import admit_writer
 from services.api.keys import DB, HTTP_MODELS, PLANNERS, REDIS, SETTINGS
 from services.api.responses import json_response
+from shared.db.jobs import get_job
 from shared.errors import InvalidField, InvalidRequest
 from shared.jobs.launch import launch_sync
 from shared.models.http import UNKNOWN_KIND, SyncAccepted
@@ -54,6 +55,11 @@ async def post_sync(request: web.Request) -> web.Response:
         request.app[DB], request.app[REDIS], planner, spec, trigger=JobTrigger.MANUAL
     )
     redriven = not created and await _redrive_if_abandoned(request, job)
+    if not created and not redriven and not await _still_open(request, job):
+        # The check above ended it (only a dead letter was left of it): a new job, then.
+        job, created = await launch_sync(
+            request.app[DB], request.app[REDIS], planner, spec, trigger=JobTrigger.MANUAL
+        )
     log.info(
         "sync.requested",
         job_id=str(job.id),
@@ -81,6 +87,11 @@ def _reject_disabled_source(raw: bytes, enabled: list[str]) -> None:
     source = sent.get("api_source") if isinstance(sent, dict) else None
     if isinstance(source, str) and source not in enabled:
         raise InvalidField(not_enabled_message(source, enabled), field="api_source")
+
+
+async def _still_open(request: web.Request, job: SyncJobRow) -> bool:
+    current = await get_job(request.app[DB], job.id)
+    return current is not None and current.status.is_open
 
 
 async def _redrive_if_abandoned(request: web.Request, job: SyncJobRow) -> bool:
