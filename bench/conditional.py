@@ -102,7 +102,8 @@ async def bare_conditional_gets(base_url: str) -> tuple[float, int]:
             headers = {"If-None-Match": etags[url]} if url in etags else None
             async with gate, session.get(url, headers=headers) as response:
                 await response.read()
-                etags.setdefault(url, response.headers.get("ETag", ""))
+                if "ETag" in response.headers:
+                    etags.setdefault(url, response.headers["ETag"])
                 return response.status
 
         await asyncio.gather(*(get(url) for url in urls))

@@ -77,8 +77,7 @@ def _print_top(role: str, raw: str) -> None:
         print(f"  {count / samples:6.1%}  {name}")
 
 
-def main() -> None:
-    """Record the fetcher and the writer through one sync and print the summaries."""
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument(
@@ -94,6 +93,14 @@ def main() -> None:
     )
     parser.add_argument("--idle", action="store_true", help="keep samples of waiting threads")
     args = parser.parse_args()
+    if args.sweep and not args.resync:
+        parser.error("--sweep records a re-sync: give --resync too")
+    return args
+
+
+def main() -> None:
+    """Record the fetcher and the writer through one sync and print the summaries."""
+    args = _arguments()
     catalogue = ("--recorded-sizes",) if args.realsize else ("--synthetic", str(args.items))
     env = {"POKEAPI_RATE_LIMIT": "0"} if args.realsize else {}  # as the realsize sections
     if args.sweep:
@@ -128,7 +135,9 @@ def main() -> None:
         run = timed_sync(pipeline)
         stats = standin.stats()
         print(f"upstream: {stats['requests']} requests, {stats['not_modified']} answered 304")
-        which = "unchanged re-sync" if args.resync else "first sync"
+        which = "first sync"
+        if args.resync:
+            which = "conditional sweep" if args.sweep else "unchanged re-sync"
         print(f"{which} of {run.items} items in {run.wall_s:.2f} s", flush=True)
         for recorder, _ in recorders.values():
             recorder.send_signal(signal.SIGINT)

@@ -19,7 +19,10 @@ from shared.streams.handler import Consumer, EachMessage
 
 async def _fetcher(resources: Resources) -> Consumer[CommandMessage]:
     session = await resources.stack.enter_async_context(
-        aiohttp.ClientSession(headers={"User-Agent": "item-sync/0.1"})
+        # No cookie jar: nothing an API sets is sent on, to it or to another host.
+        aiohttp.ClientSession(
+            headers={"User-Agent": "item-sync/0.1"}, cookie_jar=aiohttp.DummyCookieJar()
+        )
     )
     # The pool holds stored validators for conditional requests; while MySQL is down,
     # requests simply go out unconditionally.

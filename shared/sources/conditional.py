@@ -116,7 +116,7 @@ class Conditional:
         field: str,
         *,
         may_skip: bool,
-        credentials: bool = True,
+        credentials: bool,
         params: dict[str, str] | None = None,
     ) -> SignalReading:
         """Read the change signal at the path ``field`` of the answer; ``unchanged`` when it

@@ -72,7 +72,8 @@ def parse_document(body: bytes, *, what: str, whole: bool = True) -> JsonDocumen
             else:
                 digest = hash_bytes(canonical_json(value))
                 kept = value if whole else _summary(value)
-                del value  # freed before collection resumes, which would walk it all
+                del value  # a detail's tree is freed before collection resumes; a kept one
+                # (``whole``: a list page, small) is walked once when it does
                 return JsonDocument(kept, text, digest)
     return _exact_document(text, what, whole)
 

@@ -103,10 +103,10 @@ async def get_if_changed(
     except aiohttp.ClientError as exc:
         _counted(source, "error")
         raise TransientUpstreamError(f"{what}: {type(exc).__name__}") from exc
-    _counted(source, status)
-    link = (
-        ", ".join(answer_headers.getall("Link", ())) or None if "Link" in answer_headers else None
-    )
+    _counted(source, str(status))
+    link = None
+    if "Link" in answer_headers:
+        link = ", ".join(answer_headers.getall("Link")) or None
     if status == 304 and conditions:
         return NotModified(link=link) if link else NOT_MODIFIED
     if status >= 300:
@@ -125,12 +125,12 @@ def _timeout(total_s: float) -> aiohttp.ClientTimeout:
 
 
 @lru_cache(maxsize=1024)
-def _request_counter(source: str, outcome: str | int) -> Counter:
+def _request_counter(source: str, outcome: str) -> Counter:
     # The labelled child, found once: ``labels()`` takes a lock and builds a key per call.
-    return UPSTREAM_REQUESTS.labels(source, str(outcome))
+    return UPSTREAM_REQUESTS.labels(source, outcome)
 
 
-def _counted(source: str, outcome: str | int) -> None:
+def _counted(source: str, outcome: str) -> None:
     _request_counter(source, outcome).inc()
 
 

@@ -95,6 +95,7 @@ class InFlight:
             await _cancel({keeper})
             await _cancel(set(self._units))  # only when the loop itself was cancelled
             self._units.clear()
+            self._sizes.clear()
 
     async def _keep_claimed(self) -> None:
         while True:

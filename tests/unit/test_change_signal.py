@@ -57,21 +57,21 @@ def _swept(signal: str, ago: timedelta) -> LastSweep:
 
 async def test_unchanged_signal_after_a_recent_sweep_ends_the_job() -> None:
     reading = await _conditional("abc", _swept("abc", timedelta(hours=1))).read_signal(
-        "http://x/meta/", "hash", may_skip=True
+        "http://x/meta/", "hash", may_skip=True, credentials=True
     )
     assert (reading.value, reading.unchanged) == ("abc", True)
 
 
 async def test_changed_signal_triggers_a_sweep() -> None:
     reading = await _conditional("new", _swept("old", timedelta(hours=1))).read_signal(
-        "http://x/meta/", "hash", may_skip=True
+        "http://x/meta/", "hash", may_skip=True, credentials=True
     )
     assert (reading.value, reading.unchanged) == ("new", False)
 
 
 async def test_the_sweep_interval_forces_a_sweep_though_the_signal_is_unchanged() -> None:
     reading = await _conditional("abc", _swept("abc", DAY + timedelta(seconds=1))).read_signal(
-        "http://x/meta/", "hash", may_skip=True
+        "http://x/meta/", "hash", may_skip=True, credentials=True
     )
     assert reading.unchanged is False
 
@@ -79,17 +79,21 @@ async def test_the_sweep_interval_forces_a_sweep_though_the_signal_is_unchanged(
 @pytest.mark.parametrize("last", [None, _swept("abc", timedelta(minutes=1))])
 async def test_force_sync_or_no_sweep_yet_always_sweeps(last: LastSweep | None) -> None:
     conditional = _conditional("abc", last)
-    forced = await conditional.read_signal("http://x/meta/", "hash", may_skip=False)
+    forced = await conditional.read_signal(
+        "http://x/meta/", "hash", may_skip=False, credentials=True
+    )
     assert (forced.value, forced.unchanged) == ("abc", False)
     if last is None:
-        first = await conditional.read_signal("http://x/meta/", "hash", may_skip=True)
+        first = await conditional.read_signal(
+            "http://x/meta/", "hash", may_skip=True, credentials=True
+        )
         assert first.unchanged is False
 
 
 @pytest.mark.parametrize("signal", [None, "", True, {"nested": 1}])
 async def test_an_unusable_signal_means_a_sweep(signal: Any) -> None:
     reading = await _conditional(signal, _swept("abc", timedelta(minutes=1))).read_signal(
-        "http://x/meta/", "hash", may_skip=True
+        "http://x/meta/", "hash", may_skip=True, credentials=True
     )
     assert (reading.value, reading.unchanged) == (None, False)
 
@@ -108,7 +112,7 @@ RECENT = _swept("abc", timedelta(minutes=1))
 )
 async def test_the_signal_is_read_at_a_path_into_the_answer(field: str, body: Any) -> None:
     reading = await _conditional(None, RECENT, body=body).read_signal(
-        "http://x/meta/", field, may_skip=True
+        "http://x/meta/", field, may_skip=True, credentials=True
     )
     assert (reading.value, reading.unchanged) == ("abc", True)
 
@@ -130,7 +134,7 @@ async def test_the_signal_is_read_at_a_path_into_the_answer(field: str, body: An
 )
 async def test_a_signal_that_cannot_be_read_means_a_sweep(field: str, body: Any) -> None:
     reading = await _conditional(None, RECENT, body=body).read_signal(
-        "http://x/meta/", field, may_skip=True
+        "http://x/meta/", field, may_skip=True, credentials=True
     )
     assert (reading.value, reading.unchanged) == (None, False)
 

@@ -56,7 +56,8 @@ async def post_sync(request: web.Request) -> web.Response:
     )
     redriven = not created and await _redrive_if_abandoned(request, job)
     if not created and not redriven and not await _still_open(request, job):
-        # The check above ended it (only a dead letter was left of it): a new job, then.
+        # No longer open: the check above ended it (only a dead letter was left of it),
+        # or it ended meanwhile. A request is never answered with an ended job: a new one.
         job, created = await launch_sync(
             request.app[DB], request.app[REDIS], planner, spec, trigger=JobTrigger.MANUAL
         )
