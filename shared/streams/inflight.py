@@ -29,8 +29,10 @@ class InFlight:
 
     reader: GroupReader
     keep_every_s: float
-    _units: dict[asyncio.Task[None], list[bytes]] = field(default_factory=dict, init=False)
-    _sizes: dict[asyncio.Task[None], int] = field(default_factory=dict, init=False)
+    # Each unit's entry ids, and about how many bytes they take in the stream.
+    _units: dict[asyncio.Task[None], tuple[list[bytes], int]] = field(
+        default_factory=dict, init=False
+    )
     settled_bytes: int = field(default=0, init=False)  # of units that ended without an error
 
     def __len__(self) -> int:
@@ -38,20 +40,17 @@ class InFlight:
 
     def entry_ids(self) -> set[bytes]:
         """The ids of every entry in hand."""
-        return {entry_id for ids in self._units.values() for entry_id in ids}
+        return {entry_id for ids, _ in self._units.values() for entry_id in ids}
 
     def start(self, entry_ids: list[bytes], work: Coroutine[Any, Any, None], size: int = 0) -> None:
         """Run ``work`` for these entries (about ``size`` bytes in the stream) as one unit."""
-        task = asyncio.create_task(work)
-        self._units[task] = entry_ids
-        self._sizes[task] = size
+        self._units[asyncio.create_task(work)] = (entry_ids, size)
 
     def reap(self) -> list[BaseException]:
         """Forget the units that ended; the errors they could not settle."""
         errors: list[BaseException] = []
         for task in [task for task in self._units if task.done()]:
-            del self._units[task]
-            size = self._sizes.pop(task, 0)
+            _, size = self._units.pop(task)
             error = None if task.cancelled() else task.exception()
             if error is not None:
                 errors.append(error)
@@ -80,7 +79,7 @@ class InFlight:
             log.warning(
                 "stream.batch_interrupted",
                 stream=self.reader.stream,
-                entries=sum(len(self._units[task]) for task in running),
+                entries=sum(len(self._units[task][0]) for task in running),
             )
             await _cancel(running)
         self.reap()
@@ -95,7 +94,6 @@ class InFlight:
             await _cancel({keeper})
             await _cancel(set(self._units))  # only when the loop itself was cancelled
             self._units.clear()
-            self._sizes.clear()
 
     async def _keep_claimed(self) -> None:
         while True:

@@ -40,24 +40,34 @@ def _poison_env(standin: StandinProcess, **extra: str) -> dict[str, str]:
     )
 
 
-def test_poison_command_is_dead_lettered_and_replayed(
-    synthetic_standin: StandinProcess,
+def _dead_lettered_sync(
     fresh_pipeline: Callable[[dict[str, str]], Pipeline],
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """A page whose item always fails goes to the dead stream; after a fix, replay completes it."""
-    pipeline = fresh_pipeline(_poison_env(synthetic_standin))
+    standin: StandinProcess,
+    **extra: str,
+) -> tuple[Pipeline, str, float]:
+    """A pipeline whose sync meets an item that always fails: the pipeline, the job id and
+    when the sync was asked (monotonic), once an entry is dead-lettered."""
+    pipeline = fresh_pipeline(_poison_env(standin, **extra))
     pipeline.start_and_wait("api", "fetcher", "fetcher", "writer")
-    synthetic_standin.set_faults(fail_id=POISON_ID)
+    standin.set_faults(fail_id=POISON_ID)
     started = time.monotonic()
     job_id = start_sync(pipeline)
-
     wait_until(
         lambda: dead_letters(pipeline) > 0,
         timeout_s=60,
         what="an entry dead-lettered",
         details=pipeline.logs,
     )
+    return pipeline, job_id, started
+
+
+def test_poison_command_is_dead_lettered_and_replayed(
+    synthetic_standin: StandinProcess,
+    fresh_pipeline: Callable[[dict[str, str]], Pipeline],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A page whose item always fails goes to the dead stream; after a fix, replay completes it."""
+    pipeline, job_id, started = _dead_lettered_sync(fresh_pipeline, synthetic_standin)
     dead_after_s = time.monotonic() - started
     wait_until(
         lambda: job(pipeline, job_id)["pages_done"] >= 23,
@@ -101,15 +111,8 @@ def test_a_job_left_with_only_a_dead_letter_fails_naming_it(
     """Nobody replays the poison: the job does not stay open until WORKER_JOB_TIMEOUT (and
     no scheduler runs here to time it out); it ends ``failed`` with the dead letter's id and
     error in ``GET /jobs/{id}``, and the next identical sync opens a new job."""
-    pipeline = fresh_pipeline(_poison_env(synthetic_standin, WORKER_REDRIVE_AFTER="2s"))
-    pipeline.start_and_wait("api", "fetcher", "fetcher", "writer")
-    synthetic_standin.set_faults(fail_id=POISON_ID)
-    job_id = start_sync(pipeline)
-    wait_until(
-        lambda: dead_letters(pipeline) > 0,
-        timeout_s=60,
-        what="an entry dead-lettered",
-        details=pipeline.logs,
+    pipeline, job_id, _ = _dead_lettered_sync(
+        fresh_pipeline, synthetic_standin, WORKER_REDRIVE_AFTER="2s"
     )
     dead_at = time.monotonic()
     with redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=int(pipeline.env["REDIS_DB"])) as client:
