@@ -39,7 +39,9 @@ WRITER = ConsumerService(
     stream=names.PAGES,
     group=names.WRITERS,
     batch=lambda settings: BatchBounds(
-        count=settings.writer.batch_size, max_bytes=settings.writer.batch_max_bytes
+        count=settings.writer.batch_size,
+        max_bytes=settings.writer.batch_max_bytes,
+        linger_s=settings.writer.linger.total_seconds(),
     ),
     build=_writer,
     mysql_in_health=True,

@@ -4,10 +4,24 @@ how the scheduler, the consumers and the item cache behave."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
-from shared.values.durations import PositiveDuration
+from shared.values.durations import PositiveDuration, parse_duration
+
+MAX_LINGER = timedelta(seconds=5)
+
+
+def _linger(value: object) -> timedelta:
+    # Checked on the text given, so an error shows what the operator wrote.
+    linger = parse_duration(value)
+    if linger > MAX_LINGER:
+        raise ValueError("must be at most 5s: a batch in hand waits no longer")
+    return linger
+
+
+Linger = Annotated[timedelta, BeforeValidator(_linger)]
 
 
 class WorkerSettings(BaseModel):
@@ -56,6 +70,10 @@ class WriterSettings(BaseModel):
     # Real pages run to several MB each: a writer reads as many as fit in this (at least one).
     batch_max_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
     max_statement_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    # A writer that finds fewer pages than a full batch waits up to this long for more:
+    # a transaction of several pages costs about what one of a single page does.
+    # 0 applies what is there at once.
+    linger: Linger = timedelta(milliseconds=100)
 
 
 class CacheSettings(BaseModel):

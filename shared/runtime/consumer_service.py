@@ -52,6 +52,7 @@ class BatchBounds:
 
     count: int
     max_bytes: int | None = None  # read fewer entries when they are large
+    linger_s: float = 0.0  # a short batch waits this long for more (whole batches only)
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,12 @@ class ConsumerService(Generic[M]):
             loop = ConsumerLoop(
                 group_reader(redis, settings, stream=self.stream, group=self.group, role=self.role),
                 await self.build(resources),
-                loop_settings(settings, count=bounds.count, max_batch_bytes=bounds.max_bytes),
+                loop_settings(
+                    settings,
+                    count=bounds.count,
+                    max_batch_bytes=bounds.max_bytes,
+                    linger_s=bounds.linger_s,
+                ),
                 heartbeat=heartbeat,
                 gate=None if self.gate is None else self.gate(redis, settings),
             )

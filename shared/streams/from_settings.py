@@ -25,12 +25,13 @@ def group_reader(
 
 
 def loop_settings(
-    settings: Settings, *, count: int, max_batch_bytes: int | None = None
+    settings: Settings, *, count: int, max_batch_bytes: int | None = None, linger_s: float = 0.0
 ) -> LoopSettings:
     """Reclaim, dead-letter and shutdown bounds from ``STREAM_*``."""
     return LoopSettings(
         count=count,
         max_batch_bytes=max_batch_bytes,
+        linger_s=linger_s,
         claim_idle_ms=int(settings.stream.claim_idle.total_seconds() * 1000),
         max_deliveries=settings.stream.max_deliveries,
         grace_s=settings.stream.shutdown_grace.total_seconds(),

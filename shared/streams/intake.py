@@ -44,8 +44,10 @@ class Intake:
         *,
         busy: Collection[bytes] = (),
         block_ms: int | None = None,
+        linger_s: float = 0.0,
     ) -> list[StreamEntry]:
-        """Up to ``count`` entries to handle; a read of new ones blocks up to ``block_ms``."""
+        """Up to ``count`` entries to handle; a read of new ones blocks up to ``block_ms``,
+        and once it found some, reads on for up to ``linger_s`` while short of ``count``."""
         held = await self.reader.read_held(count)
         if held:
             return _not_in(held, busy)
@@ -62,7 +64,22 @@ class Intake:
                 live = await self._drop_exhausted(claimed)
                 if live:
                     return live
-        return await self.reader.read_new(count, block_ms=block_ms)
+        entries = await self.reader.read_new(count, block_ms=block_ms)
+        if entries and linger_s > 0:
+            await self._fill(entries, count, time.monotonic() + linger_s, stop)
+        return entries
+
+    async def _fill(
+        self, entries: list[StreamEntry], count: int, deadline: float, stop: asyncio.Event
+    ) -> None:
+        """Add new entries to ``entries`` until it holds ``count`` or ``deadline`` passes."""
+        while len(entries) < count and not stop.is_set():
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms < 1:  # BLOCK 0 would wait for ever
+                return
+            # No read blocks longer than a plain one, so a stop is seen as soon.
+            block_ms = min(left_ms, self.reader.block_ms)
+            entries.extend(await self.reader.read_new(count - len(entries), block_ms=block_ms))
 
     async def _drop_exhausted(self, entries: list[StreamEntry]) -> list[StreamEntry]:
         """Dead-letter entries that failed ``max_deliveries`` times already; return the rest."""

@@ -4,7 +4,9 @@ The loop keeps work in hand and takes more as soon as there is room, until stopp
 consumer that handles each message on its own (``EachMessage``, the fetcher) keeps up to
 ``count`` entries in flight and takes a new one as soon as any finishes, so one slow
 entry never idles the others' slots; one that handles whole batches (``WholeBatch``, the
-writer: one transaction each) takes the next batch once the one in hand is done. Entries
+writer: one transaction each) takes the next batch once the one in hand is done, and
+when a read finds fewer new entries than a full batch, reads on for up to ``linger_s``
+before it starts the batch. Entries
 come from ``Intake`` (this consumer's own backlog, entries a dead consumer left idle,
 new ones; see ``intake.py``) and go to ``Dispatcher`` (decode, call the handler, act on
 its outcome; see ``dispatch.py``). What a handler fails on stays pending: it is taken
@@ -60,6 +62,9 @@ class LoopSettings:
     # ... and sooner once this much has been settled: a gate that measures the stream's
     # memory (the fetchers', on the pages) opens when settled entries are trimmed away.
     trim_after_bytes: int = 1024 * 1024
+    # A whole batch read short of ``count`` waits up to this long for more new entries:
+    # one handling of several costs about what one of a single entry does.
+    linger_s: float = 0.0
 
     @property
     def keep_every_s(self) -> float:
@@ -123,11 +128,13 @@ class ConsumerLoop(Generic[M]):
             return
         # With work in hand, a read waits no longer than the next re-claim is due.
         block_ms = min(self.reader.block_ms, int(self.settings.keep_every_s * 1000))
+        whole = isinstance(self.consumer.handler, WholeBatch)
         entries = await self._intake.take(
             room,
             stop,
             busy=self._work.entry_ids(),
             block_ms=block_ms if self._work else None,
+            linger_s=self.settings.linger_s if whole else 0.0,
         )
         self._sizer.observe(entries)
         if entries and not stop.is_set():  # taken while stopping: handed back, not started

@@ -36,6 +36,7 @@ def test_defaults_match_the_design() -> None:
     assert settings.redis.password is None
     assert settings.redis.db == 0
     assert settings.server.port == 8080
+    assert settings.writer.linger == timedelta(milliseconds=100)
     sources = load_declared()  # the built-in definitions read the source variables
     assert sources["pokemon"].definition.base_url == "https://pokeapi.co/api/v2"
     weather = sources["openweather"].definition
@@ -56,6 +57,7 @@ def test_variables_fill_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
         "WORKER_ENABLED": "false",
         "POKEAPI_BASE_URL": "http://standin:8081/api/v2/",
         "STREAM_MAX_DELIVERIES": "7",
+        "WRITER_LINGER": "250ms",
     }.items():
         monkeypatch.setenv(name, value)
     settings = load_settings(env_file=None)
@@ -68,6 +70,7 @@ def test_variables_fill_their_sections(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.worker.enabled is False
     assert load_declared()["pokemon"].definition.base_url == "http://standin:8081/api/v2"
     assert settings.stream.max_deliveries == 7
+    assert settings.writer.linger == timedelta(milliseconds=250)
 
 
 def test_env_file_is_read(tmp_path: Path) -> None:
@@ -140,6 +143,8 @@ def test_api_type_comma_list_is_normalised(
         ("LOG_LEVEL", "loud"),
         ("API_SYNC_RATE_LIMIT", "lots"),
         ("API_CORS_ORIGINS", "app.example.com"),
+        ("WRITER_LINGER", "6s"),
+        ("WRITER_LINGER", "-1ms"),
     ],
 )
 def test_invalid_value_names_the_variable(

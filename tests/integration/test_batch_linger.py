@@ -1,0 +1,108 @@
+"""A whole-batch consumer read short of a full batch lingers for more new entries."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from redis.asyncio import Redis
+
+from shared.streams import names
+from shared.streams.groups import ensure_groups
+from shared.streams.handler import Handled
+from shared.streams.loop import ConsumerLoop, LoopSettings
+from tests.e2e.waiting import wait_until_async
+from tests.numbered import Numbered, batch_numbered, commands_pending, commands_reader
+
+
+def _settings(linger_s: float) -> LoopSettings:
+    return LoopSettings(
+        count=4, claim_idle_ms=60_000, max_deliveries=3, grace_s=0.2, linger_s=linger_s
+    )
+
+
+class _Batches:
+    def __init__(self) -> None:
+        self.seen: list[list[bytes]] = []
+
+    async def handle(self, messages: list[Numbered]) -> Handled:
+        self.seen.append([message.n for message in messages])
+        return Handled()
+
+
+async def _add(redis: Redis, *numbers: int) -> None:
+    for n in numbers:
+        await redis.xadd(names.COMMANDS, {"n": str(n)})
+
+
+async def _read_by_the_loop(redis: Redis) -> None:
+    """Return once the loop holds an entry (delivered, not acknowledged)."""
+    deadline = time.monotonic() + 5
+    while await commands_pending(redis) == 0:
+        assert time.monotonic() < deadline, "no entry was read"
+        await asyncio.sleep(0.01)
+
+
+async def test_entries_that_come_while_a_short_batch_lingers_join_it(any_redis: Redis) -> None:
+    """The first entry is read alone; the three added while it lingers are handled with it.
+
+    Without the linger the first would be handled on its own: it is in hand (pending)
+    before the others exist.
+    """
+    redis = any_redis
+    await ensure_groups(redis)
+    batches = _Batches()
+    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(batches.handle), _settings(30))
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_until(stop))
+    await _add(redis, 0)
+    await _read_by_the_loop(redis)
+    await _add(redis, 1, 2, 3)
+    await wait_until_async(lambda: bool(batches.seen))  # full: long before the 30 s linger
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert batches.seen == [[b"0", b"1", b"2", b"3"]]
+    assert await commands_pending(redis) == 0
+
+
+async def test_a_short_batch_is_handled_when_the_linger_ends(any_redis: Redis) -> None:
+    """Nothing more comes: the one entry is handled, no sooner than the linger allows."""
+    redis = any_redis
+    await ensure_groups(redis)
+    await _add(redis, 0)
+    batches = _Batches()
+    loop = ConsumerLoop(
+        commands_reader(redis, "c1"), batch_numbered(batches.handle), _settings(0.3)
+    )
+    stop = asyncio.Event()
+    started = time.monotonic()
+    task = asyncio.create_task(loop.run_until(stop))
+    await wait_until_async(lambda: bool(batches.seen))
+    waited = time.monotonic() - started
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert batches.seen == [[b"0"]]
+    assert waited >= 0.3
+
+
+async def test_a_stop_ends_the_linger_and_hands_the_entry_back(any_redis: Redis) -> None:
+    """Stopped while it lingers, the loop starts nothing and requeues what it read."""
+    redis = any_redis
+    await ensure_groups(redis)
+    await _add(redis, 0)
+    batches = _Batches()
+    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(batches.handle), _settings(30))
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_until(stop))
+    await _read_by_the_loop(redis)
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)  # not the 30 s linger
+    assert batches.seen == []
+    assert await commands_pending(redis) == 0
+    after = ConsumerLoop(commands_reader(redis, "c2"), batch_numbered(batches.handle), _settings(0))
+    stop = asyncio.Event()
+    task = asyncio.create_task(after.run_until(stop))
+    await wait_until_async(lambda: bool(batches.seen))  # requeued, not lost
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert batches.seen == [[b"0"]]
