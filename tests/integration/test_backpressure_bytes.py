@@ -88,3 +88,27 @@ async def test_a_page_bigger_than_the_budget_never_stalls_the_fetchers(redis: Re
     assert await gate.admit(4, asyncio.Event()) == 1
     async with asyncio.timeout(1), gate.room_for_entry(PAGE_BYTES, asyncio.Event()):
         await _publish_pages(redis, 1)
+
+
+async def test_a_lag_redis_cannot_tell_counts_the_whole_stream(redis: Redis) -> None:
+    """After an XDEL past the group's position, XINFO GROUPS gives no lag: every entry
+    left is counted as owed (trimming never drops one the group has not acknowledged)."""
+    await ensure_groups(redis)
+    ids = [await redis.xadd(names.PAGES, {"n": str(n)}) for n in range(5)]
+    await redis.xreadgroup(names.WRITERS, "w1", {names.PAGES: ">"}, count=1)
+    await redis.xdel(names.PAGES, ids[2])
+    groups: Any = await redis.xinfo_groups(names.PAGES)
+    assert [g["lag"] for g in groups if g["name"] in (names.WRITERS, names.WRITERS.encode())] == [
+        None
+    ]
+    backlog = await read_backlog(redis, names.PAGES, names.WRITERS)
+    assert (backlog.unacked, backlog.length) == (4, 4)
+
+
+async def test_a_stream_without_the_group_owes_nothing(redis: Redis) -> None:
+    """Entries nobody reads yet are no backlog of the group's: it has not been created."""
+    await redis.xadd(names.PAGES, {"n": "0"})
+    backlog = await read_backlog(redis, names.PAGES, names.WRITERS)
+    assert (backlog.unacked, backlog.length) == (0, 1)
+    assert backlog.memory_bytes is not None
+    assert backlog.memory_bytes > 0
