@@ -70,8 +70,8 @@ class WriterSettings(BaseModel):
     # Real pages run to several MB each: a writer reads as many as fit in this (at least one).
     batch_max_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
     max_statement_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
-    # A writer that finds fewer pages than a full batch waits up to this long for more:
-    # a transaction of several pages costs about what one of a single page does.
+    # A writer that finds pages waiting, but fewer than a full batch, waits up to this long
+    # for more: a transaction of several pages costs about what one of a single page does.
     # 0 applies what is there at once.
     linger: Linger = timedelta(milliseconds=100)
 

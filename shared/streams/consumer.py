@@ -71,6 +71,11 @@ class GroupReader:
         block = self.block_ms if block_ms is None else block_ms
         return await self._read_group(">", count, block_ms=block)
 
+    async def read_waiting(self, count: int) -> list[StreamEntry]:
+        """Up to ``count`` entries never delivered to the group that are already there: no
+        wait."""
+        return await self._read_group(">", count, block_ms=None)
+
     async def ack(self, entry_ids: Sequence[bytes | str]) -> None:
         """Acknowledge entries whose effect is durable."""
         if entry_ids:

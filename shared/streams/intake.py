@@ -46,8 +46,9 @@ class Intake:
         block_ms: int | None = None,
         linger_s: float = 0.0,
     ) -> list[StreamEntry]:
-        """Up to ``count`` entries to handle; a read of new ones blocks up to ``block_ms``,
-        and once it found some, reads on for up to ``linger_s`` while short of ``count``."""
+        """Up to ``count`` entries to handle; a read of new ones blocks up to ``block_ms``.
+        With ``linger_s``, new entries found waiting are joined by those that come within
+        ``linger_s``, up to ``count``."""
         held = await self.reader.read_held(count)
         if held:
             return _not_in(held, busy)
@@ -64,10 +65,14 @@ class Intake:
                 live = await self._drop_exhausted(claimed)
                 if live:
                     return live
-        entries = await self.reader.read_new(count, block_ms=block_ms)
-        if entries and linger_s > 0:
-            await self._fill(entries, count, time.monotonic() + linger_s, stop)
-        return entries
+        if linger_s > 0:
+            # Entries already waiting mean a busy stream: gather a fuller batch. A read that
+            # has to wait for its entry found an idle stream, and its entry goes at once.
+            waiting = await self.reader.read_waiting(count)
+            if waiting:
+                await self._fill(waiting, count, time.monotonic() + linger_s, stop)
+                return waiting
+        return await self.reader.read_new(count, block_ms=block_ms)
 
     async def _fill(
         self, entries: list[StreamEntry], count: int, deadline: float, stop: asyncio.Event

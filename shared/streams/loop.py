@@ -4,9 +4,9 @@ The loop keeps work in hand and takes more as soon as there is room, until stopp
 consumer that handles each message on its own (``EachMessage``, the fetcher) keeps up to
 ``count`` entries in flight and takes a new one as soon as any finishes, so one slow
 entry never idles the others' slots; one that handles whole batches (``WholeBatch``, the
-writer: one transaction each) takes the next batch once the one in hand is done, and
-when a read finds fewer new entries than a full batch, reads on for up to ``linger_s``
-before it starts the batch. Entries
+writer: one transaction each) takes the next batch once the one in hand is done; when
+new entries were waiting but fewer than a full batch, it reads on for up to ``linger_s``
+before it starts the batch (an entry that comes to an idle stream goes at once). Entries
 come from ``Intake`` (this consumer's own backlog, entries a dead consumer left idle,
 new ones; see ``intake.py``) and go to ``Dispatcher`` (decode, call the handler, act on
 its outcome; see ``dispatch.py``). What a handler fails on stays pending: it is taken
@@ -62,7 +62,7 @@ class LoopSettings:
     # ... and sooner once this much has been settled: a gate that measures the stream's
     # memory (the fetchers', on the pages) opens when settled entries are trimmed away.
     trim_after_bytes: int = 1024 * 1024
-    # A whole batch read short of ``count`` waits up to this long for more new entries:
+    # A whole batch of waiting entries short of ``count`` waits up to this long for more:
     # one handling of several costs about what one of a single entry does.
     linger_s: float = 0.0
 

@@ -1,9 +1,11 @@
-"""A whole-batch consumer read short of a full batch lingers for more new entries."""
+"""A whole-batch consumer that finds entries waiting, but fewer than a full batch, lingers
+for more; an entry that comes to an idle stream is handled at once."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -44,18 +46,19 @@ async def _read_by_the_loop(redis: Redis) -> None:
 
 
 async def test_entries_that_come_while_a_short_batch_lingers_join_it(any_redis: Redis) -> None:
-    """The first entry is read alone; the three added while it lingers are handled with it.
+    """The first entry is found waiting, alone; the three added while it lingers are handled
+    with it.
 
     Without the linger the first would be handled on its own: it is in hand (pending)
     before the others exist.
     """
     redis = any_redis
     await ensure_groups(redis)
+    await _add(redis, 0)
     batches = _Batches()
     loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(batches.handle), _settings(30))
     stop = asyncio.Event()
     task = asyncio.create_task(loop.run_until(stop))
-    await _add(redis, 0)
     await _read_by_the_loop(redis)
     await _add(redis, 1, 2, 3)
     await wait_until_async(lambda: bool(batches.seen))  # full: long before the 30 s linger
@@ -106,3 +109,31 @@ async def test_a_stop_ends_the_linger_and_hands_the_entry_back(any_redis: Redis)
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert batches.seen == [[b"0"]]
+
+
+async def test_an_entry_that_comes_to_an_idle_stream_is_handled_at_once(redis: Redis) -> None:
+    """Nothing was waiting, so the loop's read blocked: the entry that wakes it is handled
+    without the linger (on real Redis, which shows a client blocked in XREADGROUP)."""
+    await ensure_groups(redis)
+    batches = _Batches()
+    reader = commands_reader(redis, "c1")
+    reader.block_ms = 3_000  # one long wait: the entry surely comes while it blocks
+    loop = ConsumerLoop(reader, batch_numbered(batches.handle), _settings(30))
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_until(stop))
+    deadline = time.monotonic() + 5
+    while not await _blocked_in_xreadgroup(redis):
+        assert time.monotonic() < deadline, "the loop never waited for new entries"
+        await asyncio.sleep(0.01)
+    await _add(redis, 0)
+    await wait_until_async(lambda: bool(batches.seen))  # well before the 30 s linger
+    stop.set()
+    await asyncio.wait_for(task, timeout=10)
+    assert batches.seen == [[b"0"]]
+
+
+async def _blocked_in_xreadgroup(redis: Redis) -> bool:
+    """Whether a client of this test's database waits in XREADGROUP."""
+    db = str(redis.connection_pool.connection_kwargs.get("db", 0))
+    clients: Any = await redis.client_list()
+    return any("b" in c["flags"] and c["cmd"] == "xreadgroup" and c["db"] == db for c in clients)
