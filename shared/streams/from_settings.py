@@ -58,7 +58,8 @@ def pages_gate(redis: Redis, settings: Settings) -> BackpressureGate:
 def loop_max_age_s(settings: Settings) -> float:
     """How long a consumer loop may go without a turn before ``/health`` calls it stuck.
 
-    A loop turns at least every ``STREAM_BLOCK``; while a batch is in hand it turns
+    A loop turns at least every ``STREAM_BLOCK`` (a writer's turn may add its linger, at
+    most 5 s and a third of ``STREAM_CLAIM_IDLE``); while a batch is in hand it turns
     every third of ``STREAM_CLAIM_IDLE``; failure pauses stay under 5 s.
     """
     return (settings.stream.claim_idle + settings.stream.block).total_seconds() + 10.0

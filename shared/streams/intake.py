@@ -77,7 +77,8 @@ class Intake:
     async def _fill(
         self, entries: list[StreamEntry], count: int, deadline: float, stop: asyncio.Event
     ) -> None:
-        """Add new entries to ``entries`` until it holds ``count`` or ``deadline`` passes."""
+        """Add new entries to ``entries`` until it holds ``count``, ``deadline`` passes or
+        ``stop`` is set."""
         while len(entries) < count and not stop.is_set():
             left_ms = int((deadline - time.monotonic()) * 1000)
             if left_ms < 1:  # BLOCK 0 would wait for ever

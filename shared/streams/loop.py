@@ -134,7 +134,8 @@ class ConsumerLoop(Generic[M]):
             stop,
             busy=self._work.entry_ids(),
             block_ms=block_ms if self._work else None,
-            linger_s=self.settings.linger_s if whole else 0.0,
+            # Entries gathered are not kept claimed yet: never long enough to be taken over.
+            linger_s=min(self.settings.linger_s, self.settings.keep_every_s) if whole else 0.0,
         )
         self._sizer.observe(entries)
         if entries and not stop.is_set():  # taken while stopping: handed back, not started

@@ -96,13 +96,13 @@ async def test_a_lag_redis_cannot_tell_counts_the_whole_stream(redis: Redis) -> 
     await ensure_groups(redis)
     ids = [await redis.xadd(names.PAGES, {"n": str(n)}) for n in range(5)]
     await redis.xreadgroup(names.WRITERS, "w1", {names.PAGES: ">"}, count=1)
+    await redis.xack(names.PAGES, names.WRITERS, ids[0])  # 3 owed of the 4 left
     await redis.xdel(names.PAGES, ids[2])
     groups: Any = await redis.xinfo_groups(names.PAGES)
-    assert [g["lag"] for g in groups if g["name"] in (names.WRITERS, names.WRITERS.encode())] == [
-        None
-    ]
+    mine = [g for g in groups if g["name"] in (names.WRITERS, names.WRITERS.encode())]
+    assert [g.get("lag") for g in mine] == [None]  # Redis 6.2 has no lag at all
     backlog = await read_backlog(redis, names.PAGES, names.WRITERS)
-    assert (backlog.unacked, backlog.length) == (4, 4)
+    assert (backlog.unacked, backlog.length) == (4, 4)  # the bound, not the exact 3
 
 
 async def test_a_stream_without_the_group_owes_nothing(redis: Redis) -> None:

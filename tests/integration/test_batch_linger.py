@@ -137,3 +137,20 @@ async def _blocked_in_xreadgroup(redis: Redis) -> bool:
     db = str(redis.connection_pool.connection_kwargs.get("db", 0))
     clients: Any = await redis.client_list()
     return any("b" in c["flags"] and c["cmd"] == "xreadgroup" and c["db"] == db for c in clients)
+
+
+async def test_a_linger_never_outlasts_a_third_of_claim_idle(any_redis: Redis) -> None:
+    """Entries gathered are not kept claimed yet: however long the linger asked for, the
+    batch starts within ``keep_every_s``, before another consumer could take it over."""
+    redis = any_redis
+    await ensure_groups(redis)
+    await _add(redis, 0)
+    batches = _Batches()
+    settings = LoopSettings(count=4, claim_idle_ms=600, max_deliveries=3, linger_s=30)
+    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(batches.handle), settings)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run_until(stop))
+    await wait_until_async(lambda: bool(batches.seen))  # 0.2 s, not 30 s
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+    assert batches.seen == [[b"0"]]
