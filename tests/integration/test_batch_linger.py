@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.asyncio import Redis
 
 from shared.streams import names
+from shared.streams.consumer import GroupReader
 from shared.streams.groups import ensure_groups
 from shared.streams.handler import Handled
 from shared.streams.loop import ConsumerLoop, LoopSettings
@@ -37,12 +39,34 @@ async def _add(redis: Redis, *numbers: int) -> None:
         await redis.xadd(names.COMMANDS, {"n": str(n)})
 
 
+def _start(
+    reader: GroupReader, batches: _Batches, settings: LoopSettings
+) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    loop = ConsumerLoop(reader, batch_numbered(batches.handle), settings)
+    stop = asyncio.Event()
+    return stop, asyncio.create_task(loop.run_until(stop))
+
+
+async def _stopped(stop: asyncio.Event, task: asyncio.Task[None], timeout_s: float = 5) -> None:
+    stop.set()
+    await asyncio.wait_for(task, timeout=timeout_s)  # never the 30 s linger
+
+
+async def _until(check: Callable[[], Awaitable[bool]], failure: str) -> None:
+    """Return once ``check`` holds (it asks Redis); fail after 5 s."""
+    deadline = time.monotonic() + 5
+    while not await check():
+        assert time.monotonic() < deadline, failure
+        await asyncio.sleep(0.01)
+
+
 async def _read_by_the_loop(redis: Redis) -> None:
     """Return once the loop holds an entry (delivered, not acknowledged)."""
-    deadline = time.monotonic() + 5
-    while await commands_pending(redis) == 0:
-        assert time.monotonic() < deadline, "no entry was read"
-        await asyncio.sleep(0.01)
+    await _until(lambda: _pending(redis), "no entry was read")
+
+
+async def _pending(redis: Redis) -> bool:
+    return await commands_pending(redis) > 0
 
 
 async def test_entries_that_come_while_a_short_batch_lingers_join_it(any_redis: Redis) -> None:
@@ -56,14 +80,11 @@ async def test_entries_that_come_while_a_short_batch_lingers_join_it(any_redis: 
     await ensure_groups(redis)
     await _add(redis, 0)
     batches = _Batches()
-    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(batches.handle), _settings(30))
-    stop = asyncio.Event()
-    task = asyncio.create_task(loop.run_until(stop))
+    stop, task = _start(commands_reader(redis, "c1"), batches, _settings(30))
     await _read_by_the_loop(redis)
     await _add(redis, 1, 2, 3)
     await wait_until_async(lambda: bool(batches.seen))  # full: long before the 30 s linger
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
+    await _stopped(stop, task)
     assert batches.seen == [[b"0", b"1", b"2", b"3"]]
     assert await commands_pending(redis) == 0
 
@@ -74,16 +95,11 @@ async def test_a_short_batch_is_handled_when_the_linger_ends(any_redis: Redis) -
     await ensure_groups(redis)
     await _add(redis, 0)
     batches = _Batches()
-    loop = ConsumerLoop(
-        commands_reader(redis, "c1"), batch_numbered(batches.handle), _settings(0.3)
-    )
-    stop = asyncio.Event()
     started = time.monotonic()
-    task = asyncio.create_task(loop.run_until(stop))
+    stop, task = _start(commands_reader(redis, "c1"), batches, _settings(0.3))
     await wait_until_async(lambda: bool(batches.seen))
     waited = time.monotonic() - started
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
+    await _stopped(stop, task)
     assert batches.seen == [[b"0"]]
     assert waited >= 0.3
 
@@ -94,20 +110,14 @@ async def test_a_stop_ends_the_linger_and_hands_the_entry_back(any_redis: Redis)
     await ensure_groups(redis)
     await _add(redis, 0)
     batches = _Batches()
-    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(batches.handle), _settings(30))
-    stop = asyncio.Event()
-    task = asyncio.create_task(loop.run_until(stop))
+    stop, task = _start(commands_reader(redis, "c1"), batches, _settings(30))
     await _read_by_the_loop(redis)
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)  # not the 30 s linger
+    await _stopped(stop, task)
     assert batches.seen == []
     assert await commands_pending(redis) == 0
-    after = ConsumerLoop(commands_reader(redis, "c2"), batch_numbered(batches.handle), _settings(0))
-    stop = asyncio.Event()
-    task = asyncio.create_task(after.run_until(stop))
+    stop, task = _start(commands_reader(redis, "c2"), batches, _settings(0))
     await wait_until_async(lambda: bool(batches.seen))  # requeued, not lost
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
+    await _stopped(stop, task)
     assert batches.seen == [[b"0"]]
 
 
@@ -118,17 +128,11 @@ async def test_an_entry_that_comes_to_an_idle_stream_is_handled_at_once(redis: R
     batches = _Batches()
     reader = commands_reader(redis, "c1")
     reader.block_ms = 3_000  # one long wait: the entry surely comes while it blocks
-    loop = ConsumerLoop(reader, batch_numbered(batches.handle), _settings(30))
-    stop = asyncio.Event()
-    task = asyncio.create_task(loop.run_until(stop))
-    deadline = time.monotonic() + 5
-    while not await _blocked_in_xreadgroup(redis):
-        assert time.monotonic() < deadline, "the loop never waited for new entries"
-        await asyncio.sleep(0.01)
+    stop, task = _start(reader, batches, _settings(30))
+    await _until(lambda: _blocked_in_xreadgroup(redis), "the loop never waited for new entries")
     await _add(redis, 0)
     await wait_until_async(lambda: bool(batches.seen))  # well before the 30 s linger
-    stop.set()
-    await asyncio.wait_for(task, timeout=10)
+    await _stopped(stop, task, timeout_s=10)  # one 3 s read may still be blocking
     assert batches.seen == [[b"0"]]
 
 
@@ -147,10 +151,7 @@ async def test_a_linger_never_outlasts_a_third_of_claim_idle(any_redis: Redis) -
     await _add(redis, 0)
     batches = _Batches()
     settings = LoopSettings(count=4, claim_idle_ms=600, max_deliveries=3, linger_s=30)
-    loop = ConsumerLoop(commands_reader(redis, "c1"), batch_numbered(batches.handle), settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(loop.run_until(stop))
+    stop, task = _start(commands_reader(redis, "c1"), batches, settings)
     await wait_until_async(lambda: bool(batches.seen))  # 0.2 s, not 30 s
-    stop.set()
-    await asyncio.wait_for(task, timeout=5)
+    await _stopped(stop, task)
     assert batches.seen == [[b"0"]]
