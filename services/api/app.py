@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from importlib import metadata
 
 import orjson
 from aiohttp import web
 
 from services.api.alerting import alerts_lifespan
-from services.api.cache import CacheFiller
+from services.api.cache import CacheFiller, cached_items
+from services.api.coalesce import Coalescer
 from services.api.cors import cors
 from services.api.dashboard.routes import (
     DASHBOARD_ROUTES,
@@ -21,9 +23,11 @@ from services.api.dashboard.routes import (
 from services.api.item_ids import ItemIdDirectory
 from services.api.keys import (
     CACHE_FILLER,
+    CACHED_ITEMS,
     DB,
     HTTP_MODELS,
     ITEM_IDS,
+    ITEM_ROWS,
     LOCAL_CACHE,
     OPENAPI,
     PLANNERS,
@@ -37,10 +41,15 @@ from services.api.middleware import json_errors, request_context
 from services.api.openapi import build_openapi
 from services.api.routes import add_routes, build_routes
 from shared.config import Settings
+from shared.db.items import get_items_values
 from shared.db.pool import db_pool
 from shared.models.http import http_models
 from shared.redis.client import redis_client
 from shared.sources.registry import default_source, detail_id_types, enabled_planners
+
+# Items per batched read: about what the pool has in flight at once, since items can
+# weigh megabytes and a batch is held in memory whole.
+ITEM_BATCH_MAX = 32
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -85,6 +94,7 @@ def _version() -> str:
 async def _redis_lifespan(app: web.Application) -> AsyncIterator[None]:
     async with redis_client(app[SETTINGS].redis) as redis:
         app[REDIS] = redis
+        app[CACHED_ITEMS] = Coalescer(partial(cached_items, redis), max_batch=ITEM_BATCH_MAX)
         yield
 
 
@@ -130,4 +140,7 @@ async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:
     async with db_pool(settings) as pool, db_pool(settings, autocommit=True) as read_pool:
         app[DB] = pool
         app[READ_DB] = read_pool
+        # deleted_at is part of the answer: a deleted item is still served by id.
+        rows = partial(get_items_values, read_pool, include_deleted=True)
+        app[ITEM_ROWS] = Coalescer(rows, max_batch=ITEM_BATCH_MAX)
         yield

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import structlog
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import RedisError
 
 from shared.cache.item_changes import STALE_MARK_MS
 from shared.streams import names
@@ -32,15 +32,19 @@ FILL_QUEUE_MAX = 4096  # fills waiting at most; past it a fill is skipped (the n
 FILL_BATCH_MAX = 256  # fills per pipeline
 
 
-async def cached_item(redis: Redis, item_id: int) -> tuple[bytes | None, bool]:
-    """The cached answer (or None) and whether the slot may be filled."""
-    try:
-        value = await redis.get(names.item_cache_key(item_id))
-    except ResponseError:  # WRONGTYPE: not ours to fix here; read MySQL, never fill
-        return None, False
-    if isinstance(value, bytes) and value:
-        return value, False
-    return None, value is None
+async def cached_items(redis: Redis, item_ids: list[int]) -> dict[int, bytes]:
+    """What the slots of ``item_ids`` hold, for those that hold anything, in one ``MGET``.
+
+    ``b""`` is a writer's marker: serve from MySQL and never fill. A slot Redis answers
+    nil for is empty, or holds another type (``MGET`` says nil there, not WRONGTYPE): a
+    fill's ``SET NX`` leaves such a key as it is.
+    """
+    values = await redis.mget([names.item_cache_key(item_id) for item_id in item_ids])
+    return {
+        item_id: value
+        for item_id, value in zip(item_ids, values, strict=True)
+        if isinstance(value, bytes)
+    }
 
 
 @dataclass(eq=False)

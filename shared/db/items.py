@@ -9,6 +9,7 @@ filter's index.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,21 +130,25 @@ async def _cursor_key(
     return row[0]
 
 
-async def get_item_values(
-    pool: aiomysql.Pool, item_id: int, *, include_deleted: bool = False
-) -> tuple[Any, ...] | None:
-    """One item's columns (``ITEM_COLUMNS``, then the payload text) as MySQL sent them, or None.
+async def get_items_values(
+    pool: aiomysql.Pool, item_ids: Sequence[int], *, include_deleted: bool = False
+) -> dict[int, tuple[Any, ...]]:
+    """The columns (``ITEM_COLUMNS``, then the payload text) of those of ``item_ids`` that
+    exist, as MySQL sent them, by id.
 
-    One round trip on an autocommit pool; the values are rendered straight to JSON, with
-    no model built per row.
+    One round trip on an autocommit pool for the whole batch; the values are rendered
+    straight to JSON, with no model built per row.
     """
+    if not item_ids:
+        return {}
     where, args = _filters(ItemFilters(include_deleted=include_deleted))
-    clause = f"{where} AND id = %s" if where else "WHERE id = %s"
+    wanted = f"id IN ({', '.join(['%s'] * len(item_ids))})"
+    clause = f"{where} AND {wanted}" if where else f"WHERE {wanted}"
     async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(f"SELECT {_COLUMNS}, payload FROM items {clause}", (*args, item_id))  # noqa: S608
-        row = await cur.fetchone()
+        await cur.execute(f"SELECT {_COLUMNS}, payload FROM items {clause}", (*args, *item_ids))  # noqa: S608
+        rows = await cur.fetchall()
         await _end_snapshot(conn)
-    return None if row is None else tuple(row)
+    return {int(row[0]): tuple(row) for row in rows}  # id is the first of ITEM_COLUMNS
 
 
 async def find_item_id(pool: aiomysql.Pool, api_source: str, external_id: str) -> int | None:

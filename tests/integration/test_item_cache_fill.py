@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from harness.redis_server import redis_server
-from services.api.cache import FILL_MAX_AGE_S, CacheFiller, cached_item
+from services.api.cache import FILL_MAX_AGE_S, CacheFiller, cached_items
 from shared.cache.item_changes import STALE_MARK_MS, announce_changed
 from shared.config import RedisSettings
 from shared.redis.client import redis_client
@@ -56,8 +56,7 @@ async def test_a_write_between_the_read_and_the_fill_keeps_the_old_answer_out(
 ) -> None:
     """The slot was empty when read; a writer marked it before the queued fill was sent."""
     read_started = time.monotonic()
-    cached, may_fill = await cached_item(redis, 9)
-    assert (cached, may_fill) == (None, True)
+    assert await cached_items(redis, [9]) == {}  # empty: the read may fill it
     await announce_changed(redis, [9])  # the writer commits and marks, the fill still queued
     running.offer(9, b'{"id": 9, "old": true}', read_started)
     await _until_drained(running, 1)

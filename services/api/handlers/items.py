@@ -9,12 +9,18 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from services.api.cache import cached_item
-from services.api.keys import CACHE_FILLER, DB, HTTP_MODELS, LOCAL_CACHE, READ_DB, REDIS
+from services.api.keys import (
+    CACHE_FILLER,
+    CACHED_ITEMS,
+    DB,
+    HTTP_MODELS,
+    ITEM_ROWS,
+    LOCAL_CACHE,
+)
 from services.api.path_ids import parse_item_id
 from services.api.query import parse_query
 from services.api.responses import raw_json_response
-from shared.db.items import ITEM_COLUMNS, ItemFilters, get_item_values, list_items
+from shared.db.items import ITEM_COLUMNS, ItemFilters, list_items
 from shared.errors import InvalidField, NotFound
 from shared.models.http import ItemsPage
 from shared.models.item_cursor import ItemCursor, decode_cursor
@@ -84,16 +90,17 @@ async def item_answer(app: web.Application, item_id: int) -> bytes | None:
     if kept is not None:
         return kept
     epoch = local.epoch  # before any read: a change announced meanwhile voids the answer
-    cached, may_fill = await cached_item(app[REDIS], item_id)
-    if cached is not None:
+    cached = await app[CACHED_ITEMS].get(item_id)
+    if cached:
         local.put(item_id, cached, epoch)
         return cached
+    may_fill = cached is None  # b"" is a writer's marker: the slot is not ours to fill
     read_started = time.monotonic()  # the row is read after this: a fill must meet any marker
-    values = await get_item_values(app[READ_DB], item_id, include_deleted=True)  # deleted_at
+    values = await app[ITEM_ROWS].get(item_id)
     if values is None:
         return None
     body = render_item(values)
-    if may_fill:  # the slot was empty: no writer's marker, so the answer may be kept
+    if may_fill:  # no writer's marker, so the answer may be kept
         local.put(item_id, body, epoch)
         app[CACHE_FILLER].offer(item_id, body, read_started)
     return body
