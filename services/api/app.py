@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from functools import partial
 from importlib import metadata
+from typing import TypeVar
 
 import orjson
 from aiohttp import web
@@ -47,9 +48,13 @@ from shared.models.http import http_models
 from shared.redis.client import redis_client
 from shared.sources.registry import default_source, detail_id_types, enabled_planners
 
-# Items per batched read: about what the pool has in flight at once, since items can
-# weigh megabytes and a batch is held in memory whole.
+T = TypeVar("T")
+
+# Batched item reads: keys per call, and calls at once. Items can weigh megabytes and a
+# call holds its answers whole, so at most 64 are in flight, as many as the Redis pool
+# had one read per connection before reads were batched.
 ITEM_BATCH_MAX = 32
+ITEM_BATCHES_RUNNING = 2
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -91,10 +96,14 @@ def _version() -> str:
         return "0.0.0"
 
 
+def _item_reads(fetch: Callable[[list[int]], Awaitable[Mapping[int, T]]]) -> Coalescer[int, T]:
+    return Coalescer(fetch, max_batch=ITEM_BATCH_MAX, max_running=ITEM_BATCHES_RUNNING)
+
+
 async def _redis_lifespan(app: web.Application) -> AsyncIterator[None]:
     async with redis_client(app[SETTINGS].redis) as redis:
         app[REDIS] = redis
-        app[CACHED_ITEMS] = Coalescer(partial(cached_items, redis), max_batch=ITEM_BATCH_MAX)
+        app[CACHED_ITEMS] = _item_reads(partial(cached_items, redis))
         yield
 
 
@@ -142,5 +151,5 @@ async def _db_lifespan(app: web.Application) -> AsyncIterator[None]:
         app[READ_DB] = read_pool
         # deleted_at is part of the answer: a deleted item is still served by id.
         rows = partial(get_items_values, read_pool, include_deleted=True)
-        app[ITEM_ROWS] = Coalescer(rows, max_batch=ITEM_BATCH_MAX)
+        app[ITEM_ROWS] = _item_reads(rows)
         yield

@@ -110,7 +110,7 @@ _JSON_TIMES = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z  # MySQL's naive UTC, as p
 
 
 def render_item(values: Sequence[Any]) -> bytes:
-    """``ItemDetailOut`` from the columns of ``get_item_values``, the stored payload spliced in
+    """``ItemDetailOut`` from the columns of ``get_items_values``, the stored payload spliced in
     without re-parsing it; no model is built per row on this path.
     """
     fields = dict(zip(ITEM_COLUMNS, values, strict=False))  # the payload comes last
