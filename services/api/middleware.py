@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import random
 import time
 
@@ -10,6 +11,7 @@ import pymysql
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import AbstractResource
 from prometheus_client import Histogram
 from pydantic import ValidationError
 from redis.exceptions import RedisError
@@ -18,6 +20,7 @@ from services.api.ratelimit import RateLimited
 from services.api.responses import error_response
 from shared.errors import InvalidField, InvalidRequest, NotFound
 from shared.models.http import TAG_MARK, ErrorDetail
+from shared.observability.logging import bind_request_fields
 from shared.observability.metrics import HTTP_LATENCY
 
 log = structlog.get_logger()
@@ -36,40 +39,41 @@ _STATUS_CODES = {
 
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Bind ``request_id``, ``method`` and ``path`` to every log line of the request."""
-    structlog.contextvars.clear_contextvars()
-    request_id = request.headers.get("X-Request-ID") or _new_request_id()
-    structlog.contextvars.bind_contextvars(
-        service="api", request_id=request_id[:64], method=request.method, path=request.path
-    )
+    """Put ``request_id``, ``method`` and ``path`` on every log line of the request; time it."""
+    request_id = (request.headers.get("X-Request-ID") or _new_request_id())[:64]
+    bind_request_fields(request_id=request_id, method=request.method, path=request.path)
     started = time.perf_counter()
     response = await handler(request)
-    response.headers["X-Request-ID"] = request_id[:64]
+    response.headers["X-Request-ID"] = request_id
     elapsed_s = time.perf_counter() - started
     method = request.method if request.method in _KNOWN_METHODS else "OTHER"
-    _latency_of(method, route_pattern(request), response.status).observe(elapsed_s)
-    log.debug("http.request", status=response.status, duration_ms=round(elapsed_s * 1000, 2))
+    _latency_of(method, request.match_info.route.resource, response.status).observe(elapsed_s)
+    if _requests_logged():
+        log.debug("http.request", status=response.status, duration_ms=round(elapsed_s * 1000, 2))
     return response
+
+
+@functools.cache
+def _requests_logged() -> bool:
+    # Asked once per process: even a filtered-out debug call, on every request, took a
+    # tenth of a busy API's cached reads.
+    return bool(log.is_enabled_for(logging.DEBUG))
 
 
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-@functools.lru_cache(maxsize=1024)  # methods and routes are bounded; so are statuses
-def _latency_of(method: str, route: str, status: int) -> Histogram:
-    # One histogram child per (method, route, status): labels() on every request costs more.
+@functools.lru_cache(maxsize=1024)  # methods, routes and statuses are bounded
+def _latency_of(method: str, resource: AbstractResource | None, status: int) -> Histogram:
+    # One histogram child per (method, route, status), found once: labels() on every
+    # request costs more, and so does reading the route's pattern.
+    route = resource.canonical if resource is not None else "unmatched"
     return HTTP_LATENCY.labels(method, route, str(status))
 
 
 def _new_request_id() -> str:
     # Correlates log lines, nothing more: uuid4's os.urandom was a tenth of a cached read.
     return f"{random.getrandbits(64):016x}"
-
-
-def route_pattern(request: web.Request) -> str:
-    """The matched route as registered (``/items/{id}``), never the raw path."""
-    resource = request.match_info.route.resource
-    return resource.canonical if resource is not None else "unmatched"
 
 
 def _field_name(loc: tuple[int | str, ...]) -> str | None:
