@@ -18,6 +18,7 @@ from harness.backends import REDIS_HOST, REDIS_PORT, REDIS_TEST_DB, service_miss
 from harness.standin.process import StandinProcess, run_standin
 from shared.config import RedisSettings
 from shared.observability.log_sink import LineHandler
+from shared.observability.logging import bind_request_fields
 from shared.redis.client import redis_client
 
 
@@ -31,12 +32,15 @@ def _no_retry_sleeps() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_structlog() -> Iterator[None]:
-    """Each test starts with structlog's defaults, no bound context and no log handler of ours."""
+    """Each test starts with structlog's defaults, no bound context or request fields, and no
+    log handler of ours."""
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
+    bind_request_fields()
     yield
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
+    bind_request_fields()
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, LineHandler)]:
         root.removeHandler(handler)
