@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.cpu_shares import describe, read_cpu
 from bench.pipeline import bench_pipeline, timed_sync
 from bench.results import Results
 from harness.processes import Pipeline, ServiceProcess
@@ -52,7 +53,9 @@ def _scenario(
         for kind, fetcher_env in STEPS:
             fetchers = [_started(pipeline, fetcher_env) for _ in range(FETCHERS)]
             standin.reset_stats()
+            cpu_before = read_cpu(pipeline, standin.process.pid)
             run = timed_sync(pipeline)
+            spent = read_cpu(pipeline, standin.process.pid).since(cpu_before)
             stats = standin.stats()
             for fetcher in fetchers:
                 fetcher.stop()
@@ -67,6 +70,9 @@ def _scenario(
                 f" job {run.job['status']} unchanged={run.job['items_unchanged']}",
                 flush=True,
             )
+            print(f"    CPU s: {describe(spent, run.wall_s)}", flush=True)
+            for role, seconds in spent.items():
+                results.figure(f"{name} {kind} CPU s {role}", "s").add(seconds)
         first_s, first_bytes = runs["first sync"]
         again_s, again_bytes = runs["conditional re-sync"]
         print(

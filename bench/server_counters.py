@@ -7,9 +7,9 @@ bench's own syncs write hundreds of MB at real size, which dwarfs a test run's f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from bench.backends import mysql_connect
+from bench.cpu_shares import mariadb_pid
 from bench.monitor import cpu_seconds
 
 # Bytes InnoDB wrote to data files (doublewrite included) and to its redo log, bytes the
@@ -22,7 +22,6 @@ COUNTERS = (
     "Innodb_rows_inserted",
     "Innodb_rows_updated",
 )
-_SERVER_NAMES = ("mariadbd", "mysqld")
 
 
 @dataclass(frozen=True)
@@ -49,18 +48,8 @@ def snapshot() -> ServerSnapshot:
         cur.execute(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({marks})", COUNTERS)
         counters = {str(name): int(value) for name, value in cur.fetchall()}
     conn.close()
-    pid = _server_pid()
+    pid = mariadb_pid()
     return ServerSnapshot(counters, cpu_seconds(pid) if pid else float("nan"))
-
-
-def _server_pid() -> int | None:
-    for comm in Path("/proc").glob("[0-9]*/comm"):
-        try:
-            if comm.read_text().strip() in _SERVER_NAMES:
-                return int(comm.parent.name)
-        except OSError:
-            continue
-    return None
 
 
 def describe(deltas: dict[str, float]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.cpu_shares import describe, read_cpu
 from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, items_fingerprint, timed_sync, truncate_tables
 from bench.results import Results
@@ -103,9 +104,16 @@ def run_latency(
         ):  # fmt: skip
             for _ in range(repeats):
                 truncate_tables()
+                cpu_before = read_cpu(pipeline, standin.process.pid)
                 first = timed_sync(pipeline)
+                spent = read_cpu(pipeline, standin.process.pid).since(cpu_before)
                 _record(results, name, first.items, first.wall_s)
-                print(f"    {first.items / first.wall_s:,.0f} items/s", flush=True)
+                results.figure(f"{name} CPU s", "s").add(sum(spent.values()))
+                print(
+                    f"    {first.items / first.wall_s:,.0f} items/s;"
+                    f" CPU s: {describe(spent, first.wall_s)}",
+                    flush=True,
+                )
     rates = [results.median(latency_figure(size, n, latency_ms)) for n in LATENCY_FETCHERS]
     print(
         f"  {latency_ms:.0f} ms latency: 1 fetcher {rates[0]:,.0f} items/s,"
