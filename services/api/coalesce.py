@@ -9,6 +9,7 @@ writes are paid once. A lone lookup is sent on the loop's next turn, as a batch 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -57,7 +58,10 @@ class Coalescer(Generic[K, V]):
             batch = [(key, future) for key, future in taken if not future.done()]
             if not batch:  # every caller of it was cancelled meanwhile
                 continue
-            task = asyncio.ensure_future(self._answer(batch))
+            # A context of its own: the call serves every caller, not the first one's request.
+            task = asyncio.get_running_loop().create_task(
+                self._answer(batch), context=contextvars.Context()
+            )
             self._running.add(task)  # held, so the task is not collected mid-flight
             task.add_done_callback(partial(self._ended, batch))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Mapping
 
 import pytest
@@ -142,3 +143,24 @@ async def test_a_caller_cancelled_before_the_call_is_sent_is_not_asked_for() -> 
     leaving.cancel()
     assert await staying == "v4"
     assert store.batches == [[4]]
+
+
+_CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller")
+
+
+async def test_a_call_runs_in_no_callers_context() -> None:
+    """A line logged while serving a batch must not name whichever request came first."""
+    seen: list[str | None] = []
+
+    async def fetch(keys: list[int]) -> Mapping[int, str]:
+        seen.append(_CALLER.get(None))
+        return {key: "v" for key in keys}
+
+    reads: Coalescer[int, str] = Coalescer(fetch, max_batch=32, max_running=4)
+
+    async def read_as(caller: str, key: int) -> str | None:
+        _CALLER.set(caller)
+        return await reads.get(key)
+
+    assert await asyncio.gather(read_as("first", 1), read_as("second", 2)) == ["v", "v"]
+    assert seen == [None]
