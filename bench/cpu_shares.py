@@ -7,6 +7,7 @@ time this says whether a run was bound by the cores or waited on something else.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ class CpuReading:
         spent: dict[str, float] = {}
         for name, now in self.seconds.items():
             used = now - before.seconds.get(name, 0.0)
-            if used == used:  # NaN: the process has exited
+            if not math.isnan(used):  # NaN: the process has exited
                 role = name.rsplit("-", 1)[0] if name[-1].isdigit() else name
                 spent[role] = spent.get(role, 0.0) + used
         return spent
@@ -57,6 +58,7 @@ def describe(spent: dict[str, float], wall_s: float) -> str:
 
 
 def mariadb_pid() -> int | None:
+    """The pid of a MariaDB or MySQL server running on this host, if any."""
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
             if comm.read_text().strip() in _MARIADB_NAMES:

@@ -26,6 +26,6 @@ LOCAL_CACHE = web.AppKey("local_cache", LocalItemCache)
 HTTP_MODELS = web.AppKey("http_models", HttpModels)  # request models for the enabled sources
 ITEM_IDS = web.AppKey("item_ids", ItemIdDirectory)  # (source, external id) -> item id
 CACHE_FILLER = web.AppKey("cache_filler", CacheFiller)  # fills Redis after a miss, off the request
-# Item reads of one loop turn batched: the Redis slots (one MGET), the rows (one SELECT).
+# Item reads that wait together, batched: the Redis slots (one MGET), the rows (one SELECT).
 CACHED_ITEMS = web.AppKey("cached_items", Coalescer[int, bytes])
 ITEM_ROWS = web.AppKey("item_rows", Coalescer[int, tuple[Any, ...]])

@@ -111,7 +111,7 @@ def _merge_request_fields(
 
 
 class _ServiceField:
-    """Adds ``service`` to every line, whatever context a request cleared."""
+    """Adds ``service`` to every line, whatever the context binds."""
 
     def __init__(self, service: str) -> None:
         self._service = service
