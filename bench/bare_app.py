@@ -24,7 +24,7 @@ _BODY = orjson.dumps(
 _POOL = web.AppKey("pool", aiomysql.Pool)
 _SELECT = (
     "SELECT id, api_source, external_id, name, content_hash, created_at, updated_at,"
-    " synced_at, deleted_at, payload FROM items WHERE id = %s"
+    " synced_at, deleted_at, payload FROM items JOIN item_payloads ON item_id = id WHERE id = %s"
 )
 
 

@@ -2,7 +2,7 @@
 
 ``python -m bench.payload_storage [VARIANT ...]`` writes the whole real-size catalogue (the
 stand-in's ``--recorded-sizes`` details, built in process) into a freshly migrated
-``items`` table, page by page (20 items, one transaction each, statements of at most
+``item_payloads`` table, page by page (20 items, one transaction each, statements of at most
 ``WRITER_MAX_STATEMENT_BYTES``) as the writer does, with no fetch, Redis or diff around it.
 Each variant changes the table first (adds back the JSON check, compresses pages, ...) and
 prints the wall time, the server's CPU seconds and its write counters.
@@ -15,7 +15,6 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import aiomysql
 
@@ -29,10 +28,7 @@ from shared.db.migrate import migrate
 DB = database("storage")
 PAGE = 20
 MAX_STATEMENT_BYTES = 4 * 1024 * 1024  # WRITER_MAX_STATEMENT_BYTES' default
-_HEAD = (
-    "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
-    " created_at, updated_at, synced_at)"
-)
+_HEAD = "INSERT INTO item_payloads (item_id, payload)"
 _TAIL = "ON DUPLICATE KEY UPDATE payload = VALUES(payload)"
 
 
@@ -48,13 +44,15 @@ VARIANTS: dict[str, Variant] = {
     "baseline": Variant(),  # the table as migrated
     # The check migration 0013 dropped, back for comparison.
     "json-check": Variant(
-        ("ALTER TABLE items ADD CONSTRAINT items_payload_is_json CHECK (JSON_VALID(payload))",)
+        ("ALTER TABLE item_payloads ADD CONSTRAINT payload_is_json CHECK (JSON_VALID(payload))",)
     ),
-    "page-compressed": Variant(("ALTER TABLE items PAGE_COMPRESSED=1",)),
-    "row-compressed": Variant(("ALTER TABLE items ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",)),
+    "page-compressed": Variant(("ALTER TABLE item_payloads PAGE_COMPRESSED=1",)),
+    "row-compressed": Variant(
+        ("ALTER TABLE item_payloads ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",)
+    ),
     "column-compressed": Variant(
         (
-            "ALTER TABLE items MODIFY payload LONGTEXT COMPRESSED"
+            "ALTER TABLE item_payloads MODIFY payload LONGTEXT COMPRESSED"
             " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL",
         )
     ),
@@ -86,13 +84,11 @@ async def _prepare(variant: Variant) -> None:
 
 async def _write(variant: Variant, items: list[tuple[str, str, bytes]]) -> float:
     conn = await aiomysql.connect(host=MYSQL_HOST, user="root", password="", db=DB)
-    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         started = time.perf_counter()
         for begin in range(0, len(items), PAGE):
             rows = [
-                ("pokemon", key, name, variant.payload(body), "0" * 64, now, now, now)
-                for key, name, body in items[begin : begin + PAGE]
+                (int(key), variant.payload(body)) for key, _, body in items[begin : begin + PAGE]
             ]
             async with conn.cursor() as cur:
                 for statement in multi_row_statements(

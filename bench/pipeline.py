@@ -22,6 +22,7 @@ SYNC_TIMEOUT_S = 1800.0
 PIPELINE_DB = database("pipeline")
 _TABLES = (
     "items",
+    "item_payloads",
     "sync_jobs",
     "sync_job_pages",
     "sync_job_errors",

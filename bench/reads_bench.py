@@ -28,9 +28,10 @@ from shared.db.item_counts import RECOUNT_STATEMENTS
 WARM_SHARE = 5  # a fifth of the items for the cached routes, the rest read cold once each
 SEED_CHUNK = 2000  # rows per INSERT; about 4 MB, under max_allowed_packet
 _INSERT = (
-    "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
+    "INSERT INTO items (id, api_source, external_id, name, content_hash,"
     " created_at, updated_at, synced_at) VALUES (%s, %s, %s, %s, %s, NOW(6), NOW(6), NOW(6))"
 )
+_INSERT_PAYLOAD = "INSERT INTO item_payloads (item_id, payload) VALUES (%s, %s)"
 
 
 def seed_items(count: int) -> dict[int, int]:
@@ -38,17 +39,14 @@ def seed_items(count: int) -> dict[int, int]:
     conn = mysql_connect(PIPELINE_DB)
     with conn.cursor() as cur:
         for start in range(1, count + 1, SEED_CHUNK):
-            rows = [
-                (
-                    "pokemon",
-                    str(n),
-                    f"mon-{n}",
-                    orjson.dumps(synthetic_detail(n, 1)).decode(),
-                    "0" * 64,
-                )
-                for n in range(start, min(start + SEED_CHUNK, count + 1))
-            ]
-            cur.executemany(_INSERT, rows)
+            numbers = range(start, min(start + SEED_CHUNK, count + 1))
+            cur.executemany(
+                _INSERT, [(n, "pokemon", str(n), f"mon-{n}", "0" * 64) for n in numbers]
+            )
+            cur.executemany(
+                _INSERT_PAYLOAD,
+                [(n, orjson.dumps(synthetic_detail(n, 1)).decode()) for n in numbers],
+            )
         for statement in RECOUNT_STATEMENTS:
             cur.execute(statement)
         cur.execute("SELECT id, external_id FROM items")

@@ -20,15 +20,17 @@ from shared.db.times import from_db, to_db
 from shared.models.pages import FetchedItem
 
 _UPSERT_HEAD = (
-    "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
+    "INSERT INTO items (api_source, external_id, name, content_hash,"
     " created_at, updated_at, synced_at, etag, last_modified, changed_in_job)"
 )
 _UPSERT_TAIL = (
-    "ON DUPLICATE KEY UPDATE name = VALUES(name), payload = VALUES(payload),"
+    "ON DUPLICATE KEY UPDATE name = VALUES(name),"
     " content_hash = VALUES(content_hash), updated_at = VALUES(updated_at),"
     " synced_at = VALUES(synced_at), deleted_at = NULL, etag = VALUES(etag),"
     " last_modified = VALUES(last_modified), changed_in_job = VALUES(changed_in_job)"
 )
+_PAYLOADS_HEAD = "INSERT INTO item_payloads (item_id, payload)"
+_PAYLOADS_TAIL = "ON DUPLICATE KEY UPDATE payload = VALUES(payload)"
 _SELECT_CHUNK = 500  # keys per SELECT ... IN (...)
 _UPDATE_CHUNK = 1000  # ids per UPDATE ... IN (...)
 
@@ -93,23 +95,69 @@ async def lock_items(
 async def upsert_items(
     conn: aiomysql.Connection, writes: Iterable[ItemWrite], now: datetime, *, max_bytes: int
 ) -> int:
-    """Insert or overwrite the items' rows, live again and stamped with their job; how many."""
-    rows = sorted((_row(write, now) for write in writes), key=lambda row: (row[0], row[1]))
-    if not rows:
+    """Insert or overwrite the items' rows and payloads, live again and stamped with their
+    job; how many."""
+    ordered = sorted(writes, key=lambda write: (write.source, write.item.external_id))
+    if not ordered:
         return 0
     # Statements no longer than max_bytes stay under max_allowed_packet even with
     # 1.5 MB payloads; the literals are escaped by shared/db/literals.py (faster).
-    statements = multi_row_statements(
-        _UPSERT_HEAD,
-        rows,
-        _UPSERT_TAIL,
-        max_bytes=max_bytes,
-        no_backslash_escapes=session_escapes(conn),
+    escapes = session_escapes(conn)
+    rows = [_row(write, now) for write in ordered]
+    await _execute_all(
+        conn,
+        multi_row_statements(
+            _UPSERT_HEAD, rows, _UPSERT_TAIL, max_bytes=max_bytes, no_backslash_escapes=escapes
+        ),
     )
+    ids = await _item_ids(conn, ordered)
+    payloads = sorted(
+        ((ids[write.source, write.item.external_id], write.item.payload) for write in ordered),
+        key=_first,
+    )
+    await _execute_all(
+        conn,
+        multi_row_statements(
+            _PAYLOADS_HEAD,
+            payloads,
+            _PAYLOADS_TAIL,
+            max_bytes=max_bytes,
+            no_backslash_escapes=escapes,
+        ),
+    )
+    return len(rows)
+
+
+async def _execute_all(conn: aiomysql.Connection, statements: Iterable[bytes]) -> None:
     async with conn.cursor() as cur:
         for statement in statements:
             await cur.execute(statement)
-    return len(rows)
+
+
+async def _item_ids(
+    conn: aiomysql.Connection, writes: Sequence[ItemWrite]
+) -> dict[tuple[str, str], int]:
+    """The row ids of the items just written, by source and key, from the unique key's index.
+
+    A locking read, so it sees the rows as written: a consistent read would miss a row
+    another writer committed after this transaction's snapshot if this upsert left it as
+    it was. The rows are this transaction's already, so the shared lock never waits.
+    """
+    keys: dict[str, list[str]] = {}
+    for write in writes:
+        keys.setdefault(write.source, []).append(write.item.external_id)
+    ids: dict[tuple[str, str], int] = {}
+    async with conn.cursor() as cur:
+        for source, source_keys in keys.items():
+            for chunk, marks in chunks(source_keys, _SELECT_CHUNK):
+                await cur.execute(
+                    f"SELECT external_id, id FROM items WHERE api_source = %s"  # noqa: S608
+                    f" AND external_id IN ({marks}) LOCK IN SHARE MODE",
+                    [source, *chunk],
+                )
+                for key, item_id in await cur.fetchall():
+                    ids[source, key] = int(item_id)
+    return ids
 
 
 async def refresh_validators(
@@ -157,6 +205,10 @@ async def count_live_items(conn: aiomysql.Connection, source: str) -> int:
     return int(count)
 
 
+def _first(row: tuple[int, str]) -> int:
+    return row[0]
+
+
 def _by_id(refresh: ValidatorRefresh) -> int:
     return refresh.item_id
 
@@ -167,7 +219,6 @@ def _row(write: ItemWrite, now: datetime) -> tuple[SqlValue, ...]:
         write.source,
         item.external_id,
         item.name[:255],
-        item.payload,
         item.content_hash,
         to_db(now),
         to_db(now),

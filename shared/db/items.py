@@ -145,7 +145,10 @@ async def get_items_values(
     wanted = f"id IN ({', '.join(['%s'] * len(item_ids))})"
     clause = f"{where} AND {wanted}" if where else f"WHERE {wanted}"
     async with pool.acquire() as conn, conn.cursor() as cur:
-        await cur.execute(f"SELECT {_COLUMNS}, payload FROM items {clause}", (*args, *item_ids))  # noqa: S608
+        await cur.execute(
+            f"SELECT {_COLUMNS}, payload FROM items JOIN item_payloads ON item_id = id {clause}",  # noqa: S608
+            (*args, *item_ids),
+        )
         rows = await cur.fetchall()
         await _end_snapshot(conn)
     return {int(row[0]): tuple(row) for row in rows}  # id is the first of ITEM_COLUMNS

@@ -117,7 +117,7 @@ def stored_rows(pipeline: Pipeline) -> dict[str, dict[str, Any]]:
     rows = mysql_rows(
         pipeline,
         "SELECT id, external_id, name, payload, updated_at, synced_at FROM items"
-        " WHERE api_source = 'pokemon'",
+        " JOIN item_payloads ON item_id = id WHERE api_source = 'pokemon'",
     )
     by_id = {row["external_id"]: row for row in rows}
     assert len(by_id) == len(rows), "duplicate external ids in items"

@@ -93,6 +93,7 @@ def test_hostile_items_are_stored_exactly_and_run_nothing(
     assert tables_after == tables_before
     expected: dict[str, Any] = dict(counts_before)
     expected["items"] += 6
+    expected["item_payloads"] += 6
     for table, added in LEDGER_ROWS.items():
         expected[table] += added
     assert counts_after == expected

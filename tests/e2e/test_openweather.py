@@ -65,7 +65,8 @@ def test_openweather_sync_stores_cities_fails_bad_key_and_never_leaks_it(
     assert (done["items_created"], done["items_failed"]) == (2, 1)
     items = mysql_rows(
         pipeline,
-        "SELECT id, external_id, name, payload FROM items WHERE api_source = 'openweather'",
+        "SELECT id, external_id, name, payload FROM items JOIN item_payloads ON item_id = id"
+        " WHERE api_source = 'openweather'",
     )
     stored = {row["name"]: row for row in items}
     assert sorted(stored) == ["London", "Zocca"]

@@ -23,6 +23,7 @@ from shared.redis.client import redis_client
 TEST_DATABASE = database_name("item_sync_test")
 TABLES = (
     "items",
+    "item_payloads",
     "sync_jobs",
     "sync_job_pages",
     "sync_job_errors",

@@ -99,7 +99,7 @@ async def stored_items(pool: aiomysql.Pool) -> dict[str, tuple[str, str, datetim
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
             "SELECT external_id, payload, content_hash, updated_at FROM items"
-            " WHERE api_source = 'pokemon'"
+            " JOIN item_payloads ON item_id = id WHERE api_source = 'pokemon'"
         )
         rows = await cur.fetchall()
         await conn.commit()

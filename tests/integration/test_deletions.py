@@ -79,8 +79,8 @@ async def test_items_of_another_source_are_never_marked(pool: aiomysql.Pool) -> 
     await _sync(pool, 1)
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
-            "INSERT INTO items (api_source, external_id, name, payload, content_hash, created_at,"
-            " updated_at, synced_at) VALUES ('openweather', 'london', 'London', '{}', 'x',"
+            "INSERT INTO items (api_source, external_id, name, content_hash, created_at,"
+            " updated_at, synced_at) VALUES ('openweather', 'london', 'London', 'x',"
             " NOW(6) - INTERVAL 1 DAY, NOW(6) - INTERVAL 1 DAY, NOW(6) - INTERVAL 1 DAY)"
         )
         await conn.commit()

@@ -69,7 +69,8 @@ async def test_the_payload_column_keeps_text(pool: aiomysql.Pool) -> None:
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
             "SELECT DATA_TYPE, COLLATION_NAME FROM information_schema.COLUMNS"
-            " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items' AND COLUMN_NAME = 'payload'"
+            " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'item_payloads'"
+            " AND COLUMN_NAME = 'payload'"
         )
         assert await cur.fetchone() == ("longtext", "utf8mb4_bin")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import aiomysql
 import pymysql
 import pytest
 
@@ -61,3 +62,52 @@ def test_cli_migrate_reports_what_it_did(
     assert f"applied {len(available_migrations())} migration(s)" in capsys.readouterr().out
     assert main(["migrate"]) == 0
     assert capsys.readouterr().out.strip() == "database is up to date"
+
+
+async def test_payloads_move_to_their_own_table_intact(
+    scratch_database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database from before ``0014_item_payloads`` keeps every payload, byte for byte,
+    under the same item id, and its items rows lose the column."""
+    every = available_migrations()
+    before = [m for m in every if m.name < "0014"]
+    monkeypatch.setattr("shared.db.migrate.available_migrations", lambda: before)
+    await migrate(scratch_database)  # the schema as the release before left it
+    payloads = {"1": '{"name": "bulbasaur"}', "25": '{"q": "\\"\'; DROP", "emoji": "😀"}'}
+    conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=SCRATCH)
+    with conn.cursor() as cur:
+        for key, payload in payloads.items():
+            cur.execute(
+                "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
+                " created_at, updated_at, synced_at)"
+                " VALUES ('pokemon', %s, %s, %s, 'h', NOW(6), NOW(6), NOW(6))",
+                (key, f"mon-{key}", payload),
+            )
+    conn.commit()
+
+    monkeypatch.setattr("shared.db.migrate.available_migrations", lambda: every)
+    assert "0014_item_payloads.sql" in await migrate(scratch_database)
+    with conn.cursor() as cur:
+        cur.execute("SELECT external_id, payload FROM items JOIN item_payloads ON item_id = id")
+        assert dict(cur.fetchall()) == payloads
+        cur.execute(
+            "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s"
+            " AND TABLE_NAME = 'items' AND COLUMN_NAME = 'payload'",
+            (SCRATCH,),
+        )
+        assert cur.fetchone() == (0,)
+    conn.close()
+
+
+async def test_items_rows_hold_no_long_column(pool: aiomysql.Pool) -> None:
+    """Every row the writer locks stays narrow: InnoDB reads a locked row whole, so a
+    payload (or any other TEXT or BLOB) in ``items`` would be read on every 304."""
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS"
+            " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items'"
+            " AND (DATA_TYPE LIKE '%%text' OR DATA_TYPE LIKE '%%blob' OR DATA_TYPE = 'json')"
+        )
+        long_columns = await cur.fetchall()
+        await conn.commit()
+    assert long_columns == ()
