@@ -8,6 +8,8 @@ CREATE TABLE IF NOT EXISTS item_payloads (
     payload LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
     PRIMARY KEY (item_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
-INSERT INTO item_payloads (item_id, payload) SELECT id, payload FROM items;
+-- A re-run after the ALTER failed copies again over what the first run copied.
+INSERT INTO item_payloads (item_id, payload) SELECT id, payload FROM items
+    ON DUPLICATE KEY UPDATE payload = VALUES(payload);
 -- INPLACE rebuilds the table, so the payloads' pages are given back (INSTANT would not).
 ALTER TABLE items DROP COLUMN payload, ALGORITHM=INPLACE;

@@ -146,7 +146,8 @@ async def get_items_values(
     clause = f"{where} AND {wanted}" if where else f"WHERE {wanted}"
     async with pool.acquire() as conn, conn.cursor() as cur:
         await cur.execute(
-            f"SELECT {_COLUMNS}, payload FROM items JOIN item_payloads ON item_id = id {clause}",  # noqa: S608
+            f"SELECT {_COLUMNS}, payload FROM items"  # noqa: S608
+            f" LEFT JOIN item_payloads ON item_id = id {clause}",
             (*args, *item_ids),
         )
         rows = await cur.fetchall()

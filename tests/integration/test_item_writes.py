@@ -85,3 +85,52 @@ async def test_touch_revive_and_refresh_change_only_their_columns(pool: aiomysql
         etag='"v2"',
         last_modified=None,
     )
+
+
+async def _payloads(pool: aiomysql.Pool) -> dict[tuple[str, str], str]:
+    async with pool.acquire() as conn, conn.cursor() as cur:
+        await cur.execute(
+            "SELECT api_source, external_id, payload FROM items JOIN item_payloads ON item_id = id"
+        )
+        rows = await cur.fetchall()
+        await conn.commit()
+    return {(source, key): payload for source, key, payload in rows}
+
+
+async def test_each_payload_lands_under_its_own_row(pool: aiomysql.Pool) -> None:
+    """Two sources with the same upstream id in one call, one of them stored before: each
+    payload is kept under its own row, and an update replaces the stored one."""
+    job = await new_job(pool)
+    now = utc_now()
+    async with pool.acquire() as conn:
+        await upsert_items(
+            conn, [ItemWrite(job.id, "github", item(7, v=1), now)], now, max_bytes=MAX_STATEMENT
+        )
+        await conn.commit()
+    writes = [
+        ItemWrite(job.id, "pokemon", item(7, v=2), now),
+        ItemWrite(job.id, "github", item(7, v=3), now),
+        ItemWrite(job.id, "pokemon", item(8, v=4), now),
+    ]
+    async with pool.acquire() as conn:
+        assert await upsert_items(conn, writes, now, max_bytes=200) == 3  # a statement a row
+        await conn.commit()
+    assert await _payloads(pool) == {
+        (write.source, write.item.external_id): write.item.payload for write in writes
+    }
+
+
+async def test_ids_equal_but_for_trailing_spaces_share_one_row(pool: aiomysql.Pool) -> None:
+    """The unique key ignores trailing spaces, so "7" and "7 " are one row: the call keeps
+    one row and one payload, the last written, rather than failing the batch."""
+    job = await new_job(pool)
+    now = utc_now()
+    spaced = item(7, v=2).model_copy(update={"external_id": "7 "})
+    writes = [
+        ItemWrite(job.id, "pokemon", item(7, v=1), now),
+        ItemWrite(job.id, "pokemon", spaced, now),
+    ]
+    async with pool.acquire() as conn:
+        await upsert_items(conn, writes, now, max_bytes=MAX_STATEMENT)
+        await conn.commit()
+    assert list((await _payloads(pool)).values()) == [spaced.payload]

@@ -68,14 +68,18 @@ async def test_payloads_move_to_their_own_table_intact(
     scratch_database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A database from before ``0014_item_payloads`` keeps every payload, byte for byte,
-    under the same item id, and its items rows lose the column."""
+    under the same item id, and its items rows lose the column, also when an earlier run
+    copied the payloads and then failed."""
     every = available_migrations()
-    before = [m for m in every if m.name < "0014"]
+    before = [m for m in every if m.version < 14]
     monkeypatch.setattr("shared.db.migrate.available_migrations", lambda: before)
     await migrate(scratch_database)  # the schema as the release before left it
-    payloads = {"1": '{"name": "bulbasaur"}', "25": '{"q": "\\"\'; DROP", "emoji": "😀"}'}
-    conn = pymysql.connect(host="127.0.0.1", user="root", password="", database=SCRATCH)
-    with conn.cursor() as cur:
+    payloads = {
+        "1": '{"name": "bulbasaur"}',
+        "25": '{"q": "\\"\'; DROP", "emoji": "😀"}',
+        "150": '{"big": "' + "x" * 300_000 + '"}',  # stored off-page
+    }
+    with _connect() as conn, conn.cursor() as cur:
         for key, payload in payloads.items():
             cur.execute(
                 "INSERT INTO items (api_source, external_id, name, payload, content_hash,"
@@ -83,11 +87,17 @@ async def test_payloads_move_to_their_own_table_intact(
                 " VALUES ('pokemon', %s, %s, %s, 'h', NOW(6), NOW(6), NOW(6))",
                 (key, f"mon-{key}", payload),
             )
-    conn.commit()
+
+    failed_run = next(m for m in every if m.version == 14).statements()[:2]  # copied, no ALTER
+    with _connect() as conn, conn.cursor() as cur:
+        for statement in failed_run:
+            cur.execute(statement)
+        cur.execute("UPDATE item_payloads SET payload = '{}'")  # a copy the rerun must redo
 
     monkeypatch.setattr("shared.db.migrate.available_migrations", lambda: every)
-    assert "0014_item_payloads.sql" in await migrate(scratch_database)
-    with conn.cursor() as cur:
+    with pytest.warns(pymysql.err.Warning, match="item_payloads' already exists"):
+        assert "0014_item_payloads.sql" in await migrate(scratch_database)
+    with _connect() as conn, conn.cursor() as cur:
         cur.execute("SELECT external_id, payload FROM items JOIN item_payloads ON item_id = id")
         assert dict(cur.fetchall()) == payloads
         cur.execute(
@@ -96,7 +106,13 @@ async def test_payloads_move_to_their_own_table_intact(
             (SCRATCH,),
         )
         assert cur.fetchone() == (0,)
-    conn.close()
+
+
+def _connect() -> pymysql.Connection:
+    # Autocommit: a failed assertion leaves no transaction to hold up DROP DATABASE.
+    return pymysql.connect(
+        host="127.0.0.1", user="root", password="", database=SCRATCH, autocommit=True
+    )
 
 
 async def test_items_rows_hold_no_long_column(pool: aiomysql.Pool) -> None:
