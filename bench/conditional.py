@@ -32,9 +32,12 @@ START_TIMEOUT_S = 60.0
 
 
 def run_conditional(results: Results, workdir: Path, *, extra_env: dict[str, str]) -> None:
-    """Both catalogues: 10k synthetic items, and the real-size recorded catalogue."""
+    """Three catalogues: 10k synthetic items (about 2 KB each), 10k items of real size (the
+    recorded details of 100 KB and more, cycled), and the real-size recorded catalogue."""
     with run_standin("--synthetic", str(SYNTHETIC_ITEMS)) as standin:
         _scenario(results, standin, workdir / "synthetic", "10k", extra_env)
+    with run_standin("--recorded", str(SYNTHETIC_ITEMS)) as standin:
+        _scenario(results, standin, workdir / "recorded", "10k real size", extra_env)
     with run_standin("--recorded-sizes") as standin:
         _scenario(results, standin, workdir / "realsize", "real size", extra_env)
 

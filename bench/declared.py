@@ -28,7 +28,7 @@ QUOTED_PREFIXES = (
     "| fetcher RSS |",
     "| api, scheduler RSS |",
     "| sync wall time |",
-    "| first sync | 6.10 s",
+    "| first sync | 6.21 s",
 )
 # A loss is a median below this share of the previous code's that no run of ours reaches
 # past the previous code's slowest run: two busy cores move single runs by more than 10 %.
