@@ -21,7 +21,6 @@ ISSUES = 40  # two full pages of 20: an issue added later starts a third
 HEAD = """\
 base_url: ${GITHUB_BASE_URL}
 auth: {type: bearer, token: ${GITHUB_TOKEN}}
-conditional: true
 list:
   path: /repos/acme/widgets/issues
   params: {state: all, per_page: 20, sort: created, direction: asc}
@@ -32,8 +31,9 @@ list:
 """
 # The newest update in the repository, read at a path into a one-issue answer.
 NEWEST = "${GITHUB_BASE_URL}/repos/acme/widgets/issues?state=all&sort=updated&per_page=1"
-SOURCES = {
+SOURCES = {  # conditional requests are on by default: only github_plain turns them off
     "github": "name: github\n" + HEAD,
+    "github_plain": "name: github_plain\nconditional: false\n" + HEAD,
     "github_since": "name: github_since\n"
     + HEAD
     + "incremental: {cursor_field: updated_at, param: since}\n",
@@ -54,7 +54,7 @@ def github_standin() -> Iterator[StandinProcess]:
 
 @pytest.fixture
 def pipeline(backends: None, github_standin: StandinProcess, tmp_path: Path) -> Iterator[Pipeline]:
-    """A migrated, empty pipeline with the four definitions, its services running."""
+    """A migrated, empty pipeline with the definitions above, its services running."""
     sources = tmp_path / "sources"
     sources.mkdir()
     for name, text in SOURCES.items():
@@ -159,6 +159,23 @@ def test_link_walk_pages_are_conditional_and_a_304_never_loses_an_item(
     # The 304's stored records keep the cursor where they found it.
     assert _sql(pipeline, "SELECT api_source, cursor_value FROM source_cursors") == kept
     assert [row["api_source"] for row in kept] == ["github_since"]
+
+
+def test_conditional_false_sends_no_validators(
+    pipeline: Pipeline, github_standin: StandinProcess
+) -> None:
+    """A file that turns conditional requests off asks every page in full, every time."""
+    for _ in range(2):
+        job, stats = _synced(pipeline, github_standin, "github_plain")
+        assert job["items_seen"] == ISSUES
+        assert _answers(stats) == (2, 0)
+        assert stats["body_bytes"] > 0
+    _synced(pipeline, github_standin, "github")  # the same API, conditional by default
+    kept = _sql(
+        pipeline,
+        "SELECT api_source, COUNT(*) AS n FROM list_answers GROUP BY api_source",
+    )
+    assert kept == [{"api_source": "github", "n": 2}]  # none kept for github_plain
 
 
 def test_the_change_signal_is_read_at_a_path_and_an_unreadable_one_sweeps(

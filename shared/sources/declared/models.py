@@ -206,7 +206,9 @@ class SourceDefinition(_Strict):
     rate_limit: RateLimit = None
     timeout: PositiveDuration = timedelta(seconds=30)
     concurrency: int = Field(default=32, ge=1, le=256)
-    conditional: bool = False  # send stored validators (If-None-Match / If-Modified-Since)
+    # Send stored validators (If-None-Match / If-Modified-Since). On by default: only an
+    # upstream that sent validators is ever asked conditionally.
+    conditional: bool = True
     change_signal: ChangeSignal | None = None
     list_: ListSpec = Field(alias="list")
     detail: DetailSpec | None = None
