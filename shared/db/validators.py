@@ -13,6 +13,7 @@ from datetime import datetime
 
 import aiomysql
 
+from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.placeholders import chunks
 from shared.db.times import from_db, to_db
 from shared.models.jobs import JobStatus
@@ -20,6 +21,14 @@ from shared.sources.validators import Validator
 from shared.values.clock import utc_now
 
 _CHUNK = 500  # keys per SELECT ... IN (...)
+_LIST_ANSWER_HEAD = (
+    "INSERT INTO list_answers (api_source, url_hash, page_url, etag, last_modified, body,"
+    " link, fetched_at)"
+)
+_LIST_ANSWER_TAIL = (
+    "ON DUPLICATE KEY UPDATE etag = VALUES(etag), last_modified = VALUES(last_modified),"
+    " body = VALUES(body), link = VALUES(link), fetched_at = VALUES(fetched_at)"
+)
 
 
 @dataclass(frozen=True)
@@ -86,24 +95,28 @@ class ValidatorStore:
     ) -> None:
         """Keep a list page's answer with its validators (it is upstream's, not derived),
         and ``link``, what a walk needs of its ``Link`` header."""
-        async with self.pool.acquire() as conn, conn.cursor() as cur:
-            await cur.execute(
-                "INSERT INTO list_answers (api_source, url_hash, page_url, etag, last_modified,"
-                " body, link, fetched_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " ON DUPLICATE KEY UPDATE etag = VALUES(etag),"
-                " last_modified = VALUES(last_modified), body = VALUES(body),"
-                " link = VALUES(link), fetched_at = VALUES(fetched_at)",
-                (
-                    source,
-                    _url_hash(url),
-                    url,
-                    validator.etag,
-                    validator.last_modified,
-                    text,
-                    link,
-                    to_db(utc_now()),
-                ),
+        row = (
+            source,
+            _url_hash(url),
+            url,
+            validator.etag,
+            validator.last_modified,
+            text,
+            link,
+            to_db(utc_now()),
+        )
+        async with self.pool.acquire() as conn:
+            # Written as literals: the driver's escaping took half the time of saving a
+            # 650 KB page (50 ms against 26 ms), and a link walk waits for each page.
+            (statement,) = multi_row_statements(
+                _LIST_ANSWER_HEAD,
+                [row],
+                _LIST_ANSWER_TAIL,
+                max_bytes=0,  # one row is one statement, whatever its size
+                no_backslash_escapes=session_escapes(conn),
             )
+            async with conn.cursor() as cur:
+                await cur.execute(statement)
             await _end(conn)
 
     async def last_sweep(self, source: str) -> LastSweep | None:

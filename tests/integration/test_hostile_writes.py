@@ -10,8 +10,10 @@ import pytest
 from services.writer.upsert import apply_batch
 from shared.config import DatabaseSettings
 from shared.db.pool import db_pool
+from shared.db.validators import ValidatorStore
 from shared.models.pages import FetchedItem
 from shared.sources.documents import parse_document
+from shared.sources.validators import Validator
 from tests.integration.jobs_helpers import new_job, page, stored_items
 
 NAMES = [
@@ -90,3 +92,18 @@ async def test_a_deeply_nested_document_is_stored_as_received(pool: aiomysql.Poo
         )
     stored = await stored_items(pool)
     assert {key: row[0] for key, row in stored.items()} == {"1": nested, "2": PAYLOAD}
+
+
+async def test_hostile_list_answers_are_stored_exactly(mode_pool: aiomysql.Pool) -> None:
+    """A list page's answer, its validators and link come back byte for byte; nothing runs."""
+    tables = await _tables(mode_pool)
+    store = ValidatorStore(mode_pool)
+    body = "[" + ", ".join(f'{{"name": "{name}"}}' for name in NAMES) + "] %s %(x)s " + PAYLOAD
+    validator = Validator(etag='W/"x\'\\"', last_modified="Tue, 01 Dec 2026 '; --")
+    url = "http://upstream/issues?q=x'; DROP TABLE list_answers; --"
+    for _ in range(2):  # the insert, then the update of the same page
+        await store.save_list_answer("github", url, validator, body, NAMES[2])
+    stored = await store.list_answer("github", url)
+    assert stored is not None
+    assert (stored.validator, stored.text, stored.link) == (validator, body, NAMES[2])
+    assert await _tables(mode_pool) == tables
