@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.cpu_shares import describe, read_cpu
+from bench.latency_floor import bare_fetch_rate
 from bench.monitor import StreamWatch, pipeline_peaks
 from bench.pipeline import bench_pipeline, items_fingerprint, timed_sync, truncate_tables
 from bench.results import Results
 from bench.stats import ratio
 from harness.standin.process import run_standin
+from shared.config.workers import FetcherSettings
 
 CHANGED_FRACTION = 0.1
 
@@ -74,6 +76,7 @@ def run_topology(
 
 LATENCY_FETCHERS = (1, 4)  # one fetcher, then four: the ratio is how intake scales
 LATENCY_ENV = {"POKEAPI_RATE_LIMIT": "0"}  # the request budget lifted: latency alone bounds
+LATENCY_PAGE_SIZE = 20  # the pokemon source's default page
 
 
 def latency_figure(size: int, fetchers: int, latency_ms: float) -> str:
@@ -118,6 +121,37 @@ def run_latency(
     print(
         f"  {latency_ms:.0f} ms latency: 1 fetcher {rates[0]:,.0f} items/s,"
         f" 4 fetchers {rates[1]:,.0f} items/s, {ratio(rates[1], rates[0]):.2f}x",
+        flush=True,
+    )
+    _latency_floor(results, size=size, latency_ms=latency_ms, repeats=repeats, extra_env=extra_env)
+
+
+def latency_floor_figure(size: int, clients: int, latency_ms: float) -> str:
+    """The name of the bare clients' items/s figure at latency."""
+    return f"bare clients {label(size)} x{clients} latency {latency_ms:.0f}ms items/s"
+
+
+def _latency_floor(
+    results: Results, *, size: int, latency_ms: float, repeats: int, extra_env: dict[str, str]
+) -> None:
+    """The same ratio for bare aiohttp processes, each holding as many pages as a fetcher."""
+    in_flight = int(extra_env.get("FETCHER_BATCH_SIZE", FetcherSettings().batch_size))
+    page_size = int(extra_env.get("POKEAPI_PAGE_SIZE", LATENCY_PAGE_SIZE))
+    with run_standin("--synthetic", str(size), "--latency-ms", str(latency_ms)) as standin:
+        for _ in range(repeats):
+            for clients in LATENCY_FETCHERS:
+                rate = bare_fetch_rate(
+                    standin.base_url, clients=clients, in_flight=in_flight, items=size,
+                    page_size=page_size,
+                )  # fmt: skip
+                name = latency_floor_figure(size, clients, latency_ms)
+                results.figure(name, "items/s").add(rate)
+    floor = [results.median(latency_floor_figure(size, n, latency_ms)) for n in LATENCY_FETCHERS]
+    print(
+        f"  the machine's limit: bare aiohttp processes fetching the same pages and details"
+        f" ({in_flight} page(s) in flight each, no Redis, no MySQL): 1 process"
+        f" {floor[0]:,.0f} items/s, 4 processes {floor[1]:,.0f} items/s,"
+        f" {ratio(floor[1], floor[0]):.2f}x",
         flush=True,
     )
 

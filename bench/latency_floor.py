@@ -1,0 +1,97 @@
+"""The machine's limit for the latency ratio: bare aiohttp clients, no pipeline.
+
+Each client is a process doing a fetcher's work without Redis, MySQL or a writer: it
+takes list offsets from a shared queue, fetches the list page, then its details
+concurrently, ``in_flight`` pages at a time (as a fetcher holds ``FETCHER_BATCH_SIZE``
+commands). One client beside four, against the same slow stand-in, shows how far four
+processes on this host can scale when the pipeline costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import queue
+import time
+from multiprocessing.synchronize import Event
+from typing import Any
+
+import aiohttp
+import orjson
+
+_START_TIMEOUT_S = 60.0
+
+
+def bare_fetch_rate(
+    base_url: str, *, clients: int, in_flight: int, items: int, page_size: int
+) -> float:
+    """Items/s for ``clients`` processes fetching ``items`` as list pages plus details."""
+    context = multiprocessing.get_context("spawn")  # no inherited event loop or sockets
+    offsets: multiprocessing.Queue[int | None] = context.Queue()
+    for offset in range(0, items, page_size):
+        offsets.put(offset)
+    for _ in range(clients * in_flight):
+        offsets.put(None)  # one stop per page loop
+    ready: multiprocessing.Queue[bool] = context.Queue()
+    done: multiprocessing.Queue[float] = context.Queue()
+    start = context.Event()
+    processes = [
+        context.Process(
+            target=_client, args=(base_url, page_size, in_flight, offsets, ready, start, done)
+        )
+        for _ in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    for _ in processes:  # imported, with a session: the clock starts on the work alone
+        ready.get(timeout=_START_TIMEOUT_S)
+    began = time.monotonic()  # CLOCK_MONOTONIC is one clock for every process
+    start.set()
+    ends = [done.get(timeout=_START_TIMEOUT_S + items) for _ in processes]
+    for process in processes:
+        process.join()
+    return items / (max(ends) - began)
+
+
+def _client(
+    base_url: str,
+    page_size: int,
+    in_flight: int,
+    offsets: multiprocessing.Queue[int | None],  # list offsets, then a None per loop
+    ready: multiprocessing.Queue[bool],
+    start: Event,
+    done: multiprocessing.Queue[float],
+) -> None:
+    asyncio.run(_fetch_pages(base_url, page_size, in_flight, offsets, ready, start))
+    done.put(time.monotonic())
+
+
+async def _fetch_pages(
+    base_url: str,
+    page_size: int,
+    in_flight: int,
+    offsets: multiprocessing.Queue[int | None],  # list offsets, then a None per loop
+    ready: multiprocessing.Queue[bool],
+    start: Event,
+) -> None:
+    async with aiohttp.ClientSession() as session:
+
+        async def get(url: str) -> Any:
+            async with session.get(url) as answer:
+                answer.raise_for_status()
+                return orjson.loads(await answer.read())
+
+        async def page_loop() -> None:
+            while True:
+                try:
+                    offset = offsets.get_nowait()
+                except queue.Empty:  # filled before the start: only a slow feeder thread
+                    offset = await asyncio.to_thread(offsets.get)
+                if offset is None:
+                    return
+                page = await get(f"{base_url}/api/v2/pokemon?offset={offset}&limit={page_size}")
+                await asyncio.gather(*(get(entry["url"]) for entry in page["results"]))
+
+        ready.put(True)
+        await asyncio.to_thread(start.wait, _START_TIMEOUT_S)
+        await asyncio.gather(*(page_loop() for _ in range(in_flight)))
