@@ -82,6 +82,8 @@ class CommandFetcher:
         )
 
         async def fetched() -> None:
+            if result.saving is not None:  # a cache write: never a reason to redeliver
+                await result.saving
             log.info(
                 "page.fetched",
                 page_key=key,

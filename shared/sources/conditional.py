@@ -6,6 +6,7 @@ A 304 only ever stands for a body MySQL holds: validators are read from stored r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -48,6 +49,9 @@ class ListAnswer:
     body: Any
     link: str | None = None
     link_stored: bool = False
+    # A fresh answer's save, still running: its command awaits it once the page is out, so
+    # the write overlaps the page's own work (a link walk waits for each page).
+    saving: asyncio.Task[None] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,16 +94,17 @@ class Conditional:
             if answer.link is not None:  # the 304's own header is the current one
                 return ListAnswer(body, answer.link)
             return ListAnswer(body, stored.link, link_stored=True)
+        saving = None
         if answer.validator is not None:
-            saving = self.store.save_list_answer(
+            save = self.store.save_list_answer(
                 self.source,
                 key,
                 answer.validator,
                 answer.text,
                 keep_link(answer.link) if keep_link else None,
             )
-            await _or_none(saving, "save_list_answer")
-        return ListAnswer(answer.value, answer.link)
+            saving = asyncio.create_task(_saved(save))
+        return ListAnswer(answer.value, answer.link, saving=saving)
 
     async def item_validators(
         self, external_ids: list[str], *, send_validators: bool
@@ -146,6 +151,12 @@ class Conditional:
         unchanged = fresh and last is not None and last.change_signal == value
         log.info("change_signal.read", signal=value, unchanged=unchanged, sweep_recent=fresh)
         return SignalReading(value=value, unchanged=unchanged)
+
+
+async def _saved(save: Awaitable[None]) -> None:
+    """A list answer's save; lost while MySQL is unreachable, which costs the next sync a
+    full answer and never loses data."""
+    await _or_none(save, "save_list_answer")
 
 
 async def _or_none(read: Awaitable[T], what: str) -> T | None:

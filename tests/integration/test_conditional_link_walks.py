@@ -89,6 +89,8 @@ async def _walk(fetcher: DeclaredFetcher, state: StandinState, *, force_sync: bo
         command = queue.pop(0)
         assert isinstance(command, PageCommand)
         page = await fetcher.fetch(command)
+        if page.saving is not None:  # as the fetcher service waits once the page is out
+            await page.saving
         assert not page.failed, page.failed
         pages.append([item.external_id for item in page.items])
         queue.extend(page.follow_ups)

@@ -45,6 +45,7 @@ class _Answer:
     body: Any
     document: JsonDocument | None
     link: str | None = None
+    saving: asyncio.Task[None] | None = None  # the answer's save, still running
 
 
 class DeclaredFetcher:
@@ -126,11 +127,22 @@ class DeclaredFetcher:
             change_signal=signal.value,
             cursor=page.cursor,
             incremental=command.incremental,
+            saving=page.saving,
         )
 
     async def _walk_one(self, command: PageCommand) -> SourcePage:
-        spec = self.definition.list_
         answer = await self._get_list(command)
+        try:
+            page = await self._page_of(command, answer)
+        except BaseException:
+            if answer.saving is not None:
+                await answer.saving  # never left running with no one to wait for it
+            raise
+        # The save runs on beside the page's records, details and publishing.
+        return replace(page, saving=answer.saving)
+
+    async def _page_of(self, command: PageCommand, answer: _Answer) -> SourcePage:
+        spec = self.definition.list_
         records = extract_records(answer.body, spec.records)
         paginator = spec.paginator
         if isinstance(paginator, OffsetPaginator):
@@ -236,7 +248,7 @@ class DeclaredFetcher:
             # A 304 confirms the body, not the Link header: the kept answer ended the walk,
             # but the list may have grown a page past it since. Only a full answer tells.
             answer = await get(False)
-        return _Answer(body=answer.body, document=None, link=answer.link)
+        return _Answer(body=answer.body, document=None, link=answer.link, saving=answer.saving)
 
     def _next_link_only(self, link: str | None) -> str | None:
         # A key the upstream echoes in its links must never be stored.
