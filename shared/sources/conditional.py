@@ -154,9 +154,12 @@ class Conditional:
 
 
 async def _saved(save: Awaitable[None]) -> None:
-    """A list answer's save; lost while MySQL is unreachable, which costs the next sync a
-    full answer and never loses data."""
-    await _or_none(save, "save_list_answer")
+    """A list answer's save. It is a cache write: whatever stops it costs the next sync a
+    full answer and never loses data, so it never fails the page it belongs to."""
+    try:
+        await _or_none(save, "save_list_answer")
+    except Exception as exc:  # e.g. the pool closed at shutdown
+        log.error("list_answer.save_failed", error=f"{type(exc).__name__}: {exc}")
 
 
 async def _or_none(read: Awaitable[T], what: str) -> T | None:
