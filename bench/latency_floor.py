@@ -13,13 +13,16 @@ import asyncio
 import multiprocessing
 import queue
 import time
+from collections.abc import Sequence
+from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
 
 _START_TIMEOUT_S = 60.0
+T = TypeVar("T")
 
 
 def bare_fetch_rate(
@@ -41,16 +44,33 @@ def bare_fetch_rate(
         )
         for _ in range(clients)
     ]
-    for process in processes:
-        process.start()
-    for _ in processes:  # imported, with a session: the clock starts on the work alone
-        ready.get(timeout=_START_TIMEOUT_S)
-    began = time.monotonic()  # CLOCK_MONOTONIC is one clock for every process
-    start.set()
-    ends = [done.get(timeout=_START_TIMEOUT_S + items) for _ in processes]
-    for process in processes:
-        process.join()
+    try:
+        for process in processes:
+            process.start()
+        for _ in processes:  # imported, with a session: the clock starts on the work alone
+            _next(ready, processes)
+        began = time.monotonic()  # CLOCK_MONOTONIC is one clock for every process
+        start.set()
+        ends = [_next(done, processes) for _ in processes]
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
     return items / (max(ends) - began)
+
+
+def _next(answers: multiprocessing.Queue[T], processes: Sequence[BaseProcess]) -> T:
+    """The next answer; a client that died before giving it fails the run at once."""
+    deadline = time.monotonic() + _START_TIMEOUT_S * 60
+    while time.monotonic() < deadline:
+        try:
+            return answers.get(timeout=1.0)
+        except queue.Empty:
+            dead = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if dead:
+                raise RuntimeError(f"a bare client exited with {dead[0]}") from None
+    raise TimeoutError("the bare clients gave no answer in an hour")
 
 
 def _client(
@@ -93,5 +113,6 @@ async def _fetch_pages(
                 await asyncio.gather(*(get(entry["url"]) for entry in page["results"]))
 
         ready.put(True)
-        await asyncio.to_thread(start.wait, _START_TIMEOUT_S)
+        if not await asyncio.to_thread(start.wait, _START_TIMEOUT_S):
+            return  # the run was given up
         await asyncio.gather(*(page_loop() for _ in range(in_flight)))
