@@ -14,6 +14,7 @@ import multiprocessing
 import queue
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any, TypeVar
@@ -38,12 +39,8 @@ def bare_fetch_rate(
     ready: multiprocessing.Queue[bool] = context.Queue()
     done: multiprocessing.Queue[float] = context.Queue()
     start = context.Event()
-    processes = [
-        context.Process(
-            target=_client, args=(base_url, page_size, in_flight, offsets, ready, start, done)
-        )
-        for _ in range(clients)
-    ]
+    work = _Work(base_url, page_size, in_flight, offsets, ready, start)
+    processes = [context.Process(target=_client, args=(work, done)) for _ in range(clients)]
     try:
         for process in processes:
             process.start()
@@ -73,27 +70,25 @@ def _next(answers: multiprocessing.Queue[T], processes: Sequence[BaseProcess]) -
     raise TimeoutError("the bare clients gave no answer in an hour")
 
 
-def _client(
-    base_url: str,
-    page_size: int,
-    in_flight: int,
-    offsets: multiprocessing.Queue[int | None],  # list offsets, then a None per loop
-    ready: multiprocessing.Queue[bool],
-    start: Event,
-    done: multiprocessing.Queue[float],
-) -> None:
-    asyncio.run(_fetch_pages(base_url, page_size, in_flight, offsets, ready, start))
+@dataclass(frozen=True)
+class _Work:
+    """What every client process is given: where to fetch, and the queues they share."""
+
+    base_url: str
+    page_size: int
+    in_flight: int
+    offsets: multiprocessing.Queue[int | None]  # list offsets, then a None per loop
+    ready: multiprocessing.Queue[bool]
+    start: Event
+
+
+def _client(work: _Work, done: multiprocessing.Queue[float]) -> None:
+    asyncio.run(_fetch_pages(work))
     done.put(time.monotonic())
 
 
-async def _fetch_pages(
-    base_url: str,
-    page_size: int,
-    in_flight: int,
-    offsets: multiprocessing.Queue[int | None],  # list offsets, then a None per loop
-    ready: multiprocessing.Queue[bool],
-    start: Event,
-) -> None:
+async def _fetch_pages(work: _Work) -> None:
+    base_url, page_size, offsets = work.base_url, work.page_size, work.offsets
     async with aiohttp.ClientSession() as session:
 
         async def get(url: str) -> Any:
@@ -105,14 +100,14 @@ async def _fetch_pages(
             while True:
                 try:
                     offset = offsets.get_nowait()
-                except queue.Empty:  # filled before the start: only a slow feeder thread
+                except queue.Empty:  # another client holds the queue's lock this instant
                     offset = await asyncio.to_thread(offsets.get)
                 if offset is None:
                     return
                 page = await get(f"{base_url}/api/v2/pokemon?offset={offset}&limit={page_size}")
                 await asyncio.gather(*(get(entry["url"]) for entry in page["results"]))
 
-        ready.put(True)
-        if not await asyncio.to_thread(start.wait, _START_TIMEOUT_S):
+        work.ready.put(True)
+        if not await asyncio.to_thread(work.start.wait, _START_TIMEOUT_S):
             return  # the run was given up
-        await asyncio.gather(*(page_loop() for _ in range(in_flight)))
+        await asyncio.gather(*(page_loop() for _ in range(work.in_flight)))

@@ -31,7 +31,8 @@ class SourcePage:
     unchanged_by_signal: bool = False  # the signal ended the job: nothing else was fetched
     cursor: str | None = None  # the largest incremental cursor_field among the page's records
     incremental: bool = False  # asked for changed records only: the job marks no deletions
-    # A list answer's save still running (see ``ListAnswer``): awaited once the page is out.
+    # A list answer's save, perhaps still running (see ``ListAnswer``): awaited once the
+    # page is out.
     saving: asyncio.Task[None] | None = None
 
 

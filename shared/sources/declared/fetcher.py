@@ -45,7 +45,7 @@ class _Answer:
     body: Any
     document: JsonDocument | None
     link: str | None = None
-    saving: asyncio.Task[None] | None = None  # the answer's save, still running
+    saving: asyncio.Task[None] | None = None  # the answer's save, perhaps still running
 
 
 class DeclaredFetcher:
