@@ -8,6 +8,7 @@ import aiohttp
 
 from services.fetcher.handler import CommandFetcher
 from shared.models.commands import CommandMessage
+from shared.runtime.background import finish_background
 from shared.runtime.consumer_service import BatchBounds, ConsumerService, Resources
 from shared.sources.base import SourceFetcher
 from shared.sources.registry import build_fetchers
@@ -15,6 +16,8 @@ from shared.streams import names
 from shared.streams.codec import decode_command
 from shared.streams.from_settings import pages_gate
 from shared.streams.handler import Consumer, EachMessage
+
+SAVES_GRACE_S = 5.0  # how long a stopping fetcher waits for list answers being saved
 
 
 async def _fetcher(resources: Resources) -> Consumer[CommandMessage]:
@@ -24,6 +27,9 @@ async def _fetcher(resources: Resources) -> Consumer[CommandMessage]:
             headers={"User-Agent": "item-sync/0.1"}, cookie_jar=aiohttp.DummyCookieJar()
         )
     )
+    # Runs before the pool closes (the stack unwinds in reverse): list answers still
+    # being saved get to finish.
+    resources.stack.push_async_callback(finish_background, SAVES_GRACE_S)
     # The pool holds stored validators for conditional requests; while MySQL is down,
     # requests simply go out unconditionally.
     return command_consumer(

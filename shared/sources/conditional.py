@@ -18,6 +18,7 @@ import structlog
 
 from shared.db.validators import ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
+from shared.runtime.background import in_background
 from shared.sources.client import UpstreamClient
 from shared.sources.declared.paths import find
 from shared.sources.validators import NotModified, Validator
@@ -103,7 +104,7 @@ class Conditional:
                 answer.text,
                 keep_link(answer.link) if keep_link else None,
             )
-            saving = asyncio.create_task(_saved(save))
+            saving = in_background(_saved(save))
         return ListAnswer(answer.value, answer.link, saving=saving)
 
     async def item_validators(
