@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import aiohttp
 
 from services.fetcher.handler import CommandFetcher
+from shared.db.background import finish_background
 from shared.models.commands import CommandMessage
-from shared.runtime.background import finish_background
 from shared.runtime.consumer_service import BatchBounds, ConsumerService, Resources
 from shared.sources.base import SourceFetcher
 from shared.sources.registry import build_fetchers

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from shared.db.job_transitions import time_out_jobs
 from shared.db.jobs import open_job_for_source
+from shared.db.validators import ValidatorStore
 from shared.events.announce import announce_jobs
 from shared.jobs.launch import launch_sync
 from shared.models.jobs import JobTrigger
@@ -34,6 +35,7 @@ class Scheduler:
     planners: list[SourcePlanner]  # one per enabled source
     interval_s: float
     job_timeout_s: float = 600.0
+    list_answer_retention: timedelta = timedelta(days=7)
 
     async def run_until(self, stop: asyncio.Event) -> None:
         """Tick at each interval boundary until stopped."""
@@ -46,7 +48,8 @@ class Scheduler:
             await wait_unless_stopped(stop, wait_s)
 
     async def tick(self) -> None:
-        """Close overdue jobs, then open this interval's job for every source without one."""
+        """Close overdue jobs, open this interval's job for every source without one, then
+        drop the stored list answers no sync has used for the retention."""
         overdue = await time_out_jobs(self.pool, utc_now() - timedelta(seconds=self.job_timeout_s))
         for job_id in overdue:
             log.warning("job.timed_out", job_id=str(job_id))
@@ -74,3 +77,7 @@ class Scheduler:
                 source=source,
                 trace_id=job.trace_id,
             )
+        unused_since = utc_now() - self.list_answer_retention
+        dropped = await ValidatorStore(self.pool).drop_unused_list_answers(unused_since)
+        if dropped:
+            log.info("list_answers.dropped", count=dropped)

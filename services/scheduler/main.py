@@ -43,5 +43,6 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             planners=list(enabled_planners(settings).values()),
             interval_s=settings.worker.sync_interval.total_seconds(),
             job_timeout_s=settings.worker.job_timeout.total_seconds(),
+            list_answer_retention=settings.source.list_answer_retention,
         )
         await scheduler.run_until(stop)

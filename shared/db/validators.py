@@ -8,10 +8,11 @@ a pooled connection never keeps an old snapshot.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import aiomysql
+import structlog
 
 from shared.db.literals import multi_row_statements, session_escapes
 from shared.db.placeholders import chunks
@@ -20,14 +21,18 @@ from shared.models.jobs import JobStatus
 from shared.sources.validators import Validator
 from shared.values.clock import utc_now
 
+log = structlog.get_logger()
+
 _CHUNK = 500  # keys per SELECT ... IN (...)
+_DROP_CHUNK = 1000  # unused list answers dropped per DELETE
 _LIST_ANSWER_HEAD = (
     "INSERT INTO list_answers (api_source, url_hash, page_url, etag, last_modified, body,"
-    " link, fetched_at)"
+    " link, fetched_at, used_at)"
 )
 _LIST_ANSWER_TAIL = (
     "ON DUPLICATE KEY UPDATE etag = VALUES(etag), last_modified = VALUES(last_modified),"
-    " body = VALUES(body), link = VALUES(link), fetched_at = VALUES(fetched_at)"
+    " body = VALUES(body), link = VALUES(link), fetched_at = VALUES(fetched_at),"
+    " used_at = VALUES(used_at)"
 )
 
 
@@ -39,6 +44,7 @@ class StoredAnswer:
     validator: Validator
     text: str
     link: str | None = None
+    used_at: datetime | None = None  # when a sync last saved or confirmed it
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,7 @@ class ValidatorStore:
     """Stored validators of items and list pages, and the change signal of the last sweep."""
 
     pool: aiomysql.Pool
+    _server: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     async def item_validators(self, source: str, external_ids: list[str]) -> dict[str, Validator]:
         """Validators of the live stored items among ``external_ids``; others have none.
@@ -80,7 +87,7 @@ class ValidatorStore:
         """The stored answer of the list page at ``url``, or None."""
         async with self.pool.acquire() as conn, conn.cursor() as cur:
             await cur.execute(
-                "SELECT etag, last_modified, body, link FROM list_answers"
+                "SELECT etag, last_modified, body, link, used_at FROM list_answers"
                 " WHERE api_source = %s AND url_hash = %s",
                 (source, _url_hash(url)),
             )
@@ -88,13 +95,46 @@ class ValidatorStore:
             await _end(conn)
         if row is None:
             return None
-        return StoredAnswer(Validator(etag=row[0], last_modified=row[1]), row[2], row[3])
+        validator = Validator(etag=row[0], last_modified=row[1])
+        return StoredAnswer(validator, row[2], row[3], used_at=from_db(row[4]))
+
+    async def confirm_list_answer(self, source: str, url: str) -> None:
+        """Mark the stored answer of ``url`` used now: a 304 confirmed it."""
+        async with self.pool.acquire() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "UPDATE list_answers SET used_at = %s WHERE api_source = %s AND url_hash = %s",
+                (to_db(utc_now()), source, _url_hash(url)),
+            )
+            await _end(conn)
+
+    async def drop_unused_list_answers(self, unused_since: datetime) -> int:
+        """Drop the list answers no sync used since ``unused_since``; return how many.
+
+        A dropped answer costs its page one full answer the next time it is asked for.
+        """
+        dropped = 0
+        async with self.pool.acquire() as conn, conn.cursor() as cur:
+            while True:  # in chunks: no long lock on the table
+                await cur.execute(
+                    "DELETE FROM list_answers WHERE used_at < %s LIMIT %s",
+                    (to_db(unused_since), _DROP_CHUNK),
+                )
+                await _end(conn)
+                deleted: int = cur.rowcount
+                dropped += deleted
+                if deleted < _DROP_CHUNK:
+                    return dropped
 
     async def save_list_answer(
         self, source: str, url: str, validator: Validator, text: str, link: str | None = None
     ) -> None:
         """Keep a list page's answer with its validators (it is upstream's, not derived),
-        and ``link``, what a walk needs of its ``Link`` header."""
+        and ``link``, what a walk needs of its ``Link`` header.
+
+        An answer too large for one statement (``max_allowed_packet``) is not kept: the
+        server would refuse it and drop the connection, at every sync.
+        """
+        now = to_db(utc_now())
         row = (
             source,
             _url_hash(url),
@@ -103,7 +143,8 @@ class ValidatorStore:
             validator.last_modified,
             text,
             link,
-            to_db(utc_now()),
+            now,
+            now,
         )
         async with self.pool.acquire() as conn:
             # Written as literals: the driver's escaping took half the time of saving a
@@ -115,9 +156,21 @@ class ValidatorStore:
                 max_bytes=0,  # one row is one statement, whatever its size
                 no_backslash_escapes=session_escapes(conn),
             )
+            size = len(statement)
             async with conn.cursor() as cur:
+                if size >= await self._max_packet(cur):
+                    log.info("list_answer.too_large_to_keep", source=source, bytes=size)
+                    return
                 await cur.execute(statement)
             await _end(conn)
+
+    async def _max_packet(self, cur: aiomysql.Cursor) -> int:
+        """The server's ``max_allowed_packet``, read once."""
+        if not self._server:
+            await cur.execute("SELECT @@max_allowed_packet")
+            (value,) = await cur.fetchone()
+            self._server["max_allowed_packet"] = int(value)
+        return self._server["max_allowed_packet"]
 
     async def last_sweep(self, source: str) -> LastSweep | None:
         """The newest succeeded job of ``source`` that swept it with a known change signal."""

@@ -16,9 +16,9 @@ import orjson
 import pymysql
 import structlog
 
-from shared.db.validators import ValidatorStore
+from shared.db.background import in_background
+from shared.db.validators import StoredAnswer, ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
-from shared.runtime.background import in_background
 from shared.sources.client import UpstreamClient
 from shared.sources.declared.paths import find
 from shared.sources.validators import NotModified, Validator
@@ -63,6 +63,7 @@ class Conditional:
     client: UpstreamClient
     store: ValidatorStore
     full_sweep_interval: timedelta
+    list_answer_retention: timedelta  # a stored list answer unused this long is dropped
 
     async def get_list(
         self,
@@ -92,6 +93,7 @@ class Conditional:
             if stored is None:  # unreachable: only a request with validators gets a 304 back
                 raise PermanentUpstreamError(f"{what}: HTTP 304 to an unconditional request")
             body = orjson.loads(stored.text)
+            self._mark_used(key, stored)
             if answer.link is not None:  # the 304's own header is the current one
                 return ListAnswer(body, answer.link)
             return ListAnswer(body, stored.link, link_stored=True)
@@ -106,6 +108,14 @@ class Conditional:
             )
             saving = in_background(_saved(save))
         return ListAnswer(answer.value, answer.link, saving=saving)
+
+    def _mark_used(self, key: str, stored: StoredAnswer) -> None:
+        """Keep the confirmed answer from being dropped as unused: a write at most every
+        eighth of the retention, beside the page's own work."""
+        recent = utc_now() - self.list_answer_retention / 8
+        if stored.used_at is not None and stored.used_at > recent:
+            return
+        in_background(_saved(self.store.confirm_list_answer(self.source, key), "confirm"))
 
     async def item_validators(
         self, external_ids: list[str], *, send_validators: bool
@@ -154,13 +164,13 @@ class Conditional:
         return SignalReading(value=value, unchanged=unchanged)
 
 
-async def _saved(save: Awaitable[None]) -> None:
-    """A list answer's save. It is a cache write: whatever stops it costs the next sync a
-    full answer and never loses data, so it never fails the page it belongs to."""
+async def _saved(save: Awaitable[None], what: str = "save_list_answer") -> None:
+    """A list answer's save (or its mark of use). It is a cache write: whatever stops it
+    costs a later sync a full answer and never loses data, so it never fails a page."""
     try:
-        await _or_none(save, "save_list_answer")
+        await _or_none(save, what)
     except Exception as exc:  # e.g. the pool closed at shutdown
-        log.error("list_answer.save_failed", error=f"{type(exc).__name__}: {exc}")
+        log.error("list_answer.save_failed", write=what, error=f"{type(exc).__name__}: {exc}")
 
 
 async def _or_none(read: Awaitable[T], what: str) -> T | None:

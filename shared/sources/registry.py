@@ -163,6 +163,7 @@ def build_declared_fetcher(
             client=client,
             store=ValidatorStore(pool),
             full_sweep_interval=settings.source.full_sweep_interval,
+            list_answer_retention=settings.source.list_answer_retention,
         )
     return DeclaredFetcher(definition, client, conditional, secret_hint=secret_hint)
 

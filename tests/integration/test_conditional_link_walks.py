@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,14 @@ from redis.asyncio import Redis
 from harness.standin.app import create_app
 from harness.standin.state import DEFAULT_GITHUB_TOKEN, StandinState
 from shared.config import Settings
+from shared.db.background import finish_background
 from shared.models.commands import Command, PageCommand, marked_conditional
 from shared.models.spec import SyncSpec
 from shared.sources.declared import parse_definition
 from shared.sources.declared.fetcher import DeclaredFetcher
 from shared.sources.declared.planner import DeclaredPlanner
 from shared.sources.registry import build_declared_fetcher
+from tests.integration.list_answer_helpers import set_used, used_ago
 
 ISSUES = 40  # two full pages of 20: an issue added later starts a third
 KEY = "qk-4b7e1d9a"  # sent in the query and echoed in every Link: never stored
@@ -167,3 +170,21 @@ async def test_a_304_with_its_own_link_follows_it(
     grown = await _walk(fetcher, state)
     assert grown.ids == _numbers(ISSUES + 1)
     assert (grown.requests, grown.not_modified) == (3, 2)
+
+
+async def test_a_304_marks_a_long_unused_answer_used(
+    fetcher: DeclaredFetcher, standin: tuple[StandinState, str], pool: aiomysql.Pool
+) -> None:
+    """A confirmed answer is marked used, so it is not dropped as unused; one marked within
+    an eighth of the retention (7 days by default) is not written again."""
+    state, _ = standin
+    await _walk(fetcher, state)
+    first, second = sorted((await _kept(pool)).keys())
+    await set_used(pool, timedelta(days=2), first)
+    await set_used(pool, timedelta(hours=1), second)
+    again = await _walk(fetcher, state)
+    assert again.not_modified == 2
+    await finish_background(timeout_s=5)
+    used = await used_ago(pool)
+    assert used[first] < timedelta(minutes=1)
+    assert timedelta(minutes=59) < used[second] < timedelta(minutes=61)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from shared.runtime.background import finish_background, in_background
+from shared.db.background import finish_background, in_background
 
 
 async def test_a_write_nobody_holds_still_runs_to_its_end() -> None:

@@ -48,6 +48,7 @@ def _conditional(signal: Any, last: LastSweep | None, *, body: Any = None) -> Co
         client=cast(UpstreamClient, FakeClient({"hash": signal} if body is None else body)),
         store=cast(ValidatorStore, FakeStore(last)),
         full_sweep_interval=DAY,
+        list_answer_retention=7 * DAY,
     )
 
 
