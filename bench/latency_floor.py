@@ -3,8 +3,10 @@
 Each client is a process doing a fetcher's work without Redis, MySQL or a writer: it
 takes list offsets from a shared queue, fetches the list page, then its details
 concurrently, ``in_flight`` pages at a time (as a fetcher holds ``FETCHER_BATCH_SIZE``
-commands). One client beside four, against the same slow stand-in, shows how far four
-processes on this host can scale when the pipeline costs nothing.
+commands), at most ``detail_concurrency`` detail requests at once across its pages (as a
+fetcher caps them at its source's ``concurrency``). One client beside four, against the
+same slow stand-in, shows how far four processes on this host can scale when the
+pipeline costs nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ T = TypeVar("T")
 
 
 def bare_fetch_rate(
-    base_url: str, *, clients: int, in_flight: int, items: int, page_size: int
+    base_url: str,
+    *,
+    clients: int,
+    in_flight: int,
+    items: int,
+    page_size: int,
+    detail_concurrency: int,
 ) -> float:
     """Items/s for ``clients`` processes fetching ``items`` as list pages plus details."""
     context = multiprocessing.get_context("spawn")  # no inherited event loop or sockets
@@ -39,7 +47,7 @@ def bare_fetch_rate(
     ready: multiprocessing.Queue[bool] = context.Queue()
     done: multiprocessing.Queue[float] = context.Queue()
     start = context.Event()
-    work = _Work(base_url, page_size, in_flight, offsets, ready, start)
+    work = _Work(base_url, page_size, in_flight, detail_concurrency, offsets, ready, start)
     processes = [context.Process(target=_client, args=(work, done)) for _ in range(clients)]
     try:
         for process in processes:
@@ -77,6 +85,7 @@ class _Work:
     base_url: str
     page_size: int
     in_flight: int
+    detail_concurrency: int  # detail requests at once, over all the client's pages
     offsets: multiprocessing.Queue[int | None]  # list offsets, then a None per loop
     ready: multiprocessing.Queue[bool]
     start: Event
@@ -89,12 +98,17 @@ def _client(work: _Work, done: multiprocessing.Queue[float]) -> None:
 
 async def _fetch_pages(work: _Work) -> None:
     base_url, page_size, offsets = work.base_url, work.page_size, work.offsets
+    details = asyncio.Semaphore(work.detail_concurrency)
     async with aiohttp.ClientSession() as session:
 
         async def get(url: str) -> Any:
             async with session.get(url) as answer:
                 answer.raise_for_status()
                 return orjson.loads(await answer.read())
+
+        async def get_detail(url: str) -> Any:
+            async with details:
+                return await get(url)
 
         async def page_loop() -> None:
             while True:
@@ -105,7 +119,7 @@ async def _fetch_pages(work: _Work) -> None:
                 if offset is None:
                     return
                 page = await get(f"{base_url}/api/v2/pokemon?offset={offset}&limit={page_size}")
-                await asyncio.gather(*(get(entry["url"]) for entry in page["results"]))
+                await asyncio.gather(*(get_detail(entry["url"]) for entry in page["results"]))
 
         work.ready.put(True)
         if not await asyncio.to_thread(work.start.wait, _START_TIMEOUT_S):

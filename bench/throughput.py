@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from bench.cpu_shares import describe, read_cpu
@@ -12,6 +13,7 @@ from bench.results import Results
 from bench.stats import ratio
 from harness.standin.process import run_standin
 from shared.config.workers import FetcherSettings
+from shared.sources.registry import load_declared
 
 CHANGED_FRACTION = 0.1
 
@@ -137,19 +139,22 @@ def _latency_floor(
     """The same ratio for bare aiohttp processes, each holding as many pages as a fetcher."""
     in_flight = int(extra_env.get("FETCHER_BATCH_SIZE", FetcherSettings().batch_size))
     page_size = int(extra_env.get("POKEAPI_PAGE_SIZE", LATENCY_PAGE_SIZE))
+    pokemon = load_declared({**os.environ, **extra_env})["pokemon"].definition
+    detail_concurrency = pokemon.concurrency  # a fetcher's cap on details in flight
     with run_standin("--synthetic", str(size), "--latency-ms", str(latency_ms)) as standin:
         for _ in range(repeats):
             for clients in LATENCY_FETCHERS:
                 rate = bare_fetch_rate(
                     standin.base_url, clients=clients, in_flight=in_flight, items=size,
-                    page_size=page_size,
+                    page_size=page_size, detail_concurrency=detail_concurrency,
                 )  # fmt: skip
                 name = latency_floor_figure(size, clients, latency_ms)
                 results.figure(name, "items/s").add(rate)
     floor = [results.median(latency_floor_figure(size, n, latency_ms)) for n in LATENCY_FETCHERS]
     print(
         f"  the machine's limit: bare aiohttp processes fetching the same pages and details"
-        f" ({in_flight} page(s) in flight each, no Redis, no MySQL): 1 process"
+        f" ({in_flight} page(s) in flight each, at most {detail_concurrency} details at once,"
+        " no Redis, no MySQL): 1 process"
         f" {floor[0]:,.0f} items/s, 4 processes {floor[1]:,.0f} items/s,"
         f" {ratio(floor[1], floor[0]):.2f}x",
         flush=True,
