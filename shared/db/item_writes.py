@@ -112,10 +112,7 @@ async def upsert_items(
     )
     ids = await _item_ids(conn, ordered)
     payloads = sorted(
-        (
-            (ids[_row_key(write.source, write.item.external_id)], write.item.payload)
-            for write in ordered
-        ),
+        ((ids[write.source, write.item.external_id], write.item.payload) for write in ordered),
         key=_first,
     )
     await _execute_all(
@@ -159,13 +156,8 @@ async def _item_ids(
                     [source, *chunk],
                 )
                 for key, item_id in await cur.fetchall():
-                    ids[_row_key(source, key)] = int(item_id)
+                    ids[source, key] = int(item_id)
     return ids
-
-
-def _row_key(source: str, external_id: str) -> tuple[str, str]:
-    # The unique key's collation ignores trailing spaces: "25" and "25 " are one row.
-    return source, external_id.rstrip(" ")
 
 
 async def refresh_validators(

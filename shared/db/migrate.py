@@ -16,6 +16,10 @@ from shared.values.clock import utc_now
 
 _FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _LOCK = "item_sync_migrate"  # GET_LOCK name: two migrators never interleave
+# A file names the binary collation that keeps trailing spaces significant by this
+# token: the servers call it differently. The first one the server has is used.
+EXACT_BIN = "@EXACT_BIN@"
+_EXACT_BIN_COLLATIONS = ("utf8mb4_nopad_bin", "utf8mb4_0900_bin")  # MariaDB, MySQL 8
 
 
 @dataclass(frozen=True)
@@ -107,9 +111,13 @@ async def _apply_pending(conn: aiomysql.Connection) -> list[str]:
         if known is not None and known != migration.checksum:
             raise ItemSyncError(f"migration {migration.name} was edited after it was applied")
     done: list[str] = []
+    exact_bin: str | None = None
     for migration in await pending_migrations(conn):
         async with conn.cursor() as cur:
             for statement in migration.statements():
+                if EXACT_BIN in statement:
+                    exact_bin = exact_bin or await _exact_bin_collation(conn)
+                    statement = statement.replace(EXACT_BIN, exact_bin)
                 await cur.execute(statement)
             await cur.execute(
                 "INSERT INTO schema_migrations (version, name, checksum, applied_at) "
@@ -124,3 +132,22 @@ async def _apply_pending(conn: aiomysql.Connection) -> list[str]:
         await conn.commit()
         done.append(migration.name)
     return done
+
+
+async def _exact_bin_collation(conn: aiomysql.Connection) -> str:
+    """The server's utf8mb4 binary collation without padding."""
+    marks = ", ".join(["%s"] * len(_EXACT_BIN_COLLATIONS))
+    async with conn.cursor() as cur:
+        await cur.execute(
+            "SELECT collation_name FROM information_schema.collations"  # noqa: S608 - placeholders
+            f" WHERE collation_name IN ({marks})",
+            _EXACT_BIN_COLLATIONS,
+        )
+        found = {row[0] for row in await cur.fetchall()}
+    for name in _EXACT_BIN_COLLATIONS:
+        if name in found:
+            return name
+    raise ItemSyncError(
+        "the server has no utf8mb4 binary collation without padding"
+        f" ({' or '.join(_EXACT_BIN_COLLATIONS)}): MariaDB 10.2+ or MySQL 8.0.17+ is needed"
+    )

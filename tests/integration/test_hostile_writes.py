@@ -107,3 +107,33 @@ async def test_hostile_list_answers_are_stored_exactly(mode_pool: aiomysql.Pool)
     assert stored is not None
     assert (stored.validator, stored.text, stored.link) == (validator, body, NAMES[2])
     assert await _tables(mode_pool) == tables
+
+
+async def test_ids_that_differ_only_in_trailing_spaces_are_separate_items(
+    pool: aiomysql.Pool,
+) -> None:
+    """Three upstream ids, "7", "7 " and "7  ": three rows created with their own payloads;
+    the same page again finds all three unchanged; page keys differ the same way."""
+    items = [
+        FetchedItem(external_id=key, name=key, content_hash=f"{n:064x}", payload=f'{{"n":{n}}}')
+        for n, key in enumerate(["7", "7 ", "7  "], start=1)
+    ]
+    first = await new_job(pool)
+    async with pool.acquire() as conn:
+        result = await apply_batch(
+            conn,
+            [page(first, "list:7", items[:2]), page(first, "list:7 ", items[2:])],
+            max_statement_bytes=4096,
+        )
+    assert result.tallies[first.id].pages == 2  # neither page is a duplicate of the other
+    assert result.tallies[first.id].created == 3
+    stored = await stored_items(pool)
+    assert {key: row[0] for key, row in stored.items()} == {
+        item.external_id: item.payload for item in items
+    }
+
+    again = await new_job(pool)
+    async with pool.acquire() as conn:
+        result = await apply_batch(conn, [page(again, "list:7", items)], max_statement_bytes=4096)
+    assert result.tallies[again.id].unchanged == 3
+    assert result.tallies[again.id].created == 0

@@ -18,6 +18,7 @@ from shared.db.item_writes import (
     upsert_items,
 )
 from shared.db.jobs import force_flags
+from shared.models.pages import FetchedItem
 from shared.values.clock import utc_now
 from tests.integration.jobs_helpers import item, new_job
 
@@ -120,17 +121,31 @@ async def test_each_payload_lands_under_its_own_row(pool: aiomysql.Pool) -> None
     }
 
 
-async def test_ids_equal_but_for_trailing_spaces_share_one_row(pool: aiomysql.Pool) -> None:
-    """The unique key ignores trailing spaces, so "7" and "7 " are one row: the call keeps
-    one row and one payload, the last written, rather than failing the batch."""
+async def test_ids_equal_but_for_trailing_spaces_are_two_rows(pool: aiomysql.Pool) -> None:
+    """Upstream ids are compared exactly: "7" and "7 " are two items, each with its own row
+    and payload, and a second write of each replaces only its own."""
     job = await new_job(pool)
     now = utc_now()
-    spaced = item(7, v=2).model_copy(update={"external_id": "7 "})
-    writes = [
-        ItemWrite(job.id, "pokemon", item(7, v=1), now),
-        ItemWrite(job.id, "pokemon", spaced, now),
-    ]
+
+    def spaced(v: int) -> FetchedItem:
+        return item(7, v=v).model_copy(update={"external_id": "7 "})
+
     async with pool.acquire() as conn:
-        await upsert_items(conn, writes, now, max_bytes=MAX_STATEMENT)
+        first = [
+            ItemWrite(job.id, "pokemon", item(7, v=1), now),
+            ItemWrite(job.id, "pokemon", spaced(2), now),
+        ]
+        await upsert_items(conn, first, now, max_bytes=MAX_STATEMENT)
         await conn.commit()
-    assert list((await _payloads(pool)).values()) == [spaced.payload]
+        assert await _payloads(pool) == {
+            ("pokemon", "7"): item(7, v=1).payload,
+            ("pokemon", "7 "): spaced(2).payload,
+        }
+        await upsert_items(
+            conn, [ItemWrite(job.id, "pokemon", spaced(3), now)], now, max_bytes=MAX_STATEMENT
+        )
+        await conn.commit()
+    assert await _payloads(pool) == {
+        ("pokemon", "7"): item(7, v=1).payload,
+        ("pokemon", "7 "): spaced(3).payload,
+    }

@@ -78,3 +78,21 @@ async def test_a_row_removed_by_hand_is_looked_up_again(
     await _store(pool, 3)
     found = await (await api_client.get("/sources/pokemon/items/3")).json()
     assert found["id"] != first["id"]
+
+
+async def test_ids_that_differ_only_in_trailing_spaces_are_looked_up_exactly(
+    api_client: Client, pool: aiomysql.Pool
+) -> None:
+    """ "7" and "7 " are two items: each path answers its own, and the list filter too."""
+    job = await new_job(pool)
+    spaced = item(8).model_copy(update={"external_id": "7 "})
+    async with pool.acquire() as conn:
+        await apply_batch(
+            conn, [page(job, "list:0", [item(7), spaced])], max_statement_bytes=4 * 1024 * 1024
+        )
+    plain = await (await api_client.get("/sources/pokemon/items/7")).json()
+    padded = await (await api_client.get("/sources/pokemon/items/7%20")).json()
+    assert (plain["external_id"], plain["payload"]["name"]) == ("7", "mon-7")
+    assert (padded["external_id"], padded["payload"]["name"]) == ("7 ", "mon-8")
+    listed = await (await api_client.get("/items", params={"external_id": "7 "})).json()
+    assert [entry["external_id"] for entry in listed["items"]] == ["7 "]

@@ -127,3 +127,42 @@ async def test_items_rows_hold_no_long_column(pool: aiomysql.Pool) -> None:
         long_columns = await cur.fetchall()
         await conn.commit()
     assert long_columns == ()
+
+
+async def test_stored_ids_stay_and_trailing_spaces_count_after_the_exact_collation(
+    scratch_database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database from before ``0016_exact_external_ids`` keeps its items; afterwards "7"
+    and "7 " are two items, and every id and page key column compares without padding."""
+    every = available_migrations()
+    before = [m for m in every if m.version < 16]
+    monkeypatch.setattr("shared.db.migrate.available_migrations", lambda: before)
+    await migrate(scratch_database)
+    insert = (
+        "INSERT INTO items (api_source, external_id, name, content_hash, created_at,"
+        " updated_at, synced_at) VALUES ('pokemon', %s, 'x', 'h', NOW(6), NOW(6), NOW(6))"
+    )
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(insert, ("7",))
+        with pytest.raises(pymysql.err.IntegrityError):  # padded: the same key
+            cur.execute(insert, ("7 ",))
+
+    monkeypatch.setattr("shared.db.migrate.available_migrations", lambda: every)
+    assert await migrate(scratch_database) == ["0016_exact_external_ids.sql"]
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(insert, ("7 ",))
+        cur.execute("SELECT CONCAT('[', external_id, ']') FROM items ORDER BY id")
+        assert cur.fetchall() == (("[7]",), ("[7 ]",))
+        cur.execute(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS"
+            " WHERE TABLE_SCHEMA = %s AND COLUMN_NAME IN ('external_id', 'page_key')"
+            " ORDER BY TABLE_NAME",
+            (SCRATCH,),
+        )
+        columns = cur.fetchall()
+    assert [row[:2] for row in columns] == [
+        ("items", "external_id"),
+        ("sync_job_errors", "external_id"),
+        ("sync_job_pages", "page_key"),
+    ]
+    assert {row[2] for row in columns} <= {"utf8mb4_nopad_bin", "utf8mb4_0900_bin"}
