@@ -37,5 +37,5 @@ async def finish_background(timeout_s: float) -> None:
     for task in left:
         task.cancel()
     if left:
-        await asyncio.wait(left)
+        await asyncio.wait(left, timeout=timeout_s)  # a write may be slow to unwind
         log.warning("background.cancelled", writes=len(left))

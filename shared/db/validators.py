@@ -158,10 +158,14 @@ class ValidatorStore:
             )
             size = len(statement)
             async with conn.cursor() as cur:
-                if size >= await self._max_packet(cur):
+                if size < await self._max_packet(cur):
+                    await cur.execute(statement)
+                else:  # nor is an older answer kept: its validators would ask for a 304
                     log.info("list_answer.too_large_to_keep", source=source, bytes=size)
-                    return
-                await cur.execute(statement)
+                    await cur.execute(
+                        "DELETE FROM list_answers WHERE api_source = %s AND url_hash = %s",
+                        (source, row[1]),
+                    )
             await _end(conn)
 
     async def _max_packet(self, cur: aiomysql.Cursor) -> int:

@@ -110,10 +110,15 @@ class Conditional:
         return ListAnswer(answer.value, answer.link, saving=saving)
 
     def _mark_used(self, key: str, stored: StoredAnswer) -> None:
-        """Keep the confirmed answer from being dropped as unused: a write at most every
-        eighth of the retention, beside the page's own work."""
-        recent = utc_now() - self.list_answer_retention / 8
-        if stored.used_at is not None and stored.used_at > recent:
+        """Keep the confirmed answer from being dropped as unused, beside the page's own work.
+
+        A mark newer than ``skip`` is not written again. An answer's next use may come a
+        whole sweep interval later (an unchanged signal asks for no page in between), so
+        ``skip`` plus that interval stays inside the retention.
+        """
+        retention, sweeps = self.list_answer_retention, self.full_sweep_interval
+        skip = min(retention / 8, (retention - sweeps) / 2)
+        if stored.used_at is not None and utc_now() - stored.used_at < skip:
             return
         in_background(_saved(self.store.confirm_list_answer(self.source, key), "confirm"))
 

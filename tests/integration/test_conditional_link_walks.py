@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from harness.standin.app import create_app
 from harness.standin.state import DEFAULT_GITHUB_TOKEN, StandinState
 from shared.config import Settings
+from shared.config.sources import SourceSettings
 from shared.db.background import finish_background
 from shared.models.commands import Command, PageCommand, marked_conditional
 from shared.models.spec import SyncSpec
@@ -188,3 +189,29 @@ async def test_a_304_marks_a_long_unused_answer_used(
     used = await used_ago(pool)
     assert used[first] < timedelta(minutes=1)
     assert timedelta(minutes=59) < used[second] < timedelta(minutes=61)
+
+
+async def test_a_retention_just_past_the_sweep_interval_marks_each_use(
+    standin: tuple[StandinState, str], pool: aiomysql.Pool, redis: Redis, settings: Settings
+) -> None:
+    """Retention 25 h, sweeps every 24 h: a use an hour after the last mark is written, or
+    the answer could go unmarked through a whole sweep interval and be dropped."""
+    state, base = standin
+    close_to_sweeps = settings.model_copy(
+        update={
+            "source": SourceSettings(
+                full_sweep_interval=timedelta(hours=24),
+                list_answer_retention=timedelta(hours=25),
+            )
+        }
+    )
+    definition = parse_definition(
+        DEFINITION.replace("BASE", base), file=Path("github.yaml"), env={}
+    )
+    async with aiohttp.ClientSession() as session:
+        fetcher = build_declared_fetcher(definition, close_to_sweeps, session, redis, pool)
+        await _walk(fetcher, state)
+        await set_used(pool, timedelta(hours=1))
+        assert (await _walk(fetcher, state)).not_modified == 2
+    await finish_background(timeout_s=5)
+    assert all(ago < timedelta(minutes=1) for ago in (await used_ago(pool)).values())

@@ -155,13 +155,15 @@ async def test_stored_ids_stay_and_trailing_spaces_count_after_the_exact_collati
         assert cur.fetchall() == (("[7]",), ("[7 ]",))
         cur.execute(
             "SELECT TABLE_NAME, COLUMN_NAME, COLLATION_NAME FROM information_schema.COLUMNS"
-            " WHERE TABLE_SCHEMA = %s AND COLUMN_NAME IN ('external_id', 'page_key')"
-            " ORDER BY TABLE_NAME",
+            " WHERE TABLE_SCHEMA = %s"
+            " AND COLUMN_NAME IN ('external_id', 'external_sort_key', 'page_key')"
+            " ORDER BY TABLE_NAME, COLUMN_NAME",
             (SCRATCH,),
         )
         columns = cur.fetchall()
     assert [row[:2] for row in columns] == [
         ("items", "external_id"),
+        ("items", "external_sort_key"),
         ("sync_job_errors", "external_id"),
         ("sync_job_pages", "page_key"),
     ]
