@@ -27,6 +27,13 @@ from shared.values.clock import utc_now
 log = structlog.get_logger()
 
 MAX_SIGNAL_CHARS = 191  # the width of sync_jobs.change_signal
+# MySQL down, restarting, cut or out of connections: not a defect of the statement.
+_UNREACHABLE = (
+    pymysql.err.OperationalError,
+    pymysql.err.InterfaceError,
+    pymysql.err.InternalError,
+    OSError,
+)
 T = TypeVar("T")
 
 
@@ -180,9 +187,13 @@ async def _saved(save: Awaitable[None], what: str = "save_list_answer") -> None:
 
 async def _or_none(read: Awaitable[T], what: str) -> T | None:
     """The store's answer, or None while MySQL is unreachable: then the request goes
-    out unconditionally (a sweep, a full body), which costs more but is never wrong."""
+    out unconditionally (a sweep, a full body), which costs more but is never wrong.
+
+    Only a server or connection that fails is waited out this way: an error in the
+    statement itself is a defect and is raised.
+    """
     try:
         return await read
-    except (pymysql.err.Error, OSError) as exc:
-        log.warning("validators.unavailable", read=what, error=f"{type(exc).__name__}: {exc}")
+    except _UNREACHABLE as exc:
+        log.warning("validators.unavailable", op=what, error=f"{type(exc).__name__}: {exc}")
         return None

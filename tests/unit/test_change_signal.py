@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
+import pymysql
 import pytest
 
 from shared.db.validators import LastSweep, ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
 from shared.sources.client import UpstreamClient
-from shared.sources.conditional import Conditional
+from shared.sources.conditional import Conditional, SignalReading
 from shared.sources.documents import JsonDocument
 from shared.sources.validators import Validator
 from shared.values.clock import utc_now
@@ -35,13 +36,19 @@ class FakeClient:
 
 @dataclass
 class FakeStore:
-    last: LastSweep | None
+    """The last sweep is ``last``, or reading it raises ``last`` when it is an error."""
+
+    last: LastSweep | Exception | None
 
     async def last_sweep(self, source: str) -> LastSweep | None:
+        if isinstance(self.last, Exception):
+            raise self.last
         return self.last
 
 
-def _conditional(signal: Any, last: LastSweep | None, *, body: Any = None) -> Conditional:
+def _conditional(
+    signal: Any, last: LastSweep | Exception | None, *, body: Any = None
+) -> Conditional:
     """A source whose signal answer is ``{"hash": signal}``, or ``body`` when given."""
     return Conditional(
         source="pokemon",
@@ -145,3 +152,19 @@ def test_validators_become_condition_headers_and_are_read_from_answers() -> None
     assert sent == Validator(etag='W/"1f-abc"', last_modified=None)
     assert sent.condition_headers() == {"If-None-Match": 'W/"1f-abc"'}
     assert Validator.from_headers({}) is None
+
+
+async def test_mysql_unreachable_means_a_sweep() -> None:
+    down = pymysql.err.OperationalError(2003, "Can't connect to MySQL server")
+    reading = await _conditional("abc", down).read_signal(
+        "http://x/meta/", "hash", may_skip=True, credentials=True
+    )
+    assert reading == SignalReading(value="abc", unchanged=False)
+
+
+async def test_a_broken_statement_is_raised_not_taken_for_mysql_down() -> None:
+    broken = pymysql.err.ProgrammingError(1054, "Unknown column 'change_signal'")
+    with pytest.raises(pymysql.err.ProgrammingError):
+        await _conditional("abc", broken).read_signal(
+            "http://x/meta/", "hash", may_skip=True, credentials=True
+        )
