@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 MAX_ETAG_CHARS = 255  # the width of the items.etag column
 MAX_LAST_MODIFIED_CHARS = 64
+# What a header value may hold to be sent back: visible ASCII, space and tab. An answer
+# can carry other control characters, which the HTTP client then refuses to send.
+_SENDABLE = re.compile(r"[\t\x20-\x7e]*")
 
 
 @dataclass(frozen=True)
@@ -26,20 +30,29 @@ class Validator:
         return cls(etag=etag, last_modified=last_modified)
 
     def condition_headers(self) -> dict[str, str]:
-        """The request headers that ask for a 304 when nothing changed."""
+        """The request headers that ask for a 304 when nothing changed.
+
+        A stored value that cannot be sent (kept before it was checked) is left out: the
+        request is then unconditional, and its answer's validators replace it.
+        """
         headers: dict[str, str] = {}
-        if self.etag:
+        if self.etag and _sendable(self.etag):
             headers["If-None-Match"] = self.etag
-        if self.last_modified:
+        if self.last_modified and _sendable(self.last_modified):
             headers["If-Modified-Since"] = self.last_modified
         return headers
 
 
 def _usable(value: str | None, limit: int) -> str | None:
-    # A value too long to store would never match again: better not to keep it at all.
-    if value is None or not value.strip() or len(value) > limit or not value.isascii():
+    # A value too long to store would never match again, and one that cannot be sent
+    # would fail every later request: better not to keep either.
+    if value is None or not value.strip() or len(value) > limit or not _sendable(value):
         return None
     return value.strip()
+
+
+def _sendable(value: str) -> bool:
+    return _SENDABLE.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,17 @@ def test_validators_become_condition_headers_and_are_read_from_answers() -> None
     assert Validator.from_headers({}) is None
 
 
+def test_a_validator_that_cannot_be_sent_back_is_neither_kept_nor_sent() -> None:
+    """Control characters pass an answer's parser but not a request's writer."""
+    assert Validator.from_headers({"ETag": '"v1\x01"', "Last-Modified": "Mon\x7f"}) is None
+    kept = Validator.from_headers({"ETag": '"v1\x01"', "Last-Modified": "Mon,\t1 Jan"})
+    assert kept == Validator(etag=None, last_modified="Mon,\t1 Jan")
+    stored_before = Validator(etag='"v1\x00"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT")
+    assert stored_before.condition_headers() == {
+        "If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"
+    }
+
+
 async def test_mysql_unreachable_means_a_sweep() -> None:
     down = pymysql.err.OperationalError(2003, "Can't connect to MySQL server")
     reading = await _conditional("abc", down).read_signal(
