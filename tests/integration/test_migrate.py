@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import aiomysql
 import pymysql
@@ -168,3 +169,27 @@ async def test_stored_ids_stay_and_trailing_spaces_count_after_the_exact_collati
         ("sync_job_pages", "page_key"),
     ]
     assert {row[2] for row in columns} <= {"utf8mb4_nopad_bin", "utf8mb4_0900_bin"}
+
+
+async def test_kept_list_answers_count_as_used_when_last_fetched(
+    scratch_database: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``0015_list_answers_used`` an answer kept before it was last used when it was
+    fetched, so an old one is not kept for another whole retention."""
+    every = available_migrations()
+    monkeypatch.setattr(
+        "shared.db.migrate.available_migrations", lambda: [m for m in every if m.version < 15]
+    )
+    await migrate(scratch_database)
+    fetched = datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=UTC).replace(tzinfo=None)  # as stored
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO list_answers (api_source, url_hash, page_url, body, fetched_at)"
+            " VALUES ('pokemon', %s, '/list', '[]', %s)",
+            ("0" * 64, fetched),
+        )
+    monkeypatch.setattr("shared.db.migrate.available_migrations", lambda: every)
+    assert "0015_list_answers_used.sql" in await migrate(scratch_database)
+    with _connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT used_at FROM list_answers")
+        assert cur.fetchall() == ((fetched,),)
