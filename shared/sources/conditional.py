@@ -27,13 +27,26 @@ from shared.values.clock import utc_now
 log = structlog.get_logger()
 
 MAX_SIGNAL_CHARS = 191  # the width of sync_jobs.change_signal
-# MySQL down, restarting, cut or out of connections: not a defect of the statement.
-_UNREACHABLE = (
-    pymysql.err.OperationalError,
-    pymysql.err.InterfaceError,
-    pymysql.err.InternalError,
-    OSError,
+# MySQL down, restarting, cut, overloaded or out of connections: not a defect of the
+# statement. pymysql raises OperationalError for most server errors (an unknown column
+# too), so the server's codes decide: every client error (2000-2999, e.g. 2003 cannot
+# connect, 2013 lost connection) and these.
+_UNREACHABLE_CODES = frozenset(
+    {
+        1040,  # too many connections
+        1053,  # server shutdown in progress
+        1152,  # aborted connection
+        1158,  # network read error
+        1159,  # network read timeout
+        1160,  # network write error
+        1161,  # network write timeout
+        1205,  # lock wait timeout
+        1213,  # deadlock
+        1317,  # query interrupted
+        1927,  # connection killed (MariaDB)
+    }
 )
+MYSQL_WAIT_S = 10.0  # a read or save longer than this is given up: MySQL counts as down
 T = TypeVar("T")
 
 
@@ -189,11 +202,25 @@ async def _or_none(read: Awaitable[T], what: str) -> T | None:
     """The store's answer, or None while MySQL is unreachable: then the request goes
     out unconditionally (a sweep, a full body), which costs more but is never wrong.
 
-    Only a server or connection that fails is waited out this way: an error in the
-    statement itself is a defect and is raised.
+    Only a server or connection that fails (or does not answer in ``MYSQL_WAIT_S``) is
+    waited out this way: an error in the statement itself is a defect and is raised.
     """
     try:
-        return await read
-    except _UNREACHABLE as exc:
+        async with asyncio.timeout(MYSQL_WAIT_S):  # aiomysql drops a cancelled connection
+            return await read
+    except (pymysql.err.Error, OSError) as exc:
+        if not _unreachable(exc):
+            raise
         log.warning("validators.unavailable", op=what, error=f"{type(exc).__name__}: {exc}")
         return None
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says MySQL could not be reached or could not serve, not that the
+    statement is wrong (``TimeoutError`` is an ``OSError``)."""
+    if isinstance(exc, OSError | pymysql.err.InterfaceError | pymysql.err.InternalError):
+        return True
+    if isinstance(exc, pymysql.err.OperationalError):
+        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
+        return 2000 <= code < 3000 or code in _UNREACHABLE_CODES
+    return False

@@ -48,6 +48,7 @@ class RawUpstream:
             head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.IncompleteReadError:  # a client that gave up before asking
             writer.close()
+            await writer.wait_closed()
             return
         self.asked_with.append(head)
         writer.write(
@@ -58,6 +59,7 @@ class RawUpstream:
         )
         await writer.drain()
         writer.close()
+        await writer.wait_closed()
 
 
 @pytest.fixture(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -165,17 +166,60 @@ def test_a_validator_that_cannot_be_sent_back_is_neither_kept_nor_sent() -> None
     }
 
 
-async def test_mysql_unreachable_means_a_sweep() -> None:
-    down = pymysql.err.OperationalError(2003, "Can't connect to MySQL server")
+@pytest.mark.parametrize(
+    "down",
+    [
+        pymysql.err.OperationalError(2003, "Can't connect to MySQL server"),
+        pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query"),
+        pymysql.err.OperationalError(1040, "Too many connections"),
+        pymysql.err.InterfaceError(0, "Not connected"),
+        ConnectionResetError(104, "Connection reset by peer"),
+        TimeoutError(),
+    ],
+)
+async def test_mysql_unreachable_means_a_sweep(down: Exception) -> None:
     reading = await _conditional("abc", down).read_signal(
         "http://x/meta/", "hash", may_skip=True, credentials=True
     )
     assert reading == SignalReading(value="abc", unchanged=False)
 
 
-async def test_a_broken_statement_is_raised_not_taken_for_mysql_down() -> None:
-    broken = pymysql.err.ProgrammingError(1054, "Unknown column 'change_signal'")
-    with pytest.raises(pymysql.err.ProgrammingError):
+@pytest.mark.parametrize(
+    "broken",
+    [
+        # pymysql raises the server's codes it does not map as OperationalError.
+        pymysql.err.OperationalError(1054, "Unknown column 'change_signal' in 'field list'"),
+        pymysql.err.OperationalError(1045, "Access denied for user 'item_sync'"),
+        pymysql.err.ProgrammingError(1146, "Table 'item_sync.sync_jobs' doesn't exist"),
+    ],
+)
+async def test_a_broken_statement_is_raised_not_taken_for_mysql_down(broken: Exception) -> None:
+    with pytest.raises(type(broken)):
         await _conditional("abc", broken).read_signal(
             "http://x/meta/", "hash", may_skip=True, credentials=True
         )
+
+
+@dataclass
+class SilentStore:
+    """A MySQL that takes the connection and never answers."""
+
+    async def last_sweep(self, source: str) -> LastSweep | None:
+        await asyncio.Event().wait()
+        return None
+
+
+async def test_mysql_that_never_answers_means_a_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("shared.sources.conditional.MYSQL_WAIT_S", 0.05)
+    conditional = Conditional(
+        source="pokemon",
+        client=cast(UpstreamClient, FakeClient({"hash": "abc"})),
+        store=cast(ValidatorStore, SilentStore()),
+        full_sweep_interval=DAY,
+        list_answer_retention=7 * DAY,
+    )
+    reading = await asyncio.wait_for(
+        conditional.read_signal("http://x/meta/", "hash", may_skip=True, credentials=True),
+        timeout=5,
+    )
+    assert reading == SignalReading(value="abc", unchanged=False)
