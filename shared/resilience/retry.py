@@ -60,16 +60,42 @@ def lock_conflict_attempts(attempts: int = 8) -> AsyncIterator[stamina.Attempt]:
     ).__aiter__()
 
 
-_CONNECTION_CODES = frozenset({2003, 2006, 2013, 2055})  # can't connect, gone away, lost
+# MySQL could not be reached or could not serve, whatever the statement: the client's
+# "cannot connect / gone away / lost connection" errors and the server's own.
+_CONNECTION_CODES = frozenset(
+    {
+        1040,  # too many connections
+        1053,  # server shutdown in progress
+        1152,  # aborted connection
+        1158,  # network read error
+        1159,  # network read timeout
+        1160,  # network write error
+        1161,  # network write timeout
+        1317,  # query interrupted
+        1927,  # connection killed (MariaDB)
+        2002,  # cannot connect through the socket
+        2003,  # cannot connect
+        2005,  # unknown host
+        2006,  # server has gone away
+        2012,  # handshake error
+        2013,  # lost connection during a query
+        2026,  # TLS connection error
+        2055,  # lost connection while reading
+    }
+)
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """True when MySQL could not be reached: wait and retry the same work, count nothing."""
-    if isinstance(exc, pymysql.err.InterfaceError | ConnectionError | TimeoutError):
+    """True when MySQL could not be reached: wait and retry the same work, count nothing.
+
+    pymysql raises OperationalError for most server errors, an unknown column too, so the
+    code decides; InternalError is a broken packet sequence, OSError a socket or timeout.
+    """
+    if isinstance(exc, pymysql.err.InterfaceError | pymysql.err.InternalError | OSError):
         return True
     if isinstance(exc, pymysql.err.OperationalError) and exc.args:
         return exc.args[0] in _CONNECTION_CODES
-    return isinstance(exc, OSError)
+    return False
 
 
 class WebhookRefused(Exception):

@@ -19,6 +19,7 @@ import structlog
 from shared.db.background import in_background
 from shared.db.validators import StoredAnswer, ValidatorStore
 from shared.errors import PermanentUpstreamError, TransientUpstreamError
+from shared.resilience.retry import is_connection_error, is_lock_conflict
 from shared.sources.client import UpstreamClient
 from shared.sources.declared.paths import find
 from shared.sources.validators import NotModified, Validator
@@ -27,25 +28,6 @@ from shared.values.clock import utc_now
 log = structlog.get_logger()
 
 MAX_SIGNAL_CHARS = 191  # the width of sync_jobs.change_signal
-# MySQL down, restarting, cut, overloaded or out of connections: not a defect of the
-# statement. pymysql raises OperationalError for most server errors (an unknown column
-# too), so the server's codes decide: every client error (2000-2999, e.g. 2003 cannot
-# connect, 2013 lost connection) and these.
-_UNREACHABLE_CODES = frozenset(
-    {
-        1040,  # too many connections
-        1053,  # server shutdown in progress
-        1152,  # aborted connection
-        1158,  # network read error
-        1159,  # network read timeout
-        1160,  # network write error
-        1161,  # network write timeout
-        1205,  # lock wait timeout
-        1213,  # deadlock
-        1317,  # query interrupted
-        1927,  # connection killed (MariaDB)
-    }
-)
 MYSQL_WAIT_S = 10.0  # a read or save longer than this is given up: MySQL counts as down
 T = TypeVar("T")
 
@@ -209,18 +191,7 @@ async def _or_none(read: Awaitable[T], what: str) -> T | None:
         async with asyncio.timeout(MYSQL_WAIT_S):  # aiomysql drops a cancelled connection
             return await read
     except (pymysql.err.Error, OSError) as exc:
-        if not _unreachable(exc):
+        if not (is_connection_error(exc) or is_lock_conflict(exc)):
             raise
         log.warning("validators.unavailable", op=what, error=f"{type(exc).__name__}: {exc}")
         return None
-
-
-def _unreachable(exc: BaseException) -> bool:
-    """Whether ``exc`` says MySQL could not be reached or could not serve, not that the
-    statement is wrong (``TimeoutError`` is an ``OSError``)."""
-    if isinstance(exc, OSError | pymysql.err.InterfaceError | pymysql.err.InternalError):
-        return True
-    if isinstance(exc, pymysql.err.OperationalError):
-        code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else 0
-        return 2000 <= code < 3000 or code in _UNREACHABLE_CODES
-    return False
